@@ -1,0 +1,311 @@
+//! Reads calendar text into [`CalendarObject`]s with calcard, which tolerates the malformed
+//! input real clients send, then maps only the properties Rollcall uses into the typed model.
+
+use super::model::{Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue};
+use super::normalize::normalize;
+use super::zones::Zones;
+use crate::imip::ReadError;
+use crate::limits::Limits;
+use calcard::icalendar::{
+    ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarParameterName,
+    ICalendarParameterValue, ICalendarProperty, ICalendarValue,
+};
+use calcard::{Entry, Parser};
+
+/// Reads every VCALENDAR in `bytes` (a bare .ics file or one decoded MIME part).
+pub fn read_calendars(bytes: &[u8], limits: &Limits) -> Result<Vec<CalendarObject>, ReadError> {
+    if bytes.len() > limits.max_calendar_bytes {
+        return Err(ReadError::CalendarTooLarge {
+            size: bytes.len(),
+            limit: limits.max_calendar_bytes,
+        });
+    }
+    let text = normalize(bytes);
+    let mut parser = Parser::new(&text);
+    let mut objects = Vec::new();
+    let mut problem = None;
+    loop {
+        match parser.entry() {
+            Entry::ICalendar(calendar) => {
+                if calendar.components.len() > limits.max_components {
+                    return Err(ReadError::TooManyComponents {
+                        limit: limits.max_components,
+                    });
+                }
+                objects.push(convert(&calendar, limits)?);
+                if objects.len() > limits.max_calendars {
+                    return Err(ReadError::TooManyCalendars {
+                        limit: limits.max_calendars,
+                    });
+                }
+            }
+            Entry::Eof => break,
+            Entry::TooManyComponents => {
+                return Err(ReadError::TooManyComponents {
+                    limit: limits.max_components,
+                });
+            }
+            Entry::UnterminatedComponent(name) => {
+                problem = Some(format!("BEGIN:{name} without END:{name}"));
+                break;
+            }
+            Entry::UnexpectedComponentEnd { expected, found } => {
+                problem = Some(format!(
+                    "END:{} where END:{} was expected",
+                    found.as_str(),
+                    expected.as_str()
+                ));
+            }
+            // Stray lines and vCards between calendars are noise, not a reason to give up.
+            _ => {}
+        }
+    }
+    match (objects.is_empty(), problem) {
+        (true, Some(problem)) => Err(ReadError::Malformed(problem)),
+        (true, None) => Err(ReadError::Malformed("no BEGIN:VCALENDAR found".to_string())),
+        (false, _) => Ok(objects),
+    }
+}
+
+fn convert(calendar: &ICalendar, limits: &Limits) -> Result<CalendarObject, ReadError> {
+    let zones = Zones::from_calendar(calendar);
+    let mut object = CalendarObject {
+        method: None,
+        producer: None,
+        events: Vec::new(),
+        other_components: Vec::new(),
+    };
+    for component in &calendar.components {
+        match &component.component_type {
+            ICalendarComponentType::VCalendar => {
+                for entry in &component.entries {
+                    match entry.name {
+                        ICalendarProperty::Method => {
+                            object.method = first_text(entry).map(|m| Method::parse(&m))
+                        }
+                        ICalendarProperty::Prodid => object.producer = first_text(entry),
+                        _ => {}
+                    }
+                }
+            }
+            ICalendarComponentType::VEvent => {
+                object.events.push(read_event(component, &zones, limits)?)
+            }
+            ICalendarComponentType::VTimezone
+            | ICalendarComponentType::Standard
+            | ICalendarComponentType::Daylight
+            | ICalendarComponentType::VAlarm => {}
+            other => object.other_components.push(other.as_str().to_string()),
+        }
+    }
+    Ok(object)
+}
+
+fn read_event(
+    component: &ICalendarComponent,
+    zones: &Zones,
+    limits: &Limits,
+) -> Result<CalendarEvent, ReadError> {
+    let mut event = CalendarEvent {
+        uid: None,
+        sequence: 0,
+        dtstamp: None,
+        recurrence_id: None,
+        this_and_future: false,
+        summary: None,
+        description: None,
+        location: None,
+        url: None,
+        status: None,
+        start: None,
+        end: None,
+        duration: None,
+        rrule: None,
+        rdates: Vec::new(),
+        exdates: Vec::new(),
+        organizer: None,
+        attendees: Vec::new(),
+        comments: Vec::new(),
+    };
+    let mut duration = None;
+    let attendee_count = component
+        .entries
+        .iter()
+        .filter(|e| e.name == ICalendarProperty::Attendee)
+        .count();
+    if attendee_count > limits.max_attendees {
+        return Err(ReadError::TooManyAttendees {
+            count: attendee_count,
+            limit: limits.max_attendees,
+        });
+    }
+    for entry in &component.entries {
+        match &entry.name {
+            ICalendarProperty::Uid => event.uid = first_text(entry),
+            ICalendarProperty::Sequence => event.sequence = integer(entry).unwrap_or(0),
+            ICalendarProperty::Dtstamp => event.dtstamp = time(entry, zones).and_then(|t| t.utc()),
+            ICalendarProperty::RecurrenceId => {
+                event.recurrence_id = time(entry, zones);
+                event.this_and_future = entry
+                    .parameter(&ICalendarParameterName::Range)
+                    .and_then(ICalendarParameterValue::as_text)
+                    .is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE"));
+            }
+            ICalendarProperty::Summary => event.summary = joined_text(entry),
+            ICalendarProperty::Description => event.description = joined_text(entry),
+            ICalendarProperty::Location => event.location = joined_text(entry),
+            ICalendarProperty::Url => event.url = first_text(entry),
+            ICalendarProperty::Status => {
+                event.status = first_text(entry).map(|s| s.to_ascii_uppercase())
+            }
+            ICalendarProperty::Dtstart => event.start = time(entry, zones),
+            ICalendarProperty::Dtend => event.end = time(entry, zones),
+            ICalendarProperty::Duration => {
+                if let Some(ICalendarValue::Duration(d)) = entry.values.first() {
+                    duration = d.to_time_delta();
+                    event.duration = Some(d.to_string());
+                }
+            }
+            ICalendarProperty::Rrule => {
+                event.rrule = entry.values.first().map(|v| match v {
+                    ICalendarValue::RecurrenceRule(rule) => rule.to_string(),
+                    other => other.as_text().unwrap_or_default().to_string(),
+                });
+            }
+            ICalendarProperty::Rdate => event.rdates.extend(times(entry, zones)),
+            ICalendarProperty::Exdate => event.exdates.extend(times(entry, zones)),
+            ICalendarProperty::Organizer => event.organizer = Some(organizer(entry)),
+            ICalendarProperty::Attendee => event.attendees.push(attendee(entry)),
+            ICalendarProperty::Comment => event.comments.extend(joined_text(entry)),
+            _ => {}
+        }
+    }
+    if event.end.is_none()
+        && let (Some(start), Some(duration)) = (&event.start, duration)
+    {
+        event.end = shift(start, duration);
+    }
+    Ok(event)
+}
+
+/// DTSTART + DURATION, keeping the kind of time DTSTART had.
+fn shift(start: &TimeValue, by: chrono::TimeDelta) -> Option<TimeValue> {
+    Some(match start {
+        TimeValue::Date(date) => TimeValue::Date(date.checked_add_signed(by)?),
+        TimeValue::Zoned { utc, local, tzid } => TimeValue::Zoned {
+            utc: utc.checked_add_signed(by)?,
+            local: local.checked_add_signed(by)?,
+            tzid: tzid.clone(),
+        },
+        TimeValue::Floating(local) => TimeValue::Floating(local.checked_add_signed(by)?),
+        TimeValue::UnknownZone { local, tzid } => TimeValue::UnknownZone {
+            local: local.checked_add_signed(by)?,
+            tzid: tzid.clone(),
+        },
+    })
+}
+
+fn is_date_valued(entry: &ICalendarEntry) -> bool {
+    entry
+        .parameter(&ICalendarParameterName::Value)
+        .and_then(ICalendarParameterValue::as_text)
+        .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
+}
+
+fn time(entry: &ICalendarEntry, zones: &Zones) -> Option<TimeValue> {
+    let value = entry.values.first()?.as_partial_date_time()?;
+    zones.resolve(value, entry.tz_id(), is_date_valued(entry))
+}
+
+fn times<'a>(entry: &'a ICalendarEntry, zones: &'a Zones) -> impl Iterator<Item = TimeValue> + 'a {
+    let date_only = is_date_valued(entry);
+    entry
+        .values
+        .iter()
+        .filter_map(move |v| zones.resolve(v.as_partial_date_time()?, entry.tz_id(), date_only))
+}
+
+fn first_text(entry: &ICalendarEntry) -> Option<String> {
+    let value = entry.values.first()?;
+    let text = match value {
+        ICalendarValue::Uri(uri) => uri.as_str().map(str::to_string),
+        ICalendarValue::Integer(n) => Some(n.to_string()),
+        other => other.as_text().map(str::to_string),
+    }?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Text properties are single values, but lenient parsing can split unescaped commas.
+fn joined_text(entry: &ICalendarEntry) -> Option<String> {
+    let parts: Vec<&str> = entry.values.iter().filter_map(|v| v.as_text()).collect();
+    let text = parts.join(",");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+fn integer(entry: &ICalendarEntry) -> Option<i64> {
+    match entry.values.first()? {
+        ICalendarValue::Integer(n) => Some(*n),
+        other => other.as_text()?.trim().parse().ok(),
+    }
+}
+
+fn param_text(entry: &ICalendarEntry, name: &ICalendarParameterName) -> Option<String> {
+    let text = entry.parameter(name)?.as_text()?.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+fn param_addresses(entry: &ICalendarEntry, name: &ICalendarParameterName) -> Vec<String> {
+    entry
+        .parameters(name)
+        .filter_map(ICalendarParameterValue::as_text)
+        .filter_map(mail_address)
+        .collect()
+}
+
+/// The mail address of a calendar user address: `mailto:` stripped (any case), `None` for other
+/// schemes such as Google's `invalid:nomail` for rooms and groups.
+pub fn mail_address(value: &str) -> Option<String> {
+    let mut address = value.trim();
+    // Some Exchange exports double the scheme: `mailto:MAILTO:someone@example.com`.
+    while let Some((scheme, rest)) = address.split_once(':') {
+        if !scheme.eq_ignore_ascii_case("mailto") {
+            return None;
+        }
+        address = rest.trim();
+    }
+    (address.contains('@') && !address.contains(char::is_whitespace)).then(|| address.to_string())
+}
+
+fn address_of(entry: &ICalendarEntry) -> Option<String> {
+    match entry.values.first()? {
+        ICalendarValue::Uri(uri) => uri.as_str().and_then(mail_address),
+        other => other.as_text().and_then(mail_address),
+    }
+}
+
+fn organizer(entry: &ICalendarEntry) -> Organizer {
+    Organizer {
+        email: address_of(entry),
+        name: param_text(entry, &ICalendarParameterName::Cn),
+        sent_by: param_text(entry, &ICalendarParameterName::SentBy).and_then(|s| mail_address(&s)),
+    }
+}
+
+fn attendee(entry: &ICalendarEntry) -> Attendee {
+    Attendee {
+        email: address_of(entry),
+        name: param_text(entry, &ICalendarParameterName::Cn),
+        partstat: param_text(entry, &ICalendarParameterName::Partstat)
+            .map(|s| s.to_ascii_uppercase()),
+        role: param_text(entry, &ICalendarParameterName::Role).map(|s| s.to_ascii_uppercase()),
+        rsvp: match entry.parameter(&ICalendarParameterName::Rsvp) {
+            Some(ICalendarParameterValue::Bool(b)) => Some(*b),
+            Some(other) => other.as_text().map(|t| t.eq_ignore_ascii_case("TRUE")),
+            None => None,
+        },
+        delegated_to: param_addresses(entry, &ICalendarParameterName::DelegatedTo),
+        delegated_from: param_addresses(entry, &ICalendarParameterName::DelegatedFrom),
+    }
+}

@@ -1,0 +1,198 @@
+//! iMIP (RFC 6047): from the raw bytes of an email, or a bare `.ics` file, to typed calendar
+//! messages. Never panics; every refusal is a [`ReadError`] that says why.
+
+mod error;
+mod mime;
+pub mod report;
+
+pub use error::ReadError;
+
+use crate::ical::{CalendarEvent, CalendarObject, Method, read_calendars};
+use crate::limits::Limits;
+use mail_parser::MessageParser;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A mailbox from a header, as the message claimed it (not verified here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mailbox {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+/// One calendar object found in a message, with the method that governs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundCalendar {
+    pub object: CalendarObject,
+    /// The `method` parameter of the MIME part, when there was one.
+    pub mime_method: Option<Method>,
+    /// `text/calendar`, `attachment invite.ics`, `file` ...
+    pub origin: String,
+}
+
+impl FoundCalendar {
+    /// The iCalendar METHOD wins over the MIME parameter: it is what the client's calendar
+    /// engine wrote, while the MIME parameter is added by the mail layer and is sometimes stale.
+    pub fn method(&self) -> Option<&Method> {
+        self.object.method.as_ref().or(self.mime_method.as_ref())
+    }
+}
+
+/// Everything Rollcall reads out of one inbound message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMessage {
+    pub from: Option<Mailbox>,
+    pub subject: Option<String>,
+    pub message_id: Option<String>,
+    pub calendars: Vec<FoundCalendar>,
+    /// Oddities worth telling a user who asks why something happened.
+    pub warnings: Vec<String>,
+}
+
+impl ReadMessage {
+    /// Every event with the method that governs it, in document order.
+    pub fn events(&self) -> impl Iterator<Item = (Option<&Method>, &CalendarEvent)> {
+        self.calendars
+            .iter()
+            .flat_map(|c| c.object.events.iter().map(move |e| (c.method(), e)))
+    }
+}
+
+/// Reads an email or a bare iCalendar file.
+pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadError> {
+    if raw.len() > limits.max_message_bytes {
+        return Err(ReadError::MessageTooLarge {
+            size: raw.len(),
+            limit: limits.max_message_bytes,
+        });
+    }
+    if looks_like_bare_calendar(raw) {
+        let objects = read_calendars(raw, limits)?;
+        let calendars = objects
+            .into_iter()
+            .map(|object| FoundCalendar {
+                object,
+                mime_method: None,
+                origin: "file".to_string(),
+            })
+            .collect();
+        return finish(ReadMessage {
+            from: None,
+            subject: None,
+            message_id: None,
+            calendars,
+            warnings: vec![],
+        });
+    }
+    let message = MessageParser::new().parse(raw).ok_or(ReadError::NotMail)?;
+    if message.headers().is_empty() {
+        return Err(ReadError::NotMail);
+    }
+    let found = mime::find_calendar_parts(&message, limits)?;
+    let mut read = ReadMessage {
+        from: message.from().and_then(|a| a.first()).and_then(|addr| {
+            Some(Mailbox {
+                email: addr.address()?.trim().to_string(),
+                name: addr
+                    .name()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string),
+            })
+        }),
+        subject: message.subject().map(str::to_string),
+        message_id: message.message_id().map(str::to_string),
+        calendars: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if found.calendars.is_empty() {
+        return Err(if found.tnef {
+            ReadError::UnsupportedTnef
+        } else {
+            ReadError::NoCalendar
+        });
+    }
+    let mut first_error = None;
+    for part in found.calendars {
+        match read_calendars(&part.bytes, limits) {
+            Ok(objects) => {
+                let mime_method = part.mime_method.as_deref().map(Method::parse);
+                for object in objects {
+                    if let (Some(inner), Some(outer)) = (&object.method, &mime_method)
+                        && inner != outer
+                    {
+                        read.warnings.push(format!(
+                            "{}: METHOD:{} disagrees with Content-Type method={}; using {}",
+                            part.origin,
+                            inner.as_str(),
+                            outer.as_str(),
+                            inner.as_str()
+                        ));
+                    }
+                    read.calendars.push(FoundCalendar {
+                        object,
+                        mime_method: mime_method.clone(),
+                        origin: part.origin.clone(),
+                    });
+                }
+            }
+            // A broken limit is a verdict on the whole message; a broken part is not if
+            // another copy of the calendar (inline vs attachment) reads fine.
+            Err(
+                err @ ReadError::TooManyAttendees { .. }
+                | err @ ReadError::TooManyComponents { .. },
+            ) => {
+                return Err(err);
+            }
+            Err(err) => {
+                read.warnings.push(format!("{}: {err}", part.origin));
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    if read.calendars.is_empty() {
+        return Err(first_error.unwrap_or(ReadError::NoCalendar));
+    }
+    finish(read)
+}
+
+/// Removes repeated copies of the same event (clients send the calendar inline and again as
+/// `invite.ics`), and refuses a message whose calendars hold no event at all.
+fn finish(mut read: ReadMessage) -> Result<ReadMessage, ReadError> {
+    let mut seen = HashSet::new();
+    for calendar in &mut read.calendars {
+        let method = calendar.method().map(|m| m.as_str().to_string());
+        calendar.object.events.retain(|e| {
+            seen.insert((
+                method.clone(),
+                e.uid.clone(),
+                e.recurrence_id.as_ref().map(|r| r.to_contract_string()),
+                e.sequence,
+                e.dtstamp,
+            ))
+        });
+    }
+    read.calendars
+        .retain(|c| !c.object.events.is_empty() || !c.object.other_components.is_empty());
+    if read.events().next().is_none() {
+        let mut others: Vec<String> = read
+            .calendars
+            .iter()
+            .flat_map(|c| c.object.other_components.clone())
+            .collect();
+        others.sort();
+        others.dedup();
+        return Err(ReadError::NoEvent(others));
+    }
+    Ok(read)
+}
+
+fn looks_like_bare_calendar(raw: &[u8]) -> bool {
+    let start = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+    let start = &start[start
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(start.len())..];
+    // Some tools export a bare VEVENT without the VCALENDAR around it.
+    start.len() >= 7 && start[..7].eq_ignore_ascii_case(b"BEGIN:V")
+}

@@ -1,0 +1,271 @@
+//! iTIP (RFC 5546) for the organizer's inbox, as a pure function: given the stored event (if
+//! any) and one incoming VEVENT, what should happen. No I/O, no clock, no randomness: the use
+//! case in `ingest` supplies those and applies the result.
+
+use crate::event::{Event, EventId, EventState, normalize_email};
+use crate::ical::{CalendarEvent, Method};
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+/// What an accepted VEVENT does to the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update { from: i64, to: i64 },
+    UpdateOccurrence { recurrence_id: String },
+    Cancel,
+    CancelOccurrence { recurrence_id: String },
+}
+
+/// Why a VEVENT changes nothing. These are verdicts on the input, recorded and acknowledged,
+/// never retried.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ItipError {
+    #[error("calendar event has no UID")]
+    MissingUid,
+    #[error("calendar event has no ORGANIZER with a mail address")]
+    MissingOrganizer,
+    #[error("sender {sender} is not the organizer {organizer} (nor its SENT-BY)")]
+    SenderIsNotOrganizer { sender: String, organizer: String },
+    #[error("METHOD:{0} is not something an organizer sends to this address")]
+    UnsupportedMethod(String),
+    #[error("stale sequence {incoming} < {current}")]
+    StaleSequence { incoming: i64, current: i64 },
+    #[error("already have sequence {sequence} with the same or a newer DTSTAMP")]
+    Duplicate { sequence: i64 },
+    #[error("cancellation for an event Rollcall does not know")]
+    CancelForUnknownEvent,
+    #[error("occurrence update for an event Rollcall does not know")]
+    OccurrenceForUnknownEvent,
+    #[error("event {0} is already cancelled")]
+    AlreadyCancelled(EventId),
+}
+
+/// Who the message says it is from. `None` when the message had no usable From.
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    pub email: Option<&'a str>,
+}
+
+/// Decides what `incoming` (under `method`) does, given the event stored for its
+/// (organizer, UID), if any.
+pub fn decide(
+    existing: Option<&Event>,
+    method: Option<&Method>,
+    incoming: &CalendarEvent,
+    sender: Sender<'_>,
+) -> Result<Action, ItipError> {
+    incoming
+        .uid
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or(ItipError::MissingUid)?;
+    let organizer = incoming
+        .organizer
+        .as_ref()
+        .ok_or(ItipError::MissingOrganizer)?;
+    let organizer_email = organizer
+        .email
+        .as_deref()
+        .ok_or(ItipError::MissingOrganizer)?;
+    if let Some(sender) = sender.email {
+        let sender = normalize_email(sender);
+        let allowed = [Some(organizer_email), organizer.sent_by.as_deref()];
+        if !allowed
+            .iter()
+            .flatten()
+            .any(|a| normalize_email(a) == sender)
+        {
+            return Err(ItipError::SenderIsNotOrganizer {
+                sender,
+                organizer: organizer_email.to_string(),
+            });
+        }
+    }
+    // A calendar without METHOD (a plain exported .ics) is read like PUBLISH.
+    let method = method.cloned().unwrap_or(Method::Publish);
+    let occurrence = incoming
+        .recurrence_id
+        .as_ref()
+        .map(|r| r.to_contract_string());
+    match method {
+        Method::Request | Method::Publish | Method::Add => match (existing, occurrence) {
+            (None, None) => Ok(Action::Create),
+            (None, Some(_)) => Err(ItipError::OccurrenceForUnknownEvent),
+            (Some(event), _) if event.state == EventState::Cancelled => {
+                // A REQUEST with a higher SEQUENCE after CANCEL re-instates the event (RFC 5546 §2.1.5
+                // leaves this to the organizer's client; Outlook and Google do send it).
+                check_newer(event, incoming)?;
+                Ok(Action::Update {
+                    from: event.sequence,
+                    to: incoming.sequence,
+                })
+            }
+            (Some(event), None) => {
+                check_newer(event, incoming)?;
+                Ok(Action::Update {
+                    from: event.sequence,
+                    to: incoming.sequence,
+                })
+            }
+            (Some(event), Some(recurrence_id)) => {
+                check_occurrence_newer(event, incoming, &recurrence_id)?;
+                Ok(Action::UpdateOccurrence { recurrence_id })
+            }
+        },
+        Method::Cancel => match (existing, occurrence) {
+            (None, _) => Err(ItipError::CancelForUnknownEvent),
+            (Some(event), _) if event.state == EventState::Cancelled => {
+                Err(ItipError::AlreadyCancelled(event.id.clone()))
+            }
+            (Some(event), None) => {
+                check_not_stale(event, incoming)?;
+                Ok(Action::Cancel)
+            }
+            (Some(event), Some(recurrence_id)) => {
+                check_not_stale(event, incoming)?;
+                Ok(Action::CancelOccurrence { recurrence_id })
+            }
+        },
+        other => Err(ItipError::UnsupportedMethod(other.as_str().to_string())),
+    }
+}
+
+/// RFC 5546 §2.1.5: a higher SEQUENCE wins; at the same SEQUENCE, a later DTSTAMP wins.
+fn check_newer(event: &Event, incoming: &CalendarEvent) -> Result<(), ItipError> {
+    if incoming.sequence < event.sequence {
+        return Err(ItipError::StaleSequence {
+            incoming: incoming.sequence,
+            current: event.sequence,
+        });
+    }
+    if incoming.sequence == event.sequence && !is_later(incoming.dtstamp, event.dtstamp) {
+        return Err(ItipError::Duplicate {
+            sequence: incoming.sequence,
+        });
+    }
+    Ok(())
+}
+
+fn check_occurrence_newer(
+    event: &Event,
+    incoming: &CalendarEvent,
+    recurrence_id: &str,
+) -> Result<(), ItipError> {
+    let current = event.overrides.iter().find(|o| {
+        o.recurrence_id
+            .as_ref()
+            .map(|r| r.to_contract_string())
+            .as_deref()
+            == Some(recurrence_id)
+    });
+    match current {
+        None => Ok(()),
+        Some(current) if incoming.sequence < current.sequence => Err(ItipError::StaleSequence {
+            incoming: incoming.sequence,
+            current: current.sequence,
+        }),
+        Some(current)
+            if incoming.sequence == current.sequence
+                && !is_later(incoming.dtstamp, current.dtstamp) =>
+        {
+            Err(ItipError::Duplicate {
+                sequence: incoming.sequence,
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// A CANCEL carries the SEQUENCE of the version it cancels or a higher one.
+fn check_not_stale(event: &Event, incoming: &CalendarEvent) -> Result<(), ItipError> {
+    if incoming.sequence < event.sequence {
+        return Err(ItipError::StaleSequence {
+            incoming: incoming.sequence,
+            current: event.sequence,
+        });
+    }
+    Ok(())
+}
+
+fn is_later(incoming: Option<DateTime<Utc>>, current: Option<DateTime<Utc>>) -> bool {
+    match (incoming, current) {
+        (Some(incoming), Some(current)) => incoming > current,
+        // Without DTSTAMPs to compare, a resend at the same SEQUENCE is a duplicate.
+        _ => false,
+    }
+}
+
+/// What the new event looks like after `action`. `existing` is `None` only for `Create`.
+pub fn apply(
+    existing: Option<Event>,
+    action: &Action,
+    incoming: &CalendarEvent,
+    producer: Option<&str>,
+    new_id: impl FnOnce() -> EventId,
+    now: DateTime<Utc>,
+) -> Event {
+    let organizer = incoming.organizer.as_ref();
+    match (existing, action) {
+        (Some(mut event), Action::Update { to, .. }) => {
+            event.sequence = *to;
+            event.dtstamp = incoming.dtstamp;
+            event.state = EventState::Updated;
+            event.details = incoming.clone();
+            event.organizer_name = organizer
+                .and_then(|o| o.name.clone())
+                .or(event.organizer_name);
+            event.producer = producer.map(str::to_string).or(event.producer);
+            touch(event, now)
+        }
+        (Some(mut event), Action::UpdateOccurrence { recurrence_id }) => {
+            event.overrides.retain(|o| {
+                o.recurrence_id
+                    .as_ref()
+                    .map(|r| r.to_contract_string())
+                    .as_deref()
+                    != Some(recurrence_id)
+            });
+            event.overrides.push(incoming.clone());
+            event.state = EventState::Updated;
+            touch(event, now)
+        }
+        (Some(mut event), Action::Cancel) => {
+            event.state = EventState::Cancelled;
+            event.sequence = event.sequence.max(incoming.sequence);
+            touch(event, now)
+        }
+        (Some(mut event), Action::CancelOccurrence { recurrence_id }) => {
+            if !event.cancelled_occurrences.contains(recurrence_id) {
+                event.cancelled_occurrences.push(recurrence_id.clone());
+            }
+            event.state = EventState::Updated;
+            touch(event, now)
+        }
+        (_, _) => Event {
+            id: new_id(),
+            organizer_email: organizer
+                .and_then(|o| o.email.as_deref())
+                .map(normalize_email)
+                .unwrap_or_default(),
+            organizer_name: organizer.and_then(|o| o.name.clone()),
+            uid: incoming.uid.clone().unwrap_or_default(),
+            sequence: incoming.sequence,
+            dtstamp: incoming.dtstamp,
+            state: EventState::Active,
+            details: incoming.clone(),
+            overrides: Vec::new(),
+            cancelled_occurrences: Vec::new(),
+            producer: producer.map(str::to_string),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        },
+    }
+}
+
+fn touch(mut event: Event, now: DateTime<Utc>) -> Event {
+    event.updated_at = now;
+    event.version += 1;
+    event
+}

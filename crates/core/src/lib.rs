@@ -1,0 +1,15 @@
+//! Rollcall's core: the iMIP reader, the event model, iTIP decisions and the use cases that
+//! drive them through port traits. No I/O, no runtime, no SQL: adapters live in other crates.
+
+pub mod deliver;
+pub mod event;
+pub mod ical;
+pub mod imip;
+pub mod ingest;
+pub mod itip;
+pub mod limits;
+pub mod notice;
+pub mod outcome;
+pub mod ports;
+
+pub use limits::Limits;

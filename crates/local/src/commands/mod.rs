@@ -1,0 +1,3 @@
+//! The `rollcall` subcommands other than `serve`.
+
+pub mod parse;

@@ -1,0 +1,166 @@
+//! Buffered, bounded I/O for one SMTP connection.
+//!
+//! Replies are queued and written only when the session is about to wait for
+//! input (or closes): that is what RFC 2920 pipelining expects, and it means a
+//! batch of pipelined commands gets its replies in one write. Input is kept in
+//! one buffer shared by the command reader and the DATA decoder, so bytes that
+//! follow a command or the end of data in the same packet are never lost.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use super::data::DotDecoder;
+
+/// How much we ask the socket for per read.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Why the connection cannot go on.
+#[derive(Debug)]
+pub(super) enum Closed {
+    /// The client closed its side.
+    Eof,
+    /// No bytes arrived (or could be written) within the idle timeout.
+    Timeout,
+    /// The server is shutting down.
+    Shutdown,
+    Io(io::Error),
+}
+
+/// One command line, or the news that it was longer than allowed.
+#[derive(Debug)]
+pub(super) enum Line {
+    /// The full line including its LF.
+    Complete(Vec<u8>),
+    /// The line exceeded the limit; it was read to its end and discarded.
+    TooLong,
+}
+
+#[derive(Debug)]
+pub(super) struct Conn {
+    stream: TcpStream,
+    input: Vec<u8>,
+    output: Vec<u8>,
+    idle_timeout: Duration,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Conn {
+    pub(super) fn new(
+        stream: TcpStream,
+        idle_timeout: Duration,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            stream,
+            input: Vec::new(),
+            output: Vec::new(),
+            idle_timeout,
+            shutdown,
+        }
+    }
+
+    /// Queues a reply. `lines` are the texts of a (possibly multi-line)
+    /// reply; CR and LF in them are replaced so client-supplied text echoed
+    /// back can never forge an extra reply line.
+    pub(super) fn reply(&mut self, code: u16, lines: &[&str]) {
+        let last = lines.len().saturating_sub(1);
+        for (i, text) in lines.iter().enumerate() {
+            let sep = if i == last { ' ' } else { '-' };
+            let text: String = text
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            self.output
+                .extend_from_slice(format!("{code}{sep}{text}\r\n").as_bytes());
+        }
+    }
+
+    /// Writes queued replies, bounded by the idle timeout so a client that
+    /// never reads cannot pin the task forever.
+    pub(super) async fn flush(&mut self) -> Result<(), Closed> {
+        if self.output.is_empty() {
+            return Ok(());
+        }
+        let write = async {
+            self.stream.write_all(&self.output).await?;
+            self.stream.flush().await
+        };
+        match tokio::time::timeout(self.idle_timeout, write).await {
+            Err(_) => Err(Closed::Timeout),
+            Ok(Err(e)) => Err(Closed::Io(e)),
+            Ok(Ok(())) => {
+                self.output.clear();
+                Ok(())
+            }
+        }
+    }
+
+    /// Flushes replies, then waits for more input (idle timeout, shutdown).
+    async fn fill(&mut self) -> Result<(), Closed> {
+        self.flush().await?;
+        if *self.shutdown.borrow() {
+            return Err(Closed::Shutdown);
+        }
+        self.input.reserve(READ_CHUNK);
+        let read = tokio::time::timeout(self.idle_timeout, self.stream.read_buf(&mut self.input));
+        tokio::select! {
+            // A dropped sender means `serve` itself is gone: stop as well.
+            _ = self.shutdown.changed() => Err(Closed::Shutdown),
+            read = read => match read {
+                Err(_) => Err(Closed::Timeout),
+                Ok(Ok(0)) => Err(Closed::Eof),
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(Closed::Io(e)),
+            },
+        }
+    }
+
+    /// Reads one command line of at most `max_len` bytes (excluding CR LF).
+    /// Memory stays bounded: an overlong line is discarded as it streams in.
+    pub(super) async fn next_line(&mut self, max_len: usize) -> Result<Line, Closed> {
+        let mut too_long = false;
+        let mut scanned = 0;
+        loop {
+            if let Some(pos) = self.input[scanned..].iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.input.drain(..=scanned + pos).collect();
+                let content = line.strip_suffix(b"\n").unwrap_or(&line);
+                let content = content.strip_suffix(b"\r").unwrap_or(content);
+                if too_long || content.len() > max_len {
+                    return Ok(Line::TooLong);
+                }
+                return Ok(Line::Complete(line));
+            }
+            scanned = self.input.len();
+            if scanned > max_len.saturating_add(2) {
+                too_long = true;
+                self.input.clear();
+                scanned = 0;
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Feeds input to `decoder` until it has seen the end of data. Bytes after
+    /// the terminator stay buffered for the next command.
+    pub(super) async fn read_data(&mut self, decoder: &mut DotDecoder) -> Result<(), Closed> {
+        loop {
+            let used = decoder.feed(&self.input);
+            self.input.drain(..used);
+            if decoder.is_done() {
+                return Ok(());
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Flushes what is queued and closes the write side, ignoring errors: the
+    /// session is over either way.
+    pub(super) async fn close(mut self) {
+        let _ = self.flush().await;
+        let _ = tokio::time::timeout(self.idle_timeout, self.stream.shutdown()).await;
+    }
+}

@@ -1,0 +1,147 @@
+//! SMTP listener for the local inbox (plain SMTP, no TLS or AUTH yet).
+//!
+//! Commands are parsed with `smtp-proto`; the DATA body is decoded by our own
+//! end-of-data scanner ([`data`]) so SMTP smuggling cannot split a message.
+//! Everything is bounded: line length, recipients, message size, idle time,
+//! protocol errors and concurrent connections.
+//!
+//! Layout: [`conn`] buffered socket I/O, [`data`] DATA decoding, [`session`]
+//! the command state machine, [`accept`] per-connection gatekeeping,
+//! [`ipnet`] the trusted-network type.
+
+mod accept;
+mod conn;
+mod data;
+mod ipnet;
+mod session;
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::{error, info, warn};
+
+pub use ipnet::{IpNet, IpNetParseError};
+
+/// Connections served at once; more get `421` right away. The listener only
+/// serves trusted networks, so this guards against runaway local clients.
+pub const MAX_CONNECTIONS: usize = 128;
+
+/// What the listener needs from the rest of the server.
+pub trait Intake: Send + Sync + 'static {
+    /// Decide whether we take mail for this recipient address (already
+    /// lower-cased local@domain, angle brackets stripped; the null path and
+    /// `<postmaster>` arrive as `postmaster`).
+    fn accepts_recipient(&self, rcpt: &str) -> bool;
+
+    /// Store the message durably. Must return Ok only after the raw bytes and
+    /// its queue entry are committed to disk: the listener sends `250` only
+    /// after this returns Ok. Err => the listener answers `451 4.3.0 ...`
+    /// (temporary) and the client retries. Ok carries our message id, Err a
+    /// reason that is logged.
+    fn store(
+        &self,
+        envelope: Envelope,
+        raw: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<String, String>> + Send;
+}
+
+/// The SMTP envelope of one accepted message.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub peer: SocketAddr,
+    /// The EHLO/HELO argument, as sent.
+    pub helo: String,
+    /// The reverse-path as sent (not lower-cased); empty for `<>`.
+    pub mail_from: String,
+    /// Accepted recipients, lower-cased, without duplicates.
+    pub rcpt_to: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// Used in the greeting, the EHLO reply and the `Received:` header.
+    pub hostname: String,
+    /// Advertised with SIZE; bigger messages get 552.
+    pub max_message_size: usize,
+    /// Recipients per message; more get 452 4.5.3.
+    pub max_recipients: usize,
+    /// Peers outside these networks are greeted with 554 and served nothing.
+    pub trusted_networks: Vec<IpNet>,
+    /// Per-read (and per-write) timeout, then 421 and close.
+    pub idle_timeout: Duration,
+    /// Command line limit excluding CR LF; longer lines get 500 5.5.2.
+    pub max_line_length: usize,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            hostname: "localhost".to_owned(),
+            max_message_size: 10 * 1024 * 1024,
+            max_recipients: 50,
+            trusted_networks: IpNet::loopback(),
+            idle_timeout: Duration::from_secs(5 * 60),
+            max_line_length: 4096,
+        }
+    }
+}
+
+/// Serve SMTP on an already-bound listener until `shutdown` resolves. Each
+/// connection is its own task.
+///
+/// On shutdown we stop accepting, tell open sessions to end (an idle or
+/// mid-DATA client gets `421` and retries later; a `store` already under way
+/// is completed and answered), and return once every session is over, so no
+/// message is left half-accepted. Accept errors (e.g. out of file
+/// descriptors) are logged and retried, never fatal.
+pub async fn serve<I: Intake>(
+    listener: TcpListener,
+    config: Arc<SmtpConfig>,
+    intake: Arc<I>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut sessions = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    info!(addr = ?listener.local_addr().ok(), "SMTP listener ready");
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(joined) = sessions.join_next(), if !sessions.is_empty() => log_panic(joined),
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let permit = slots.clone().try_acquire_owned().ok();
+                    let task = accept::handle(stream, peer, config.clone(), intake.clone(), stop_rx.clone(), permit);
+                    sessions.spawn(task);
+                }
+                Err(error) => {
+                    warn!(%error, "accepting an SMTP connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    info!(
+        open_sessions = sessions.len(),
+        "SMTP listener shutting down"
+    );
+    let _ = stop_tx.send(true);
+    while let Some(joined) = sessions.join_next().await {
+        log_panic(joined);
+    }
+    Ok(())
+}
+
+fn log_panic(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = joined {
+        error!(error = %e, "SMTP session task failed");
+    }
+}
