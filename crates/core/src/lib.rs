@@ -11,5 +11,6 @@ pub mod limits;
 pub mod notice;
 pub mod outcome;
 pub mod ports;
+pub mod present;
 
 pub use limits::Limits;

@@ -1,4 +1,5 @@
 use clap::{Parser, Subcommand};
+use rollcall_local::config::ServeConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,26 +13,64 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read .eml/.ics files and print one JSON line per calendar event found.
+    /// Run the SMTP inbox, the web site and the workers.
+    Serve(ServeConfig),
+    /// Read .eml/.ics/.mbox files and print one JSON line per calendar event found.
     Parse {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// List recent inbound messages and what Rollcall did with each.
+    Inbox {
+        #[arg(long, env = "ROLLCALL_DATA_DIR", default_value = "./rollcall-data")]
+        data_dir: PathBuf,
+        /// How many messages to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(config) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .init();
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => return fail(&format!("cannot start the runtime: {error}")),
+            };
+            match runtime.block_on(rollcall_local::app::serve(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("{error:#}")),
+            }
+        }
         Command::Parse { files } => {
             let stdout = std::io::stdout();
             match rollcall_local::commands::parse::run(&files, &mut stdout.lock()) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
-                Err(err) => {
-                    eprintln!("rollcall parse: {err}");
-                    ExitCode::from(2)
-                }
+                Err(error) => fail(&format!("parse: {error}")),
+            }
+        }
+        Command::Inbox { data_dir, limit, json } => {
+            let stdout = std::io::stdout();
+            match rollcall_local::commands::inbox::run(&data_dir, limit, json, &mut stdout.lock()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("inbox: {error:#}")),
             }
         }
     }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("rollcall: {message}");
+    ExitCode::from(2)
 }

@@ -1,1 +1,8 @@
+//! Rollcall's outgoing mail: askama templates from `templates/` (one folder per message, with
+//! subject, text and HTML) and the MIME builder every transport uses.
 
+mod headers;
+mod notices;
+
+pub use headers::header_safe;
+pub use notices::{MailComposer, MailSettings};

@@ -1,3 +1,4 @@
 //! The `rollcall` subcommands other than `serve`.
 
+pub mod inbox;
 pub mod parse;

@@ -1,0 +1,69 @@
+//! Words for people: how an event's time reads in the organizer's own zone. Shared by the
+//! acknowledgement mails and the event page so they never disagree.
+
+use crate::ical::TimeValue;
+
+/// "Thursday 5 March 2026, 11:00–12:00 (America/New_York)", "Thursday 5 March 2026 (all day)".
+pub fn when_text(start: Option<&TimeValue>, end: Option<&TimeValue>) -> String {
+    let Some(start) = start else {
+        return "time not given".to_string();
+    };
+    let zone = match start {
+        TimeValue::Zoned { tzid, .. } => format!(" ({tzid})"),
+        TimeValue::UnknownZone { tzid, .. } => format!(" ({tzid}, a time zone Rollcall does not know)"),
+        TimeValue::Floating(_) => " (local time)".to_string(),
+        TimeValue::Date(_) => String::new(),
+    };
+    let day = |t: &TimeValue| t.local().format("%A %-d %B %Y").to_string();
+    let time = |t: &TimeValue| t.local().format("%H:%M").to_string();
+    match (start, end) {
+        (TimeValue::Date(first), Some(TimeValue::Date(last))) => {
+            // DTEND of an all-day event is exclusive.
+            let last_day = last.pred_opt().unwrap_or(*last);
+            if last_day <= *first {
+                format!("{} (all day)", day(start))
+            } else {
+                format!("{} to {} (all day)", day(start), TimeValue::Date(last_day).local().format("%A %-d %B %Y"))
+            }
+        }
+        (TimeValue::Date(_), _) => format!("{} (all day)", day(start)),
+        (_, Some(end)) if !end.is_date() && end.local().date() == start.local().date() => {
+            format!("{}, {}–{}{zone}", day(start), time(start), time(end))
+        }
+        (_, Some(end)) if !end.is_date() => {
+            format!("{}, {} to {}, {}{zone}", day(start), time(start), day(end), time(end))
+        }
+        _ => format!("{}, {}{zone}", day(start), time(start)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when_text;
+    use crate::ical::TimeValue;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn zoned(h: u32) -> TimeValue {
+        let local = NaiveDate::from_ymd_opt(2026, 3, 5).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default();
+        TimeValue::Zoned {
+            utc: Utc.from_utc_datetime(&(local + chrono::Duration::hours(5))),
+            local,
+            tzid: "America/New_York".into(),
+        }
+    }
+
+    #[test]
+    fn a_same_day_meeting_reads_with_its_zone() {
+        assert_eq!(
+            when_text(Some(&zoned(11)), Some(&zoned(12))),
+            "Thursday 5 March 2026, 11:00–12:00 (America/New_York)"
+        );
+    }
+
+    #[test]
+    fn an_all_day_event_uses_the_exclusive_end() {
+        let d = |day| TimeValue::Date(NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default());
+        assert_eq!(when_text(Some(&d(5)), Some(&d(6))), "Thursday 5 March 2026 (all day)");
+        assert_eq!(when_text(Some(&d(5)), Some(&d(8))), "Thursday 5 March 2026 to Saturday 7 March 2026 (all day)");
+    }
+}

@@ -1,0 +1,131 @@
+//! `rollcall serve`: wires the SQLite store, the SMTP inbox, the web site and the two worker
+//! loops together, and runs them until SIGINT/SIGTERM.
+
+use crate::config::{Outbound, ServeConfig};
+use crate::data_dir::DataDir;
+use crate::intake::StoreIntake;
+use crate::mailer::{FileMailer, RelayMailer};
+use crate::smtp::{self, SmtpConfig};
+use crate::store::SqliteStore;
+use crate::worker::{InboundWorker, OutboxSender};
+use anyhow::{Context, Result};
+use rollcall_core::Limits;
+use rollcall_core::deliver::DeliverySettings;
+use rollcall_core::ingest::IngestSettings;
+use rollcall_core::ports::{Composer, Mailer};
+use rollcall_http::{AppState, HttpSettings, router};
+use rollcall_mail::{MailComposer, MailSettings};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+pub async fn serve(config: ServeConfig) -> Result<()> {
+    let data = DataDir::open(&config.data_dir)?;
+    let store = SqliteStore::open(&data.database())
+        .with_context(|| format!("cannot open the database {}", data.database().display()))?;
+    let http_listener = bind(config.http_addr, "HTTP", "--http-addr / ROLLCALL_HTTP_ADDR").await?;
+    let smtp_listener = bind(config.smtp_addr, "SMTP", "--smtp-addr / ROLLCALL_SMTP_ADDR").await?;
+    let base_url = config.base_url();
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let inbound_wake = Arc::new(Notify::new());
+    let outbox_wake = Arc::new(Notify::new());
+    let limits = Limits { max_message_bytes: config.max_message_bytes, ..Limits::default() };
+
+    let composer: Arc<dyn Composer> =
+        Arc::new(MailComposer::new(MailSettings { base_url: base_url.clone(), domain: config.domain.clone() }));
+    let mailer: Arc<dyn Mailer> = match &config.outbound {
+        Outbound::File => Arc::new(FileMailer { dir: data.outbox() }),
+        Outbound::Smtp { host, port } => {
+            Arc::new(RelayMailer { host: host.clone(), port: *port, helo: config.domain.clone() })
+        }
+    };
+
+    let worker = InboundWorker {
+        store: store.clone(),
+        settings: IngestSettings { limits },
+        domain: config.domain.clone(),
+        wake: inbound_wake.clone(),
+    };
+    let sender = OutboxSender {
+        store: store.clone(),
+        composer,
+        mailer,
+        settings: DeliverySettings::default(),
+        rate_per_second: config.send_rate,
+        wake: outbox_wake.clone(),
+    };
+    let intake = Arc::new(StoreIntake {
+        store: store.clone(),
+        inbox_dir: data.inbox(),
+        domain: config.domain.clone(),
+        wake: inbound_wake,
+    });
+    let smtp_config = Arc::new(SmtpConfig {
+        hostname: config.domain.clone(),
+        max_message_size: config.max_message_bytes,
+        trusted_networks: config.trusted_networks.clone(),
+        ..SmtpConfig::default()
+    });
+    let app = router(AppState { events: Arc::new(store.clone()), settings: Arc::new(HttpSettings { base_url: base_url.clone() }) });
+
+    println!("rollcall: data folder {}", config.data_dir.display());
+    println!("rollcall: web site on http://{} (public links use {base_url})", config.http_addr);
+    println!("rollcall: SMTP inbox on {} for invites@{}", config.smtp_addr, config.domain);
+    match &config.outbound {
+        Outbound::File => println!("rollcall: outgoing mail written to {}", data.outbox().display()),
+        Outbound::Smtp { host, port } => println!("rollcall: outgoing mail relayed through {host}:{port}"),
+    }
+
+    let smtp_task = tokio::spawn(smtp::serve(smtp_listener, smtp_config, intake, stopped(stop_rx.clone())));
+    let http_task = tokio::spawn(
+        axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone())).into_future(),
+    );
+    let worker_task = tokio::spawn(worker.run(stop_rx.clone(), outbox_wake));
+    let sender_task = tokio::spawn(sender.run(stop_rx.clone()));
+
+    shutdown_signal().await;
+    println!("rollcall: shutting down");
+    let _ = stop_tx.send(true);
+    let (smtp, http, _, _) = tokio::join!(smtp_task, http_task, worker_task, sender_task);
+    smtp.context("SMTP task")?.context("SMTP listener")?;
+    http.context("HTTP task")?.context("HTTP server")?;
+    drop(data);
+    Ok(())
+}
+
+async fn bind(addr: std::net::SocketAddr, what: &str, flag: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen for {what} on {addr} (is another program using that port? choose another with {flag})")
+    })
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        if stop.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,72 @@
+//! `rollcall serve` settings: flags, each with a `ROLLCALL_*` environment variable.
+
+use crate::smtp::IpNet;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Folder for the database, stored mail and the outbox.
+    #[arg(long, env = "ROLLCALL_DATA_DIR", default_value = "./rollcall-data")]
+    pub data_dir: PathBuf,
+    /// Address of the web site and API.
+    #[arg(long, env = "ROLLCALL_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
+    /// Address of the SMTP inbox.
+    #[arg(long, env = "ROLLCALL_SMTP_ADDR", default_value = "127.0.0.1:2525")]
+    pub smtp_addr: SocketAddr,
+    /// Mail domain: Rollcall receives invites@<domain> and rsvp+<key>@<domain>.
+    #[arg(long, env = "ROLLCALL_DOMAIN", default_value = "rollcall.localhost")]
+    pub domain: String,
+    /// Public base URL used in links [default: http://<http-addr>].
+    #[arg(long, env = "ROLLCALL_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Outbound mail: `file` writes .eml files to <data-dir>/outbox/; `smtp://host:port`
+    /// relays through an SMTP server (plain SMTP, no authentication).
+    #[arg(long, env = "ROLLCALL_OUTBOUND", default_value = "file")]
+    pub outbound: Outbound,
+    /// Networks whose SMTP clients may deliver mail (comma-separated CIDRs).
+    #[arg(long, env = "ROLLCALL_TRUSTED_NETWORKS", default_value = "127.0.0.0/8,::1/128", value_delimiter = ',')]
+    pub trusted_networks: Vec<IpNet>,
+    /// Largest inbound message in bytes.
+    #[arg(long, env = "ROLLCALL_MAX_MESSAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Most outbound messages sent per second.
+    #[arg(long, env = "ROLLCALL_SEND_RATE", default_value_t = 10)]
+    pub send_rate: u32,
+}
+
+impl ServeConfig {
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.http_addr),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    File,
+    Smtp { host: String, port: u16 },
+}
+
+impl std::str::FromStr for Outbound {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "file" {
+            return Ok(Outbound::File);
+        }
+        let rest = text
+            .strip_prefix("smtp://")
+            .ok_or_else(|| format!("expected `file` or `smtp://host:port`, got `{text}`"))?;
+        let (host, port) = rest.rsplit_once(':').unwrap_or((rest, "25"));
+        let port = port.trim_end_matches('/').parse().map_err(|_| format!("bad port in `{text}`"))?;
+        if host.is_empty() {
+            return Err(format!("missing host in `{text}`"));
+        }
+        Ok(Outbound::Smtp { host: host.to_string(), port })
+    }
+}

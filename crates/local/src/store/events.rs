@@ -1,0 +1,169 @@
+//! The store port for events and message outcomes.
+
+use super::time::to_db;
+use super::{DbError, SqliteStore};
+use async_trait::async_trait;
+use rollcall_core::event::{Event, EventId};
+use rollcall_core::imip::Mailbox;
+use rollcall_core::outcome::Outcome;
+use rollcall_core::ports::{Committed, EventStore, IngestCommit, MessageRecord, StoreError};
+use rusqlite::{OptionalExtension, params};
+
+/// Why a commit did not apply, inside the transaction.
+enum Refused {
+    Conflict,
+    AlreadyRecorded,
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
+        let id = id.as_str().to_string();
+        Ok(self
+            .with(move |conn| {
+                let data: Option<String> = conn
+                    .query_row("SELECT data FROM events WHERE id = ?1", [&id], |r| r.get(0))
+                    .optional()?;
+                Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+            })
+            .await?)
+    }
+
+    async fn event_by_uid(&self, organizer_email: &str, uid: &str) -> Result<Option<Event>, StoreError> {
+        let (organizer, uid) = (organizer_email.to_string(), uid.to_string());
+        Ok(self
+            .with(move |conn| {
+                let data: Option<String> = conn
+                    .query_row(
+                        "SELECT data FROM events WHERE organizer_email = ?1 AND uid = ?2",
+                        [&organizer, &uid],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+            })
+            .await?)
+    }
+
+    async fn commit_ingest(&self, commit: &IngestCommit) -> Result<Committed, StoreError> {
+        let commit = commit.clone();
+        let result = self
+            .with(move |conn| {
+                let tx = conn.transaction()?;
+                match write_commit(&tx, &commit)? {
+                    Ok(()) => {
+                        tx.commit()?;
+                        Ok(Ok(()))
+                    }
+                    Err(refused) => Ok(Err(refused)), // dropping `tx` rolls back
+                }
+            })
+            .await?;
+        match result {
+            Ok(()) => Ok(Committed::Applied),
+            Err(Refused::AlreadyRecorded) => Ok(Committed::AlreadyRecorded),
+            Err(Refused::Conflict) => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError> {
+        let id = message_id.to_string();
+        Ok(self
+            .with(move |conn| {
+                let row = conn
+                    .query_row(
+                        "SELECT from_email, from_name, subject, outcome_json, processed_at
+                         FROM message_outcomes WHERE message_id = ?1",
+                        [&id],
+                        |r| {
+                            Ok((
+                                r.get::<_, Option<String>>(0)?,
+                                r.get::<_, Option<String>>(1)?,
+                                r.get::<_, Option<String>>(2)?,
+                                r.get::<_, String>(3)?,
+                                r.get::<_, String>(4)?,
+                            ))
+                        },
+                    )
+                    .optional()?;
+                let Some((email, name, subject, outcome, at)) = row else { return Ok(None) };
+                Ok(Some(MessageRecord {
+                    message_id: id,
+                    from: email.map(|email| Mailbox { email, name }),
+                    subject,
+                    outcome: serde_json::from_str::<Outcome>(&outcome)?,
+                    processed_at: super::time::from_db(&at),
+                }))
+            })
+            .await?)
+    }
+}
+
+fn write_commit(tx: &rusqlite::Transaction<'_>, commit: &IngestCommit) -> Result<Result<(), Refused>, DbError> {
+    let message = &commit.message;
+    let inserted = tx.execute(
+        "INSERT INTO message_outcomes
+            (message_id, from_email, from_name, subject, status, outcome, outcome_json, processed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (message_id) DO NOTHING",
+        params![
+            message.message_id,
+            message.from.as_ref().map(|m| m.email.as_str()),
+            message.from.as_ref().and_then(|m| m.name.as_deref()),
+            message.subject,
+            message.outcome.status().as_str(),
+            message.outcome.to_string(),
+            serde_json::to_string(&message.outcome)?,
+            to_db(message.processed_at),
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(Err(Refused::AlreadyRecorded));
+    }
+    for write in &commit.writes {
+        let event = &write.event;
+        let data = serde_json::to_string(event)?;
+        let changed = match write.expected_version {
+            None => tx.execute(
+                "INSERT INTO events (id, organizer_email, uid, version, state, data, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT DO NOTHING",
+                params![
+                    event.id.as_str(),
+                    event.organizer_email,
+                    event.uid,
+                    event.version as i64,
+                    event.state.as_str(),
+                    data,
+                    to_db(event.created_at),
+                    to_db(event.updated_at),
+                ],
+            )?,
+            Some(expected) => tx.execute(
+                "UPDATE events SET version = ?2, state = ?3, data = ?4, updated_at = ?5
+                 WHERE id = ?1 AND version = ?6",
+                params![
+                    event.id.as_str(),
+                    event.version as i64,
+                    event.state.as_str(),
+                    data,
+                    to_db(event.updated_at),
+                    expected as i64,
+                ],
+            )?,
+        };
+        if changed != 1 {
+            return Ok(Err(Refused::Conflict));
+        }
+    }
+    for item in &commit.outbox {
+        tx.execute(
+            "INSERT INTO outbox (id, created_at, next_attempt_at, data) VALUES (?1, ?2, ?2, ?3)
+             ON CONFLICT (id) DO NOTHING",
+            params![item.id, to_db(item.created_at), serde_json::to_string(item)?],
+        )?;
+    }
+    // The queue entry, if this message came through the local inbox, is done in the same step.
+    tx.execute("UPDATE inbox SET state = 'done', last_error = NULL WHERE id = ?1", [&message.message_id])?;
+    Ok(Ok(()))
+}

@@ -1,0 +1,138 @@
+//! The inbound queue: what the SMTP listener stored and the worker has yet to process, and the
+//! listing `rollcall inbox` shows.
+
+use super::time::{from_db, to_db};
+use super::{DbError, SqliteStore};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub id: String,
+    pub received_at: DateTime<Utc>,
+    pub peer: String,
+    pub helo: String,
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    pub size: usize,
+    pub path: String,
+}
+
+/// A queued message the worker should process now.
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    pub id: String,
+    pub path: String,
+    pub rcpt_to: Vec<String>,
+    pub attempts: u32,
+}
+
+/// One line of `rollcall inbox`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxRow {
+    pub id: String,
+    pub received_at: DateTime<Utc>,
+    pub mail_from: String,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub state: String,
+    pub status: Option<String>,
+    pub outcome: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl SqliteStore {
+    /// Commits the queue entry; the raw file must already be durable.
+    pub async fn enqueue(&self, entry: NewInbound) -> Result<(), DbError> {
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO inbox (id, received_at, peer, helo, mail_from, rcpt_to, size, path, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?2)",
+                params![
+                    entry.id,
+                    to_db(entry.received_at),
+                    entry.peer,
+                    entry.helo,
+                    entry.mail_from,
+                    serde_json::to_string(&entry.rcpt_to)?,
+                    entry.size as i64,
+                    entry.path,
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The oldest queued message that is due.
+    pub async fn next_inbound(&self, now: DateTime<Utc>) -> Result<Option<InboxEntry>, DbError> {
+        self.with(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT id, path, rcpt_to, attempts FROM inbox
+                     WHERE state = 'queued' AND next_attempt_at <= ?1
+                     ORDER BY received_at, id LIMIT 1",
+                    [to_db(now)],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
+                )
+                .optional()?;
+            let Some((id, path, rcpt, attempts)) = row else { return Ok(None) };
+            Ok(Some(InboxEntry {
+                id,
+                path,
+                rcpt_to: serde_json::from_str(&rcpt)?,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            }))
+        })
+        .await
+    }
+
+    /// Records a failed attempt: retried at `next_at`, or given up on (`failed`) when `None`.
+    /// The raw file stays either way; nothing acknowledged is ever deleted.
+    pub async fn inbound_attempt_failed(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_at: Option<DateTime<Utc>>,
+        error: &str,
+    ) -> Result<(), DbError> {
+        let (id, error) = (id.to_string(), error.to_string());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE inbox SET attempts = ?2, last_error = ?3,
+                    state = CASE WHEN ?4 IS NULL THEN 'failed' ELSE state END,
+                    next_attempt_at = COALESCE(?4, next_attempt_at)
+                 WHERE id = ?1 AND state = 'queued'",
+                params![id, attempts, error, next_at.map(to_db)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The most recent messages with their outcomes, newest first.
+    pub fn recent_inbound(&self, limit: usize) -> Result<Vec<InboxRow>, DbError> {
+        self.with_blocking(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT i.id, i.received_at, i.mail_from, o.from_email, o.subject, i.state, o.status, o.outcome, i.last_error
+                 FROM inbox i LEFT JOIN message_outcomes o ON o.message_id = i.id
+                 ORDER BY i.received_at DESC, i.id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit as i64], |r| {
+                Ok(InboxRow {
+                    id: r.get(0)?,
+                    received_at: from_db(&r.get::<_, String>(1)?),
+                    mail_from: r.get(2)?,
+                    from: r.get(3)?,
+                    subject: r.get(4)?,
+                    state: r.get(5)?,
+                    status: r.get(6)?,
+                    outcome: r.get(7)?,
+                    last_error: r.get(8)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}

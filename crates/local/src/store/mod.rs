@@ -1,0 +1,78 @@
+//! The SQLite store: one database file in the data folder, WAL mode with `synchronous=FULL`
+//! so a commit that returned is on disk. rusqlite is synchronous; every call runs on tokio's
+//! blocking pool with the one connection behind a mutex (SQLite serializes writers anyway).
+
+mod events;
+mod inbox;
+mod outbox;
+mod time;
+
+pub use inbox::{InboxEntry, InboxRow, NewInbound};
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("database worker stopped: {0}")]
+    Join(String),
+    #[error("database lock poisoned by an earlier panic")]
+    Poisoned,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies the schema.
+    pub fn open(path: &Path) -> Result<SqliteStore, DbError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(include_str!("schema.sql"))?;
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Opens an existing database for reading while a server may be writing to it.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, DbError> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    async fn with<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| DbError::Poisoned)?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| DbError::Join(e.to_string()))?
+    }
+
+    /// The same, for callers outside a tokio runtime (the CLI).
+    pub fn with_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        let mut guard = self.conn.lock().map_err(|_| DbError::Poisoned)?;
+        work(&mut guard)
+    }
+}
+
+impl From<DbError> for rollcall_core::ports::StoreError {
+    fn from(error: DbError) -> Self {
+        rollcall_core::ports::StoreError::Unavailable(error.to_string())
+    }
+}

@@ -1,0 +1,125 @@
+//! The background loops of `rollcall serve`: the inbound worker that drains the queue through
+//! the ingest use case, and the sender that drains the outbox through the mailer.
+
+use crate::ids::RandomIds;
+use crate::store::SqliteStore;
+use chrono::{Duration as ChronoDuration, Utc};
+use rollcall_core::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, ingest};
+use rollcall_core::ports::{Composer, Mailer};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// How often the loops look for work when nobody woke them (retries that became due).
+const POLL: Duration = Duration::from_secs(1);
+/// After this many failed attempts an inbound message is parked as `failed` (its raw file is
+/// kept) instead of being retried forever.
+const MAX_INBOUND_ATTEMPTS: u32 = 10;
+
+#[derive(Debug, Clone)]
+pub struct InboundWorker {
+    pub store: SqliteStore,
+    pub settings: IngestSettings,
+    pub domain: String,
+    pub wake: Arc<Notify>,
+}
+
+impl InboundWorker {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>, outbox_wake: Arc<Notify>) {
+        loop {
+            match self.process_next().await {
+                Ok(true) => {
+                    outbox_wake.notify_one();
+                    continue;
+                }
+                Ok(false) => {}
+                Err(error) => tracing::error!(%error, "inbound worker"),
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Processes the next due message, if any. `Ok(true)` if one was handled.
+    pub async fn process_next(&self) -> anyhow::Result<bool> {
+        let now = Utc::now();
+        let Some(entry) = self.store.next_inbound(now).await? else { return Ok(false) };
+        let attempts = entry.attempts + 1;
+        let failure = match tokio::fs::read(&entry.path).await {
+            Ok(raw) => {
+                // Organizer mail wins when a message was addressed to both kinds of address.
+                let recipient = entry
+                    .rcpt_to
+                    .iter()
+                    .filter_map(|r| Recipient::classify(r, &self.domain))
+                    .min_by_key(|r| !matches!(r, Recipient::Organizer));
+                let Some(recipient) = recipient else {
+                    self.store.inbound_attempt_failed(&entry.id, attempts, None, "no Rollcall recipient").await?;
+                    return Ok(true);
+                };
+                let message = InboundMessage { id: &entry.id, raw: &raw, recipient };
+                match ingest(&message, &self.settings, &self.store, &RandomIds, now).await {
+                    Ok(outcome) => {
+                        tracing::info!(message = %entry.id, %outcome, "processed");
+                        return Ok(true);
+                    }
+                    Err(error) => error.to_string(),
+                }
+            }
+            Err(error) => format!("reading {}: {error}", entry.path),
+        };
+        let retry_at = (attempts < MAX_INBOUND_ATTEMPTS)
+            .then(|| now + ChronoDuration::seconds(2i64.pow(attempts.min(10))));
+        tracing::warn!(message = %entry.id, attempts, error = %failure, "inbound attempt failed");
+        self.store.inbound_attempt_failed(&entry.id, attempts, retry_at, &failure).await?;
+        Ok(true)
+    }
+}
+
+pub struct OutboxSender {
+    pub store: SqliteStore,
+    pub composer: Arc<dyn Composer>,
+    pub mailer: Arc<dyn Mailer>,
+    pub settings: DeliverySettings,
+    /// Upper bound on messages per second, so a big fan-out does not trip a relay's limits.
+    pub rate_per_second: u32,
+    pub wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for OutboxSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxSender").field("rate_per_second", &self.rate_per_second).finish_non_exhaustive()
+    }
+}
+
+impl OutboxSender {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let rate = self.rate_per_second.max(1);
+        let settings = DeliverySettings { batch: rate as usize, ..self.settings.clone() };
+        loop {
+            let started = tokio::time::Instant::now();
+            let mut full_batch = false;
+            match deliver_due(&self.store, self.composer.as_ref(), self.mailer.as_ref(), &settings, Utc::now()).await {
+                Ok(report) => {
+                    let handled = report.sent + report.retrying + report.failed;
+                    full_batch = handled >= settings.batch;
+                    if handled > 0 {
+                        tracing::info!(sent = report.sent, retrying = report.retrying, failed = report.failed, "outbox");
+                    }
+                }
+                Err(error) => tracing::error!(%error, "outbox sender"),
+            }
+            // One batch per second at most: that is the rate limit.
+            let pause = if full_batch { Duration::from_secs(1).saturating_sub(started.elapsed()) } else { POLL };
+            tokio::select! {
+                _ = self.wake.notified(), if !full_batch => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
