@@ -1,6 +1,7 @@
 //! Shared helpers for Rollcall's cross-crate tests: where fixtures live, and (in `server`) a
 //! real `rollcall serve` process on free ports with a temporary data folder.
 
+pub mod mail;
 pub mod server;
 pub mod smtp_client;
 

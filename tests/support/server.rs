@@ -1,1 +1,181 @@
+//! A real `rollcall serve` process on free loopback ports with its own data folder.
 
+use crate::smtp_client::{Reply, send_mail};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const DOMAIN: &str = "rollcall.test";
+
+/// The `rollcall` binary cargo built next to this test executable.
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target folder");
+    let bin = dir.join(format!("rollcall{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: build it with `cargo build -p rollcall-local`", bin.display());
+    bin
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port")
+}
+
+#[derive(Debug)]
+pub struct Server {
+    child: Option<Child>,
+    pub data_dir: PathBuf,
+    pub http: SocketAddr,
+    pub smtp: SocketAddr,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server with a fresh temporary data folder.
+    pub fn start() -> Server {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut server = Server::start_in(temp.path().join("data"));
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Starts a server on `data_dir` (kept by the caller, e.g. across a restart).
+    pub fn start_in(data_dir: PathBuf) -> Server {
+        let (http, smtp) = (free_port(), free_port());
+        let child = Command::new(binary())
+            .args(["serve", "--domain", DOMAIN])
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--http-addr", &http.to_string(), "--smtp-addr", &smtp.to_string()])
+            .env("ROLLCALL_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("rollcall serve starts");
+        let server = Server { child: Some(child), data_dir, http, smtp, _temp: None };
+        server.wait_until_ready();
+        server
+    }
+
+    fn wait_until_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if TcpStream::connect(self.smtp).is_ok() && self.get("/healthz").map(|r| r.0 == 200).unwrap_or(false) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("rollcall serve did not become ready");
+    }
+
+    /// Sends a message to `invites@` (or the given recipients) over SMTP.
+    pub fn send(&self, from: &str, rcpts: &[&str], raw: &[u8]) -> Result<Reply, Reply> {
+        send_mail(self.smtp, from, rcpts, raw).expect("SMTP conversation")
+    }
+
+    pub fn send_invite(&self, raw: &[u8]) -> Reply {
+        let inbox = format!("invites@{DOMAIN}");
+        self.send("organizer@example.com", &[&inbox], raw).expect("accepted")
+    }
+
+    /// A GET over a fresh connection: (status, headers lower-cased, body).
+    pub fn get(&self, path: &str) -> std::io::Result<(u16, Vec<(String, String)>, String)> {
+        let mut stream = TcpStream::connect(self.http)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.http)?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response)?;
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Ok((status, headers, body.to_string()))
+    }
+
+    /// `rollcall inbox --json`, oldest first.
+    pub fn inbox(&self) -> Vec<Value> {
+        let output = Command::new(binary())
+            .args(["inbox", "--json", "--limit", "100000", "--data-dir"])
+            .arg(&self.data_dir)
+            .output()
+            .expect("rollcall inbox runs");
+        assert!(output.status.success(), "rollcall inbox failed: {}", String::from_utf8_lossy(&output.stderr));
+        let mut rows: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        rows.reverse();
+        rows
+    }
+
+    /// Waits until the message with queue id `id` has an outcome, and returns it.
+    pub fn outcome_of(&self, id: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(row) = self.inbox().into_iter().find(|r| r["id"] == id)
+                && let Some(outcome) = row["outcome"].as_str()
+            {
+                return outcome.to_string();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("message {id} got no outcome in time; inbox: {:?}", self.inbox());
+    }
+
+    /// Sends an invitation and waits for its outcome.
+    pub fn deliver(&self, raw: &[u8]) -> String {
+        let reply = self.send_invite(raw);
+        assert_eq!(reply.code, 250, "{reply:?}");
+        self.outcome_of(&queue_id(&reply))
+    }
+
+    /// The outbox files (name, raw bytes), waiting until there are at least `count`.
+    pub fn outbox(&self, count: usize) -> Vec<(String, Vec<u8>)> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(self.data_dir.join("outbox"))
+                .map(|d| {
+                    d.flatten()
+                        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                        .filter_map(|e| Some((e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).ok()?)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            files.sort();
+            if files.len() >= count || Instant::now() > deadline {
+                return files;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs, as in a crash or power loss of the process.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The id in `250 2.0.0 Ok: queued as <id>`.
+pub fn queue_id(reply: &Reply) -> String {
+    reply.text.rsplit(' ').next().unwrap_or_default().trim().to_string()
+}
+
+/// The event id at the end of an outcome like `created event abc123`.
+pub fn event_id(outcome: &str) -> String {
+    outcome.split_whitespace().last().unwrap_or_default().to_string()
+}

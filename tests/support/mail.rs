@@ -1,0 +1,55 @@
+//! Builders for the inbound mail the tests send.
+
+/// One VEVENT's worth of changeable fields.
+#[derive(Debug, Clone)]
+pub struct Invite<'a> {
+    pub method: &'a str,
+    pub uid: &'a str,
+    pub sequence: i64,
+    pub dtstamp: &'a str,
+    pub summary: &'a str,
+    pub organizer: &'a str,
+    pub from: &'a str,
+    pub start: &'a str,
+}
+
+impl Default for Invite<'_> {
+    fn default() -> Self {
+        Invite {
+            method: "REQUEST",
+            uid: "e2e-1@example.com",
+            sequence: 0,
+            dtstamp: "20270101T100000Z",
+            summary: "Team lunch",
+            organizer: "organizer@example.com",
+            from: "organizer@example.com",
+            start: "20270305T120000",
+        }
+    }
+}
+
+impl Invite<'_> {
+    /// A single-part iMIP message, as Google sends updates and cancellations.
+    pub fn to_mail(&self) -> Vec<u8> {
+        let status = if self.method == "CANCEL" { "CANCELLED" } else { "CONFIRMED" };
+        format!(
+            "From: Organizer <{from}>\r\nTo: invites@rollcall.test\r\nSubject: {method}: {summary}\r\n\
+             Message-ID: <{uid}-{sequence}@example.com>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/calendar; charset=utf-8; method={method}\r\n\r\n\
+             BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Rollcall tests//EN\r\nMETHOD:{method}\r\n\
+             BEGIN:VEVENT\r\nUID:{uid}\r\nSEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\n\
+             DTSTART;TZID=Europe/Berlin:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\n\
+             STATUS:{status}\r\nORGANIZER;CN=Organizer:mailto:{organizer}\r\n\
+             ATTENDEE;RSVP=TRUE:mailto:invites@rollcall.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            from = self.from,
+            method = self.method,
+            summary = self.summary,
+            uid = self.uid,
+            sequence = self.sequence,
+            dtstamp = self.dtstamp,
+            start = self.start,
+            organizer = self.organizer,
+        )
+        .into_bytes()
+    }
+}
