@@ -1,1 +1,28 @@
+//! Test support for Rollcall.
+//!
+//! - [`InMemoryStore`]: the reference adapter of [`EventStore`] and [`OutboxStore`]; its doc
+//!   comments are the written form of the store contract.
+//! - [`contract`] and [`store_contract_tests!`]: the executable form of the same contract,
+//!   which every store adapter runs against itself.
+//! - [`SequentialIds`], [`RecordingMailer`], [`PlainComposer`]: deterministic stand-ins for
+//!   the other ports.
+//! - [`GuardedStore`]: a store that keeps something alive (a temporary directory) as long as
+//!   it lives.
+//! - [`fixture_path`]: files under the workspace's `tests/fixtures`.
+//!
+//! [`EventStore`]: rollcall_core::ports::EventStore
+//! [`OutboxStore`]: rollcall_core::ports::OutboxStore
 
+pub mod contract;
+mod contract_macro;
+mod fixtures;
+mod guarded;
+mod ids;
+mod mailer;
+mod memory_store;
+
+pub use fixtures::{fixture_path, read_fixture};
+pub use guarded::GuardedStore;
+pub use ids::SequentialIds;
+pub use mailer::{FailWith, PlainComposer, RecordingMailer};
+pub use memory_store::{InMemoryStore, OutboxEntry, OutboxState};

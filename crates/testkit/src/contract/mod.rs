@@ -1,0 +1,165 @@
+//! The store contract as executable cases. Each case is an ordinary async function that
+//! takes a fresh, empty store and panics when the store breaks the contract that
+//! [`InMemoryStore`](crate::InMemoryStore) documents. Adapters run them all with
+//! [`store_contract_tests!`](crate::store_contract_tests).
+
+mod events;
+mod outbox;
+mod use_cases;
+
+pub use events::*;
+pub use outbox::*;
+pub use use_cases::*;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rollcall_core::event::{Event, EventState};
+use rollcall_core::ical::{CalendarEvent, Organizer, TimeValue};
+use rollcall_core::imip::Mailbox;
+use rollcall_core::notice::{Notice, OutboxMessage};
+use rollcall_core::outcome::Outcome;
+use rollcall_core::ports::{EventWrite, IngestCommit, MessageRecord, OutboxStore};
+
+use crate::SequentialIds;
+
+/// The organizer most cases use.
+pub(crate) const OLGA: &str = "olga@example.org";
+
+/// `2026-03-05T16:00:00Z` plus `seconds`: the cases' clock.
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 5, 16, 0, 0)
+        .single()
+        .expect("a valid time")
+        + Duration::seconds(seconds)
+}
+
+/// A fresh event (version 1) with id `SequentialIds::nth(n)`.
+pub(crate) fn event(n: u64, organizer: &str, uid: &str) -> Event {
+    let details = CalendarEvent {
+        uid: Some(uid.to_string()),
+        sequence: 0,
+        dtstamp: Some(at(-3600)),
+        recurrence_id: None,
+        this_and_future: false,
+        summary: Some(format!("Planning {n}")),
+        description: Some("Agenda: everything".to_string()),
+        location: None,
+        url: None,
+        status: Some("CONFIRMED".to_string()),
+        start: Some(TimeValue::Date(
+            NaiveDate::from_ymd_opt(2026, 3, 10).expect("a valid date"),
+        )),
+        end: None,
+        duration: None,
+        rrule: None,
+        rdates: vec![],
+        exdates: vec![],
+        organizer: Some(Organizer {
+            email: Some(organizer.to_string()),
+            name: Some("Olga Organizer".to_string()),
+            sent_by: None,
+        }),
+        attendees: vec![],
+        comments: vec![],
+    };
+    Event {
+        id: SequentialIds::nth(n),
+        organizer_email: organizer.to_string(),
+        organizer_name: Some("Olga Organizer".to_string()),
+        uid: uid.to_string(),
+        sequence: 0,
+        dtstamp: details.dtstamp,
+        state: EventState::Active,
+        details,
+        overrides: vec![],
+        cancelled_occurrences: vec![],
+        producer: Some("-//Rollcall//contract//EN".to_string()),
+        created_at: at(0),
+        updated_at: at(0),
+        version: 1,
+    }
+}
+
+/// `event` as the next version would be: new sequence, title and state, version + 1.
+pub(crate) fn updated(event: &Event) -> Event {
+    let mut next = event.clone();
+    next.sequence += 1;
+    next.details.sequence = next.sequence;
+    next.details.summary = Some(format!("{} (moved)", event.title()));
+    next.state = EventState::Updated;
+    next.updated_at = event.updated_at + Duration::seconds(30);
+    next.version += 1;
+    next
+}
+
+pub(crate) fn insert(event: &Event) -> EventWrite {
+    EventWrite {
+        event: event.clone(),
+        expected_version: None,
+    }
+}
+
+pub(crate) fn replace(event: &Event, expected_version: u64) -> EventWrite {
+    EventWrite {
+        event: event.clone(),
+        expected_version: Some(expected_version),
+    }
+}
+
+pub(crate) fn record(message_id: &str, outcome: Outcome) -> MessageRecord {
+    MessageRecord {
+        message_id: message_id.to_string(),
+        from: Some(Mailbox {
+            email: OLGA.to_string(),
+            name: None,
+        }),
+        subject: Some("Planning".to_string()),
+        outcome,
+        processed_at: at(0),
+    }
+}
+
+pub(crate) fn commit(
+    message_id: &str,
+    writes: Vec<EventWrite>,
+    outbox: Vec<OutboxMessage>,
+) -> IngestCommit {
+    let outcome = Outcome::rejected(format!("test commit {message_id}"));
+    IngestCommit {
+        message: record(message_id, outcome),
+        writes,
+        outbox,
+    }
+}
+
+/// An outbox message about `event`, due at `created_at`.
+pub(crate) fn notice(id: &str, event: &Event, created_at: DateTime<Utc>) -> OutboxMessage {
+    OutboxMessage {
+        id: id.to_string(),
+        to: Mailbox {
+            email: event.organizer_email.clone(),
+            name: event.organizer_name.clone(),
+        },
+        notice: Notice::EventCreated,
+        event: event.clone(),
+        created_at,
+    }
+}
+
+/// `(id, attempts)` of what is due at `now`.
+pub(crate) async fn due<S: OutboxStore>(store: &S, now: DateTime<Utc>) -> Vec<(String, u32)> {
+    store
+        .due_outbox(now, 100)
+        .await
+        .expect("due_outbox")
+        .into_iter()
+        .map(|d| (d.message.id, d.attempts))
+        .collect()
+}
+
+/// `[(id, attempts)]` as owned strings, for comparing with [`due`].
+pub(crate) fn ids(expected: &[(&str, u32)]) -> Vec<(String, u32)> {
+    expected
+        .iter()
+        .map(|(id, n)| (id.to_string(), *n))
+        .collect()
+}

@@ -1,0 +1,52 @@
+//! `store_contract_tests!`: one test per contract case, for any store adapter.
+
+/// Expands to one `#[tokio::test]` per case of [`contract`](crate::contract), each calling
+/// the case with a fresh store. The argument is an expression evaluated inside each async test
+/// (so it may `.await`) to a value implementing both `EventStore` and `OutboxStore`; use
+/// [`GuardedStore`](crate::GuardedStore) to keep a temporary directory alive with the store.
+///
+/// The calling crate needs `tokio` (features `macros` and `rt`) as a dependency.
+///
+/// ```ignore
+/// rollcall_testkit::store_contract_tests!(rollcall_testkit::InMemoryStore::new());
+/// ```
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make_store:expr) => {
+        $crate::__store_contract_cases! {
+            $make_store;
+            a_new_event_is_readable_by_id_and_by_uid,
+            a_second_commit_of_the_same_message_changes_nothing,
+            a_stale_expected_version_conflicts_and_writes_nothing,
+            a_current_expected_version_replaces_the_event,
+            an_update_of_an_unknown_event_conflicts,
+            two_organizers_may_use_the_same_uid,
+            a_duplicate_organizer_uid_insert_conflicts,
+            a_duplicate_event_id_insert_conflicts,
+            message_records_round_trip_their_outcome,
+            outbox_messages_are_queued_once_and_become_due,
+            due_messages_come_oldest_first_up_to_the_limit,
+            a_retry_is_not_due_before_its_time,
+            sent_and_failed_messages_are_no_longer_due,
+            marking_an_unknown_outbox_message_changes_nothing,
+            the_ingest_use_case_creates_updates_and_ignores_stale,
+            delivery_retries_transient_failures_and_gives_up_after_the_limit,
+            delivery_sends_after_a_transient_failure_clears,
+            delivery_does_not_retry_a_permanent_failure,
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_cases {
+    ($make_store:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[::tokio::test]
+            async fn $case() {
+                let store = $make_store;
+                $crate::contract::$case(&store).await;
+            }
+        )+
+    };
+}

@@ -1,0 +1,89 @@
+//! A store bundled with something that must outlive it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rollcall_core::event::{Event, EventId};
+use rollcall_core::ports::{
+    Committed, DueMessage, EventStore, IngestCommit, MessageRecord, OutboxStore, StoreError,
+};
+use std::ops::Deref;
+
+/// A store together with a guard that must live as long as it, such as the temporary
+/// directory holding its database file. Implements the store ports by delegating to the
+/// store, and derefs to it for adapter-specific calls. The store is dropped before the guard.
+#[derive(Debug)]
+pub struct GuardedStore<S, G> {
+    // Field order is drop order: close the store, then remove what it lived in.
+    store: S,
+    guard: G,
+}
+
+impl<S, G> GuardedStore<S, G> {
+    pub fn new(store: S, guard: G) -> GuardedStore<S, G> {
+        GuardedStore { store, guard }
+    }
+
+    pub fn guard(&self) -> &G {
+        &self.guard
+    }
+}
+
+impl<S, G> Deref for GuardedStore<S, G> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.store
+    }
+}
+
+#[async_trait]
+impl<S: EventStore, G: Send + Sync> EventStore for GuardedStore<S, G> {
+    async fn event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
+        self.store.event(id).await
+    }
+
+    async fn event_by_uid(
+        &self,
+        organizer_email: &str,
+        uid: &str,
+    ) -> Result<Option<Event>, StoreError> {
+        self.store.event_by_uid(organizer_email, uid).await
+    }
+
+    async fn commit_ingest(&self, commit: &IngestCommit) -> Result<Committed, StoreError> {
+        self.store.commit_ingest(commit).await
+    }
+
+    async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError> {
+        self.store.message_record(message_id).await
+    }
+}
+
+#[async_trait]
+impl<S: OutboxStore, G: Send + Sync> OutboxStore for GuardedStore<S, G> {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.store.due_outbox(now, limit).await
+    }
+
+    async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.store.mark_sent(id, at).await
+    }
+
+    async fn mark_retry(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.store.mark_retry(id, attempts, next_at, error).await
+    }
+
+    async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
+        self.store.mark_failed(id, error).await
+    }
+}
