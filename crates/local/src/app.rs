@@ -30,15 +30,22 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let inbound_wake = Arc::new(Notify::new());
     let outbox_wake = Arc::new(Notify::new());
-    let limits = Limits { max_message_bytes: config.max_message_bytes, ..Limits::default() };
+    let limits = Limits {
+        max_message_bytes: config.max_message_bytes,
+        ..Limits::default()
+    };
 
-    let composer: Arc<dyn Composer> =
-        Arc::new(MailComposer::new(MailSettings { base_url: base_url.clone(), domain: config.domain.clone() }));
+    let composer: Arc<dyn Composer> = Arc::new(MailComposer::new(MailSettings {
+        base_url: base_url.clone(),
+        domain: config.domain.clone(),
+    }));
     let mailer: Arc<dyn Mailer> = match &config.outbound {
         Outbound::File => Arc::new(FileMailer { dir: data.outbox() }),
-        Outbound::Smtp { host, port } => {
-            Arc::new(RelayMailer { host: host.clone(), port: *port, helo: config.domain.clone() })
-        }
+        Outbound::Smtp { host, port } => Arc::new(RelayMailer {
+            host: host.clone(),
+            port: *port,
+            helo: config.domain.clone(),
+        }),
     };
 
     let worker = InboundWorker {
@@ -67,19 +74,42 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         trusted_networks: config.trusted_networks.clone(),
         ..SmtpConfig::default()
     });
-    let app = router(AppState { events: Arc::new(store.clone()), settings: Arc::new(HttpSettings { base_url: base_url.clone() }) });
+    let app = router(AppState {
+        events: Arc::new(store.clone()),
+        settings: Arc::new(HttpSettings {
+            base_url: base_url.clone(),
+        }),
+    });
 
     println!("rollcall: data folder {}", config.data_dir.display());
-    println!("rollcall: web site on http://{} (public links use {base_url})", config.http_addr);
-    println!("rollcall: SMTP inbox on {} for invites@{}", config.smtp_addr, config.domain);
+    println!(
+        "rollcall: web site on http://{} (public links use {base_url})",
+        config.http_addr
+    );
+    println!(
+        "rollcall: SMTP inbox on {} for invites@{}",
+        config.smtp_addr, config.domain
+    );
     match &config.outbound {
-        Outbound::File => println!("rollcall: outgoing mail written to {}", data.outbox().display()),
-        Outbound::Smtp { host, port } => println!("rollcall: outgoing mail relayed through {host}:{port}"),
+        Outbound::File => println!(
+            "rollcall: outgoing mail written to {}",
+            data.outbox().display()
+        ),
+        Outbound::Smtp { host, port } => {
+            println!("rollcall: outgoing mail relayed through {host}:{port}")
+        }
     }
 
-    let smtp_task = tokio::spawn(smtp::serve(smtp_listener, smtp_config, intake, stopped(stop_rx.clone())));
+    let smtp_task = tokio::spawn(smtp::serve(
+        smtp_listener,
+        smtp_config,
+        intake,
+        stopped(stop_rx.clone()),
+    ));
     let http_task = tokio::spawn(
-        axum::serve(http_listener, app).with_graceful_shutdown(stopped(stop_rx.clone())).into_future(),
+        axum::serve(http_listener, app)
+            .with_graceful_shutdown(stopped(stop_rx.clone()))
+            .into_future(),
     );
     let worker_task = tokio::spawn(worker.run(stop_rx.clone(), outbox_wake));
     let sender_task = tokio::spawn(sender.run(stop_rx.clone()));

@@ -27,7 +27,12 @@ pub struct ServeConfig {
     #[arg(long, env = "ROLLCALL_OUTBOUND", default_value = "file")]
     pub outbound: Outbound,
     /// Networks whose SMTP clients may deliver mail (comma-separated CIDRs).
-    #[arg(long, env = "ROLLCALL_TRUSTED_NETWORKS", default_value = "127.0.0.0/8,::1/128", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "ROLLCALL_TRUSTED_NETWORKS",
+        default_value = "127.0.0.0/8,::1/128",
+        value_delimiter = ','
+    )]
     pub trusted_networks: Vec<IpNet>,
     /// Largest inbound message in bytes.
     #[arg(long, env = "ROLLCALL_MAX_MESSAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
@@ -63,10 +68,16 @@ impl std::str::FromStr for Outbound {
             .strip_prefix("smtp://")
             .ok_or_else(|| format!("expected `file` or `smtp://host:port`, got `{text}`"))?;
         let (host, port) = rest.rsplit_once(':').unwrap_or((rest, "25"));
-        let port = port.trim_end_matches('/').parse().map_err(|_| format!("bad port in `{text}`"))?;
+        let port = port
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|_| format!("bad port in `{text}`"))?;
         if host.is_empty() {
             return Err(format!("missing host in `{text}`"));
         }
-        Ok(Outbound::Smtp { host: host.to_string(), port })
+        Ok(Outbound::Smtp {
+            host: host.to_string(),
+            port,
+        })
     }
 }

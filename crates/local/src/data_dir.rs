@@ -16,8 +16,9 @@ impl DataDir {
     /// Creates the folder layout and takes the exclusive lock, or says who holds it.
     pub fn open(root: &Path) -> Result<DataDir> {
         for sub in ["", "inbox", "outbox"] {
-            std::fs::create_dir_all(root.join(sub))
-                .with_context(|| format!("cannot create data folder {}", root.join(sub).display()))?;
+            std::fs::create_dir_all(root.join(sub)).with_context(|| {
+                format!("cannot create data folder {}", root.join(sub).display())
+            })?;
         }
         let lock_path = root.join("rollcall.lock");
         let lock = File::options()
@@ -35,7 +36,10 @@ impl DataDir {
                 lock_path.display()
             ),
         }
-        Ok(DataDir { root: root.to_path_buf(), _lock: lock })
+        Ok(DataDir {
+            root: root.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     pub fn database(&self) -> PathBuf {

@@ -60,7 +60,11 @@ fn main() -> ExitCode {
                 Err(error) => fail(&format!("parse: {error}")),
             }
         }
-        Command::Inbox { data_dir, limit, json } => {
+        Command::Inbox {
+            data_dir,
+            limit,
+            json,
+        } => {
             let stdout = std::io::stdout();
             match rollcall_local::commands::inbox::run(&data_dir, limit, json, &mut stdout.lock()) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -47,7 +47,9 @@ impl InboundWorker {
     /// Processes the next due message, if any. `Ok(true)` if one was handled.
     pub async fn process_next(&self) -> anyhow::Result<bool> {
         let now = Utc::now();
-        let Some(entry) = self.store.next_inbound(now).await? else { return Ok(false) };
+        let Some(entry) = self.store.next_inbound(now).await? else {
+            return Ok(false);
+        };
         let attempts = entry.attempts + 1;
         let failure = match tokio::fs::read(&entry.path).await {
             Ok(raw) => {
@@ -58,10 +60,16 @@ impl InboundWorker {
                     .filter_map(|r| Recipient::classify(r, &self.domain))
                     .min_by_key(|r| !matches!(r, Recipient::Organizer));
                 let Some(recipient) = recipient else {
-                    self.store.inbound_attempt_failed(&entry.id, attempts, None, "no Rollcall recipient").await?;
+                    self.store
+                        .inbound_attempt_failed(&entry.id, attempts, None, "no Rollcall recipient")
+                        .await?;
                     return Ok(true);
                 };
-                let message = InboundMessage { id: &entry.id, raw: &raw, recipient };
+                let message = InboundMessage {
+                    id: &entry.id,
+                    raw: &raw,
+                    recipient,
+                };
                 match ingest(&message, &self.settings, &self.store, &RandomIds, now).await {
                     Ok(outcome) => {
                         tracing::info!(message = %entry.id, %outcome, "processed");
@@ -75,7 +83,9 @@ impl InboundWorker {
         let retry_at = (attempts < MAX_INBOUND_ATTEMPTS)
             .then(|| now + ChronoDuration::seconds(2i64.pow(attempts.min(10))));
         tracing::warn!(message = %entry.id, attempts, error = %failure, "inbound attempt failed");
-        self.store.inbound_attempt_failed(&entry.id, attempts, retry_at, &failure).await?;
+        self.store
+            .inbound_attempt_failed(&entry.id, attempts, retry_at, &failure)
+            .await?;
         Ok(true)
     }
 }
@@ -92,29 +102,51 @@ pub struct OutboxSender {
 
 impl std::fmt::Debug for OutboxSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxSender").field("rate_per_second", &self.rate_per_second).finish_non_exhaustive()
+        f.debug_struct("OutboxSender")
+            .field("rate_per_second", &self.rate_per_second)
+            .finish_non_exhaustive()
     }
 }
 
 impl OutboxSender {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let rate = self.rate_per_second.max(1);
-        let settings = DeliverySettings { batch: rate as usize, ..self.settings.clone() };
+        let settings = DeliverySettings {
+            batch: rate as usize,
+            ..self.settings.clone()
+        };
         loop {
             let started = tokio::time::Instant::now();
             let mut full_batch = false;
-            match deliver_due(&self.store, self.composer.as_ref(), self.mailer.as_ref(), &settings, Utc::now()).await {
+            match deliver_due(
+                &self.store,
+                self.composer.as_ref(),
+                self.mailer.as_ref(),
+                &settings,
+                Utc::now(),
+            )
+            .await
+            {
                 Ok(report) => {
                     let handled = report.sent + report.retrying + report.failed;
                     full_batch = handled >= settings.batch;
                     if handled > 0 {
-                        tracing::info!(sent = report.sent, retrying = report.retrying, failed = report.failed, "outbox");
+                        tracing::info!(
+                            sent = report.sent,
+                            retrying = report.retrying,
+                            failed = report.failed,
+                            "outbox"
+                        );
                     }
                 }
                 Err(error) => tracing::error!(%error, "outbox sender"),
             }
             // One batch per second at most: that is the rate limit.
-            let pause = if full_batch { Duration::from_secs(1).saturating_sub(started.elapsed()) } else { POLL };
+            let pause = if full_batch {
+                Duration::from_secs(1).saturating_sub(started.elapsed())
+            } else {
+                POLL
+            };
             tokio::select! {
                 _ = self.wake.notified(), if !full_batch => {}
                 _ = tokio::time::sleep(pause) => {}

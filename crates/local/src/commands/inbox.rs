@@ -9,9 +9,13 @@ use std::path::Path;
 pub fn run(data_dir: &Path, limit: usize, json: bool, out: &mut impl Write) -> Result<()> {
     let database = data_dir.join("rollcall.sqlite");
     if !database.exists() {
-        bail!("no Rollcall database in {} (has `rollcall serve` run with this --data-dir?)", data_dir.display());
+        bail!(
+            "no Rollcall database in {} (has `rollcall serve` run with this --data-dir?)",
+            data_dir.display()
+        );
     }
-    let store = SqliteStore::open_read_only(&database).with_context(|| format!("opening {}", database.display()))?;
+    let store = SqliteStore::open_read_only(&database)
+        .with_context(|| format!("opening {}", database.display()))?;
     let rows = store.recent_inbound(limit)?;
     if json {
         for row in &rows {
@@ -21,10 +25,17 @@ pub fn run(data_dir: &Path, limit: usize, json: bool, out: &mut impl Write) -> R
         return Ok(());
     }
     if rows.is_empty() {
-        writeln!(out, "No messages yet. Send an invitation to invites@<domain> on the SMTP port.")?;
+        writeln!(
+            out,
+            "No messages yet. Send an invitation to invites@<domain> on the SMTP port."
+        )?;
         return Ok(());
     }
-    writeln!(out, "{:<20}  {:<28}  {:<32}  OUTCOME", "RECEIVED (UTC)", "FROM", "SUBJECT")?;
+    writeln!(
+        out,
+        "{:<20}  {:<28}  {:<32}  OUTCOME",
+        "RECEIVED (UTC)", "FROM", "SUBJECT"
+    )?;
     for row in &rows {
         writeln!(
             out,
@@ -49,7 +60,10 @@ fn describe(row: &InboxRow) -> String {
 
 /// Cuts to `width` characters and removes control characters, which could rewrite the terminal.
 fn clip(text: &str, width: usize) -> String {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if clean.chars().count() <= width {
         clean
     } else {

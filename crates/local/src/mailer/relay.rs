@@ -22,7 +22,9 @@ impl Mailer for RelayMailer {
     async fn send(&self, mail: &ComposedMail) -> Result<(), SendError> {
         tokio::time::timeout(TIMEOUT, self.transaction(mail))
             .await
-            .map_err(|_| SendError::Transient(format!("relay {}:{} timed out", self.host, self.port)))?
+            .map_err(|_| {
+                SendError::Transient(format!("relay {}:{} timed out", self.host, self.port))
+            })?
     }
 }
 
@@ -30,13 +32,27 @@ impl RelayMailer {
     async fn transaction(&self, mail: &ComposedMail) -> Result<(), SendError> {
         let stream = TcpStream::connect((self.host.as_str(), self.port))
             .await
-            .map_err(|e| SendError::Transient(format!("connecting to {}:{}: {e}", self.host, self.port)))?;
+            .map_err(|e| {
+                SendError::Transient(format!("connecting to {}:{}: {e}", self.host, self.port))
+            })?;
         let (read, mut write) = stream.into_split();
         let mut read = BufReader::new(read);
         expect(&mut read, 220).await?;
         command(&mut read, &mut write, &format!("EHLO {}", self.helo), 250).await?;
-        command(&mut read, &mut write, &format!("MAIL FROM:<{}>", mail.from), 250).await?;
-        command(&mut read, &mut write, &format!("RCPT TO:<{}>", mail.to), 250).await?;
+        command(
+            &mut read,
+            &mut write,
+            &format!("MAIL FROM:<{}>", mail.from),
+            250,
+        )
+        .await?;
+        command(
+            &mut read,
+            &mut write,
+            &format!("RCPT TO:<{}>", mail.to),
+            250,
+        )
+        .await?;
         command(&mut read, &mut write, "DATA", 354).await?;
         write.write_all(&dot_stuff(&mail.raw)).await.map_err(io)?;
         write.write_all(b".\r\n").await.map_err(io)?;
@@ -57,12 +73,18 @@ async fn command(
     line: &str,
     want: u16,
 ) -> Result<(), SendError> {
-    write.write_all(format!("{line}\r\n").as_bytes()).await.map_err(io)?;
+    write
+        .write_all(format!("{line}\r\n").as_bytes())
+        .await
+        .map_err(io)?;
     expect(read, want).await
 }
 
 /// Reads one (possibly multi-line) reply and checks its code.
-async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, want: u16) -> Result<(), SendError> {
+async fn expect(
+    read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    want: u16,
+) -> Result<(), SendError> {
     let mut text = String::new();
     loop {
         let mut line = String::new();

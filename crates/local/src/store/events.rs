@@ -29,7 +29,11 @@ impl EventStore for SqliteStore {
             .await?)
     }
 
-    async fn event_by_uid(&self, organizer_email: &str, uid: &str) -> Result<Option<Event>, StoreError> {
+    async fn event_by_uid(
+        &self,
+        organizer_email: &str,
+        uid: &str,
+    ) -> Result<Option<Event>, StoreError> {
         let (organizer, uid) = (organizer_email.to_string(), uid.to_string());
         Ok(self
             .with(move |conn| {
@@ -86,20 +90,25 @@ impl EventStore for SqliteStore {
                         },
                     )
                     .optional()?;
-                let Some((email, name, subject, outcome, at)) = row else { return Ok(None) };
+                let Some((email, name, subject, outcome, at)) = row else {
+                    return Ok(None);
+                };
                 Ok(Some(MessageRecord {
                     message_id: id,
                     from: email.map(|email| Mailbox { email, name }),
                     subject,
                     outcome: serde_json::from_str::<Outcome>(&outcome)?,
-                    processed_at: super::time::from_db(&at),
+                    processed_at: super::time::from_db(&at)?,
                 }))
             })
             .await?)
     }
 }
 
-fn write_commit(tx: &rusqlite::Transaction<'_>, commit: &IngestCommit) -> Result<Result<(), Refused>, DbError> {
+fn write_commit(
+    tx: &rusqlite::Transaction<'_>,
+    commit: &IngestCommit,
+) -> Result<Result<(), Refused>, DbError> {
     let message = &commit.message;
     let inserted = tx.execute(
         "INSERT INTO message_outcomes
@@ -160,10 +169,17 @@ fn write_commit(tx: &rusqlite::Transaction<'_>, commit: &IngestCommit) -> Result
         tx.execute(
             "INSERT INTO outbox (id, created_at, next_attempt_at, data) VALUES (?1, ?2, ?2, ?3)
              ON CONFLICT (id) DO NOTHING",
-            params![item.id, to_db(item.created_at), serde_json::to_string(item)?],
+            params![
+                item.id,
+                to_db(item.created_at),
+                serde_json::to_string(item)?
+            ],
         )?;
     }
     // The queue entry, if this message came through the local inbox, is done in the same step.
-    tx.execute("UPDATE inbox SET state = 'done', last_error = NULL WHERE id = ?1", [&message.message_id])?;
+    tx.execute(
+        "UPDATE inbox SET state = 'done', last_error = NULL WHERE id = ?1",
+        [&message.message_id],
+    )?;
     Ok(Ok(()))
 }

@@ -74,10 +74,19 @@ impl SqliteStore {
                      WHERE state = 'queued' AND next_attempt_at <= ?1
                      ORDER BY received_at, id LIMIT 1",
                     [to_db(now)],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    },
                 )
                 .optional()?;
-            let Some((id, path, rcpt, attempts)) = row else { return Ok(None) };
+            let Some((id, path, rcpt, attempts)) = row else {
+                return Ok(None);
+            };
             Ok(Some(InboxEntry {
                 id,
                 path,
@@ -122,7 +131,7 @@ impl SqliteStore {
             let rows = stmt.query_map([limit as i64], |r| {
                 Ok(InboxRow {
                     id: r.get(0)?,
-                    received_at: from_db(&r.get::<_, String>(1)?),
+                    received_at: from_db(&r.get::<_, String>(1)?)?,
                     mail_from: r.get(2)?,
                     from: r.get(3)?,
                     subject: r.get(4)?,

@@ -10,7 +10,11 @@ use rusqlite::params;
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
-    async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueMessage>, StoreError> {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
         Ok(self
             .with(move |conn| {
                 let mut stmt = conn.prepare_cached(
@@ -47,7 +51,13 @@ impl OutboxStore for SqliteStore {
             .await?)
     }
 
-    async fn mark_retry(&self, id: &str, attempts: u32, next_at: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+    async fn mark_retry(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let (id, error) = (id.to_string(), error.to_string());
         Ok(self
             .with(move |conn| {
