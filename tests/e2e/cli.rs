@@ -23,8 +23,20 @@ fn parse_prints_one_json_line_per_event_and_fails_for_unreadable_files() {
     // W. Europe Standard Time, 15 March 2027 14:00 local (CET, +01:00) is 13:00 UTC.
     assert_eq!(lines[0]["start"], "2027-03-15T13:00:00Z");
     assert_eq!(lines[0]["tzid"], "Europe/Berlin");
-    assert!(lines[1]["error"].as_str().is_some_and(|e| e.starts_with("no-calendar: ")), "{}", lines[1]);
-    assert!(lines[2]["error"].as_str().is_some_and(|e| e.starts_with("io: ")), "{}", lines[2]);
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("no-calendar: ")),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("io: ")),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
@@ -41,11 +53,21 @@ fn parse_succeeds_with_exit_status_zero_when_every_file_reads() {
 fn a_second_server_on_the_same_data_folder_refuses_to_start() {
     let first = rollcall_tests::server::Server::start();
     let output = Command::new(binary())
-        .args(["serve", "--http-addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--smtp-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(&first.data_dir)
         .output()
         .expect("second serve runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("another rollcall server is already using the data folder"), "{stderr}");
+    assert!(
+        stderr.contains("another rollcall server is already using the data folder"),
+        "{stderr}"
+    );
 }

@@ -18,8 +18,18 @@ fn every_acknowledged_message_survives_sigkill_and_is_processed_exactly_once() {
         let mut acknowledged = Vec::new();
         for n in 0..MESSAGES {
             let uid = format!("durable-{n}@example.com");
-            let raw = Invite { uid: &uid, summary: &format!("Meeting {n}"), ..Invite::default() }.to_mail();
-            match send_mail(smtp, "organizer@example.com", &["invites@rollcall.test"], &raw) {
+            let raw = Invite {
+                uid: &uid,
+                summary: &format!("Meeting {n}"),
+                ..Invite::default()
+            }
+            .to_mail();
+            match send_mail(
+                smtp,
+                "organizer@example.com",
+                &["invites@rollcall.test"],
+                &raw,
+            ) {
                 Ok(Ok(reply)) if reply.code == 250 => acknowledged.push((queue_id(&reply), uid)),
                 Ok(_) => {}
                 Err(_) => break, // the server is gone
@@ -30,15 +40,27 @@ fn every_acknowledged_message_survives_sigkill_and_is_processed_exactly_once() {
     std::thread::sleep(Duration::from_millis(250));
     server.kill();
     let acknowledged = sender.join().expect("sender thread");
-    assert!(!acknowledged.is_empty(), "some mail was acknowledged before the kill");
-    assert!(acknowledged.len() < MESSAGES, "the kill happened while mail was still arriving");
+    assert!(
+        !acknowledged.is_empty(),
+        "some mail was acknowledged before the kill"
+    );
+    assert!(
+        acknowledged.len() < MESSAGES,
+        "the kill happened while mail was still arriving"
+    );
 
     let restarted = Server::start_in(data);
     let mut events_by_uid: HashMap<String, HashSet<String>> = HashMap::new();
     for (id, uid) in &acknowledged {
         let outcome = restarted.outcome_of(id);
-        assert!(outcome.starts_with("created event "), "{id} ({uid}): {outcome}");
-        events_by_uid.entry(uid.clone()).or_default().insert(event_id(&outcome));
+        assert!(
+            outcome.starts_with("created event "),
+            "{id} ({uid}): {outcome}"
+        );
+        events_by_uid
+            .entry(uid.clone())
+            .or_default()
+            .insert(event_id(&outcome));
     }
     for (uid, events) in &events_by_uid {
         assert_eq!(events.len(), 1, "{uid} became {events:?}");
@@ -46,9 +68,16 @@ fn every_acknowledged_message_survives_sigkill_and_is_processed_exactly_once() {
     // Every stored message has exactly one row and one outcome; nothing stays queued.
     let inbox = restarted.inbox();
     let ids: HashSet<&str> = inbox.iter().filter_map(|r| r["id"].as_str()).collect();
-    assert_eq!(ids.len(), inbox.len(), "a message appears twice in the inbox");
+    assert_eq!(
+        ids.len(),
+        inbox.len(),
+        "a message appears twice in the inbox"
+    );
     for (id, _) in &acknowledged {
-        assert!(ids.contains(id.as_str()), "acknowledged {id} is missing after the restart");
+        assert!(
+            ids.contains(id.as_str()),
+            "acknowledged {id} is missing after the restart"
+        );
     }
     // One acknowledgement mail per created event, however often a step was repeated.
     let created = inbox.iter().filter(|r| r["status"] == "applied").count();

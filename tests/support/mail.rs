@@ -31,7 +31,11 @@ impl Default for Invite<'_> {
 impl Invite<'_> {
     /// A single-part iMIP message, as Google sends updates and cancellations.
     pub fn to_mail(&self) -> Vec<u8> {
-        let status = if self.method == "CANCEL" { "CANCELLED" } else { "CONFIRMED" };
+        let status = if self.method == "CANCEL" {
+            "CANCELLED"
+        } else {
+            "CONFIRMED"
+        };
         format!(
             "From: Organizer <{from}>\r\nTo: invites@rollcall.test\r\nSubject: {method}: {summary}\r\n\
              Message-ID: <{uid}-{sequence}@example.com>\r\nMIME-Version: 1.0\r\n\

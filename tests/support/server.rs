@@ -15,12 +15,18 @@ pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target folder");
     let bin = dir.join(format!("rollcall{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: build it with `cargo build -p rollcall-local`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p rollcall-local`",
+        bin.display()
+    );
     bin
 }
 
 fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
 }
 
 #[derive(Debug)]
@@ -48,13 +54,24 @@ impl Server {
             .args(["serve", "--domain", DOMAIN])
             .arg("--data-dir")
             .arg(&data_dir)
-            .args(["--http-addr", &http.to_string(), "--smtp-addr", &smtp.to_string()])
+            .args([
+                "--http-addr",
+                &http.to_string(),
+                "--smtp-addr",
+                &smtp.to_string(),
+            ])
             .env("ROLLCALL_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("rollcall serve starts");
-        let server = Server { child: Some(child), data_dir, http, smtp, _temp: None };
+        let server = Server {
+            child: Some(child),
+            data_dir,
+            http,
+            smtp,
+            _temp: None,
+        };
         server.wait_until_ready();
         server
     }
@@ -62,7 +79,9 @@ impl Server {
     fn wait_until_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if TcpStream::connect(self.smtp).is_ok() && self.get("/healthz").map(|r| r.0 == 200).unwrap_or(false) {
+            if TcpStream::connect(self.smtp).is_ok()
+                && self.get("/healthz").map(|r| r.0 == 200).unwrap_or(false)
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -77,20 +96,29 @@ impl Server {
 
     pub fn send_invite(&self, raw: &[u8]) -> Reply {
         let inbox = format!("invites@{DOMAIN}");
-        self.send("organizer@example.com", &[&inbox], raw).expect("accepted")
+        self.send("organizer@example.com", &[&inbox], raw)
+            .expect("accepted")
     }
 
     /// A GET over a fresh connection: (status, headers lower-cased, body).
     pub fn get(&self, path: &str) -> std::io::Result<(u16, Vec<(String, String)>, String)> {
         let mut stream = TcpStream::connect(self.http)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.http)?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.http
+        )?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response)?;
         let text = String::from_utf8_lossy(&response).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let mut lines = head.lines();
-        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let headers = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -105,7 +133,11 @@ impl Server {
             .arg(&self.data_dir)
             .output()
             .expect("rollcall inbox runs");
-        assert!(output.status.success(), "rollcall inbox failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "rollcall inbox failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let mut rows: Vec<Value> = String::from_utf8_lossy(&output.stdout)
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())
@@ -125,7 +157,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("message {id} got no outcome in time; inbox: {:?}", self.inbox());
+        panic!(
+            "message {id} got no outcome in time; inbox: {:?}",
+            self.inbox()
+        );
     }
 
     /// Sends an invitation and waits for its outcome.
@@ -143,7 +178,12 @@ impl Server {
                 .map(|d| {
                     d.flatten()
                         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                        .filter_map(|e| Some((e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).ok()?)))
+                        .filter_map(|e| {
+                            Some((
+                                e.file_name().to_string_lossy().into_owned(),
+                                std::fs::read(e.path()).ok()?,
+                            ))
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -172,10 +212,20 @@ impl Drop for Server {
 
 /// The id in `250 2.0.0 Ok: queued as <id>`.
 pub fn queue_id(reply: &Reply) -> String {
-    reply.text.rsplit(' ').next().unwrap_or_default().trim().to_string()
+    reply
+        .text
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// The event id at the end of an outcome like `created event abc123`.
 pub fn event_id(outcome: &str) -> String {
-    outcome.split_whitespace().last().unwrap_or_default().to_string()
+    outcome
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string()
 }

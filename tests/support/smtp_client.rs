@@ -13,7 +13,12 @@ pub struct Reply {
 
 /// Sends one message. `Ok(reply)` is the final reply to the DATA body (250 on success);
 /// `Err(reply)` is the first reply that refused the transaction earlier (RCPT 550 ...).
-pub fn send_mail(addr: SocketAddr, from: &str, rcpts: &[&str], raw: &[u8]) -> std::io::Result<Result<Reply, Reply>> {
+pub fn send_mail(
+    addr: SocketAddr,
+    from: &str,
+    rcpts: &[&str],
+    raw: &[u8],
+) -> std::io::Result<Result<Reply, Reply>> {
     let stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut writer = stream.try_clone()?;
@@ -22,7 +27,10 @@ pub fn send_mail(addr: SocketAddr, from: &str, rcpts: &[&str], raw: &[u8]) -> st
     if greeting.code != 220 {
         return Ok(Err(greeting));
     }
-    for (line, want) in [("EHLO tests.localhost".to_string(), 250), (format!("MAIL FROM:<{from}>"), 250)] {
+    for (line, want) in [
+        ("EHLO tests.localhost".to_string(), 250),
+        (format!("MAIL FROM:<{from}>"), 250),
+    ] {
         let reply = command(&mut reader, &mut writer, &line)?;
         if reply.code != want {
             return Ok(Err(reply));
@@ -46,7 +54,11 @@ pub fn send_mail(addr: SocketAddr, from: &str, rcpts: &[&str], raw: &[u8]) -> st
     Ok(Ok(reply))
 }
 
-fn command(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream, line: &str) -> std::io::Result<Reply> {
+fn command(
+    reader: &mut BufReader<TcpStream>,
+    writer: &mut TcpStream,
+    line: &str,
+) -> std::io::Result<Reply> {
     writer.write_all(format!("{line}\r\n").as_bytes())?;
     read_reply(reader)
 }
@@ -56,7 +68,10 @@ fn read_reply(reader: &mut BufReader<TcpStream>) -> std::io::Result<Reply> {
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "server closed the connection"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "server closed the connection",
+            ));
         }
         text.push_str(&line);
         if line.as_bytes().get(3) != Some(&b'-') {
@@ -64,7 +79,10 @@ fn read_reply(reader: &mut BufReader<TcpStream>) -> std::io::Result<Reply> {
         }
     }
     let code = text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-    Ok(Reply { code, text: text.trim_end().to_string() })
+    Ok(Reply {
+        code,
+        text: text.trim_end().to_string(),
+    })
 }
 
 /// CRLF line endings and dot-stuffing, ending with CRLF.

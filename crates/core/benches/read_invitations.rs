@@ -31,7 +31,10 @@ fn files_under(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<Vec<u8>> {
 
 /// The three example invitations (Google, Outlook, Apple): what a typical organizer sends.
 fn typical() -> Vec<Vec<u8>> {
-    files_under(&root().join("examples"), |p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with("-invite.eml")))
+    files_under(&root().join("examples"), |p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with("-invite.eml"))
+    })
 }
 
 /// A large but legitimate invitation: 500 attendees, a long description, a recurrence with
@@ -42,9 +45,15 @@ fn large() -> Vec<u8> {
          DTSTART;TZID=America/New_York:20270104T090000\r\nDTEND;TZID=America/New_York:20270104T100000\r\n\
          RRULE:FREQ=DAILY;COUNT=400\r\nORGANIZER;CN=Big Org:mailto:org@example.com\r\nSUMMARY:All hands\r\n",
     );
-    vevent.push_str(&format!("DESCRIPTION:{}\r\n", "Agenda item and some notes. ".repeat(700)));
+    vevent.push_str(&format!(
+        "DESCRIPTION:{}\r\n",
+        "Agenda item and some notes. ".repeat(700)
+    ));
     for n in 0..50 {
-        vevent.push_str(&format!("EXDATE;TZID=America/New_York:202701{:02}T090000\r\n", n % 28 + 1));
+        vevent.push_str(&format!(
+            "EXDATE;TZID=America/New_York:202701{:02}T090000\r\n",
+            n % 28 + 1
+        ));
     }
     for n in 0..500 {
         vevent.push_str(&format!(
@@ -52,7 +61,9 @@ fn large() -> Vec<u8> {
         ));
     }
     vevent.push_str("END:VEVENT\r\n");
-    let ics = format!("BEGIN:VCALENDAR\r\nPRODID:-//bench//EN\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n{vevent}END:VCALENDAR\r\n");
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nPRODID:-//bench//EN\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n{vevent}END:VCALENDAR\r\n"
+    );
     format!(
         "From: org@example.com\r\nTo: invites@rollcall.localhost\r\nSubject: All hands\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\r\n\r\n{ics}\r\n\
@@ -64,7 +75,9 @@ fn large() -> Vec<u8> {
 fn bench(c: &mut Criterion) {
     let limits = Limits::default();
     let typical = typical();
-    let corpus = files_under(&root().join("tests/fixtures/corpus"), |p| !p.extension().is_some_and(|e| e == "tsv"));
+    let corpus = files_under(&root().join("tests/fixtures/corpus"), |p| {
+        !p.extension().is_some_and(|e| e == "tsv")
+    });
     let large = large();
     assert_eq!(typical.len(), 3, "the three example invitations");
 

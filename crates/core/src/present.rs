@@ -10,7 +10,9 @@ pub fn when_text(start: Option<&TimeValue>, end: Option<&TimeValue>) -> String {
     };
     let zone = match start {
         TimeValue::Zoned { tzid, .. } => format!(" ({tzid})"),
-        TimeValue::UnknownZone { tzid, .. } => format!(" ({tzid}, a time zone Rollcall does not know)"),
+        TimeValue::UnknownZone { tzid, .. } => {
+            format!(" ({tzid}, a time zone Rollcall does not know)")
+        }
         TimeValue::Floating(_) => " (local time)".to_string(),
         TimeValue::Date(_) => String::new(),
     };
@@ -23,7 +25,11 @@ pub fn when_text(start: Option<&TimeValue>, end: Option<&TimeValue>) -> String {
             if last_day <= *first {
                 format!("{} (all day)", day(start))
             } else {
-                format!("{} to {} (all day)", day(start), TimeValue::Date(last_day).local().format("%A %-d %B %Y"))
+                format!(
+                    "{} to {} (all day)",
+                    day(start),
+                    TimeValue::Date(last_day).local().format("%A %-d %B %Y")
+                )
             }
         }
         (TimeValue::Date(_), _) => format!("{} (all day)", day(start)),
@@ -31,7 +37,13 @@ pub fn when_text(start: Option<&TimeValue>, end: Option<&TimeValue>) -> String {
             format!("{}, {}–{}{zone}", day(start), time(start), time(end))
         }
         (_, Some(end)) if !end.is_date() => {
-            format!("{}, {} to {}, {}{zone}", day(start), time(start), day(end), time(end))
+            format!(
+                "{}, {} to {}, {}{zone}",
+                day(start),
+                time(start),
+                day(end),
+                time(end)
+            )
         }
         _ => format!("{}, {}{zone}", day(start), time(start)),
     }
@@ -44,7 +56,9 @@ mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
     fn zoned(h: u32) -> TimeValue {
-        let local = NaiveDate::from_ymd_opt(2026, 3, 5).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default();
+        let local = NaiveDate::from_ymd_opt(2026, 3, 5)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .unwrap_or_default();
         TimeValue::Zoned {
             utc: Utc.from_utc_datetime(&(local + chrono::Duration::hours(5))),
             local,
@@ -63,7 +77,13 @@ mod tests {
     #[test]
     fn an_all_day_event_uses_the_exclusive_end() {
         let d = |day| TimeValue::Date(NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default());
-        assert_eq!(when_text(Some(&d(5)), Some(&d(6))), "Thursday 5 March 2026 (all day)");
-        assert_eq!(when_text(Some(&d(5)), Some(&d(8))), "Thursday 5 March 2026 to Saturday 7 March 2026 (all day)");
+        assert_eq!(
+            when_text(Some(&d(5)), Some(&d(6))),
+            "Thursday 5 March 2026 (all day)"
+        );
+        assert_eq!(
+            when_text(Some(&d(5)), Some(&d(8))),
+            "Thursday 5 March 2026 to Saturday 7 March 2026 (all day)"
+        );
     }
 }

@@ -13,7 +13,12 @@ const BOUND: Duration = Duration::from_secs(5);
 fn timed(raw: &[u8]) -> Result<usize, ReadError> {
     let started = Instant::now();
     let result = read_message(raw, &Limits::default()).map(|r| r.events().count());
-    assert!(started.elapsed() < BOUND, "took {:?} for {} bytes", started.elapsed(), raw.len());
+    assert!(
+        started.elapsed() < BOUND,
+        "took {:?} for {} bytes",
+        started.elapsed(),
+        raw.len()
+    );
     result
 }
 
@@ -72,22 +77,39 @@ proptest! {
 
 #[test]
 fn deeply_nested_multiparts_are_refused_as_too_deep() {
-    let mut raw = String::from("From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n");
+    let mut raw = String::from(
+        "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n",
+    );
     for depth in 1..2000 {
-        raw.push_str(&format!("--b{}\r\nContent-Type: multipart/mixed; boundary=b{depth}\r\n\r\n", depth - 1));
+        raw.push_str(&format!(
+            "--b{}\r\nContent-Type: multipart/mixed; boundary=b{depth}\r\n\r\n",
+            depth - 1
+        ));
     }
-    raw.push_str("--b1999\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
-    assert!(matches!(timed(raw.as_bytes()), Err(ReadError::TooDeep { .. } | ReadError::TooManyParts { .. })));
+    raw.push_str(
+        "--b1999\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+    );
+    assert!(matches!(
+        timed(raw.as_bytes()),
+        Err(ReadError::TooDeep { .. } | ReadError::TooManyParts { .. })
+    ));
 }
 
 #[test]
 fn thousands_of_parts_are_refused_as_too_many() {
-    let mut raw = String::from("From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n");
+    let mut raw = String::from(
+        "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n",
+    );
     for _ in 0..5000 {
         raw.push_str("--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n");
     }
     raw.push_str("--x--\r\n");
-    assert_eq!(timed(raw.as_bytes()), Err(ReadError::TooManyParts { limit: Limits::default().max_parts }));
+    assert_eq!(
+        timed(raw.as_bytes()),
+        Err(ReadError::TooManyParts {
+            limit: Limits::default().max_parts
+        })
+    );
 }
 
 fn calendar_with(lines: &str) -> String {
@@ -99,16 +121,21 @@ fn calendar_with(lines: &str) -> String {
 
 #[test]
 fn a_huge_attendee_list_is_refused_with_the_count() {
-    let attendees: String = (0..3000).map(|n| format!("ATTENDEE:mailto:guest{n}@example.com\r\n")).collect();
+    let attendees: String = (0..3000)
+        .map(|n| format!("ATTENDEE:mailto:guest{n}@example.com\r\n"))
+        .collect();
     match timed(calendar_with(&attendees).as_bytes()) {
-        Err(ReadError::TooManyAttendees { count, limit }) => assert_eq!((count, limit), (3000, 2000)),
+        Err(ReadError::TooManyAttendees { count, limit }) => {
+            assert_eq!((count, limit), (3000, 2000))
+        }
         other => panic!("expected too many attendees, got {other:?}"),
     }
 }
 
 #[test]
 fn an_absurd_rrule_is_read_without_being_expanded() {
-    let raw = calendar_with("RRULE:FREQ=SECONDLY;COUNT=4294967295;BYSECOND=0,1,2,3,4,5,6,7,8,9\r\n");
+    let raw =
+        calendar_with("RRULE:FREQ=SECONDLY;COUNT=4294967295;BYSECOND=0,1,2,3,4,5,6,7,8,9\r\n");
     assert_eq!(timed(raw.as_bytes()), Ok(1));
 }
 
@@ -116,7 +143,10 @@ fn an_absurd_rrule_is_read_without_being_expanded() {
 fn a_calendar_larger_than_the_limit_is_refused() {
     let description = "x".repeat(3 * 1024 * 1024);
     let raw = calendar_with(&format!("DESCRIPTION:{description}\r\n"));
-    assert!(matches!(timed(raw.as_bytes()), Err(ReadError::CalendarTooLarge { .. })));
+    assert!(matches!(
+        timed(raw.as_bytes()),
+        Err(ReadError::CalendarTooLarge { .. })
+    ));
 }
 
 #[test]
@@ -132,5 +162,8 @@ fn deeply_nested_components_do_not_overflow_the_stack() {
 #[test]
 fn a_message_over_the_size_limit_is_refused_before_parsing() {
     let raw = vec![b'a'; Limits::default().max_message_bytes + 1];
-    assert!(matches!(timed(&raw), Err(ReadError::MessageTooLarge { .. })));
+    assert!(matches!(
+        timed(&raw),
+        Err(ReadError::MessageTooLarge { .. })
+    ));
 }

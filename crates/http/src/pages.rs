@@ -25,12 +25,18 @@ struct EventPage<'a> {
 struct NotFoundPage;
 
 pub async fn healthz() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({ "status": "ok" })))
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "status": "ok" })),
+    )
 }
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("site.css"),
     )
 }
@@ -40,13 +46,18 @@ pub async fn not_found() -> Response {
 }
 
 pub async fn event_page(State(state): State<AppState>, Path(raw_id): Path<String>) -> Response {
-    let Some(id) = EventId::parse(&raw_id) else { return not_found().await };
+    let Some(id) = EventId::parse(&raw_id) else {
+        return not_found().await;
+    };
     let event = match state.events.event(&id).await {
         Ok(Some(event)) => event,
         Ok(None) => return not_found().await,
         Err(error) => {
             tracing::error!(%error, "reading event failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "Rollcall is having trouble reading this event; try again shortly.")
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Rollcall is having trouble reading this event; try again shortly.",
+            )
                 .into_response();
         }
     };

@@ -11,7 +11,11 @@ pub fn header_safe(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_HEADER_TEXT));
     let mut last_blank = true;
     for ch in text.chars() {
-        let ch = if ch.is_control() || ch == '\u{2028}' || ch == '\u{2029}' { ' ' } else { ch };
+        let ch = if ch.is_control() || ch == '\u{2028}' || ch == '\u{2029}' {
+            ' '
+        } else {
+            ch
+        };
         if ch == ' ' {
             if last_blank {
                 continue;
@@ -35,7 +39,10 @@ mod tests {
 
     #[test]
     fn line_breaks_cannot_start_a_new_header() {
-        assert_eq!(header_safe("Lunch\r\nBcc: victim@example.com"), "Lunch Bcc: victim@example.com");
+        assert_eq!(
+            header_safe("Lunch\r\nBcc: victim@example.com"),
+            "Lunch Bcc: victim@example.com"
+        );
         assert_eq!(header_safe("a\nb\rc\u{0}d"), "a b c d");
     }
 

@@ -68,9 +68,8 @@ impl MailComposer {
     fn view(&self, message: &OutboxMessage) -> NoticeView {
         let event = &message.event;
         let occurrence = match &message.notice {
-            Notice::OccurrenceUpdated { recurrence_id } | Notice::OccurrenceCancelled { recurrence_id } => {
-                Some(recurrence_id.clone())
-            }
+            Notice::OccurrenceUpdated { recurrence_id }
+            | Notice::OccurrenceCancelled { recurrence_id } => Some(recurrence_id.clone()),
             _ => None,
         };
         NoticeView {
@@ -87,12 +86,16 @@ impl MailComposer {
     fn render(&self, message: &OutboxMessage) -> Result<(String, String, String), askama::Error> {
         let v = &self.view(message);
         Ok(match message.notice {
-            Notice::EventCreated => {
-                (CreatedSubject { v }.render()?, CreatedText { v }.render()?, CreatedHtml { v }.render()?)
-            }
-            Notice::EventUpdated { .. } | Notice::OccurrenceUpdated { .. } => {
-                (UpdatedSubject { v }.render()?, UpdatedText { v }.render()?, UpdatedHtml { v }.render()?)
-            }
+            Notice::EventCreated => (
+                CreatedSubject { v }.render()?,
+                CreatedText { v }.render()?,
+                CreatedHtml { v }.render()?,
+            ),
+            Notice::EventUpdated { .. } | Notice::OccurrenceUpdated { .. } => (
+                UpdatedSubject { v }.render()?,
+                UpdatedText { v }.render()?,
+                UpdatedHtml { v }.render()?,
+            ),
             Notice::EventCancelled | Notice::OccurrenceCancelled { .. } => (
                 CancelledSubject { v }.render()?,
                 CancelledText { v }.render()?,
@@ -109,7 +112,12 @@ impl Composer for MailComposer {
         // Our own Message-ID, derived from the outbox id: a retried send carries the same id
         // (receivers de-duplicate), and provider events can be joined back to this message.
         let message_id = format!("{}@{}", message.id, self.settings.domain);
-        let to_name = message.to.name.as_deref().map(header_safe).unwrap_or_default();
+        let to_name = message
+            .to
+            .name
+            .as_deref()
+            .map(header_safe)
+            .unwrap_or_default();
         let raw = MessageBuilder::new()
             .from(("Rollcall", from.as_str()))
             .to((to_name.as_str(), message.to.email.as_str()))
