@@ -77,8 +77,8 @@ pub struct Event {
     pub details: CalendarEvent,
     /// Overrides of single occurrences (VEVENTs with RECURRENCE-ID), latest per occurrence.
     pub overrides: Vec<CalendarEvent>,
-    /// RECURRENCE-IDs (contract strings) of occurrences the organizer cancelled.
-    pub cancelled_occurrences: Vec<String>,
+    /// Occurrences the organizer cancelled, with the version of the cancellation.
+    pub cancelled_occurrences: Vec<CancelledOccurrence>,
     pub producer: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -97,6 +97,15 @@ impl Event {
     pub fn start(&self) -> Option<&TimeValue> {
         self.details.start.as_ref()
     }
+}
+
+/// One cancelled occurrence of a recurring event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelledOccurrence {
+    /// The RECURRENCE-ID as a contract string (`2026-03-12T15:00:00Z`).
+    pub recurrence_id: String,
+    pub sequence: i64,
+    pub dtstamp: Option<DateTime<Utc>>,
 }
 
 /// Lower-cases an address for use as a key. Addresses are compared case-insensitively in

@@ -2,7 +2,7 @@
 //! any) and one incoming VEVENT, what should happen. No I/O, no clock, no randomness: the use
 //! case in `ingest` supplies those and applies the result.
 
-use crate::event::{Event, EventId, EventState, normalize_email};
+use crate::event::{CancelledOccurrence, Event, EventId, EventState, normalize_email};
 use crate::ical::{CalendarEvent, Method};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -39,6 +39,10 @@ pub enum ItipError {
     OccurrenceForUnknownEvent,
     #[error("event {0} is already cancelled")]
     AlreadyCancelled(EventId),
+    #[error(
+        "METHOD:ADD (extra occurrences) is not supported yet; the organizer's next REQUEST with the whole series will apply"
+    )]
+    AddUnsupported,
 }
 
 /// Who the message says it is from. `None` when the message had no usable From.
@@ -55,6 +59,14 @@ pub fn decide(
     incoming: &CalendarEvent,
     sender: Sender<'_>,
 ) -> Result<Action, ItipError> {
+    // A calendar without METHOD (a plain exported .ics) is read like PUBLISH. The method is
+    // judged first: a REPLY comes from an attendee, and "not the organizer" would mislead.
+    let method = method.cloned().unwrap_or(Method::Publish);
+    match method {
+        Method::Request | Method::Publish | Method::Cancel => {}
+        Method::Add => return Err(ItipError::AddUnsupported),
+        other => return Err(ItipError::UnsupportedMethod(other.as_str().to_string())),
+    }
     incoming
         .uid
         .as_deref()
@@ -82,108 +94,112 @@ pub fn decide(
             });
         }
     }
-    // A calendar without METHOD (a plain exported .ics) is read like PUBLISH.
-    let method = method.cloned().unwrap_or(Method::Publish);
     let occurrence = incoming
         .recurrence_id
         .as_ref()
         .map(|r| r.to_contract_string());
-    match method {
-        Method::Request | Method::Publish | Method::Add => match (existing, occurrence) {
-            (None, None) => Ok(Action::Create),
-            (None, Some(_)) => Err(ItipError::OccurrenceForUnknownEvent),
-            (Some(event), _) if event.state == EventState::Cancelled => {
-                // A REQUEST with a higher SEQUENCE after CANCEL re-instates the event (RFC 5546 §2.1.5
-                // leaves this to the organizer's client; Outlook and Google do send it).
-                check_newer(event, incoming)?;
-                Ok(Action::Update {
-                    from: event.sequence,
-                    to: incoming.sequence,
-                })
-            }
-            (Some(event), None) => {
-                check_newer(event, incoming)?;
-                Ok(Action::Update {
-                    from: event.sequence,
-                    to: incoming.sequence,
-                })
-            }
-            (Some(event), Some(recurrence_id)) => {
-                check_occurrence_newer(event, incoming, &recurrence_id)?;
+    let Some(event) = existing else {
+        return match (method, occurrence) {
+            (Method::Cancel, _) => Err(ItipError::CancelForUnknownEvent),
+            (_, Some(_)) => Err(ItipError::OccurrenceForUnknownEvent),
+            (_, None) => Ok(Action::Create),
+        };
+    };
+    let cancelled = event.state == EventState::Cancelled;
+    match (method, occurrence) {
+        // A REQUEST with a higher SEQUENCE after CANCEL re-instates the event (RFC 5546 §2.1.5
+        // leaves this to the organizer's client; Outlook and Google do send it).
+        (Method::Request | Method::Publish, None) => {
+            check_newer(event.sequence, event.dtstamp, incoming)?;
+            Ok(Action::Update {
+                from: event.sequence,
+                to: incoming.sequence,
+            })
+        }
+        (_, Some(_)) | (Method::Cancel, None) if cancelled => {
+            Err(ItipError::AlreadyCancelled(event.id.clone()))
+        }
+        (Method::Cancel, None) => {
+            check_not_older(event.sequence, event.dtstamp, incoming)?;
+            Ok(Action::Cancel)
+        }
+        (other, None) => Err(ItipError::UnsupportedMethod(other.as_str().to_string())),
+        (method, Some(recurrence_id)) => {
+            // An occurrence is ordered against its own last version (override or cancellation),
+            // or against the series when it has none.
+            let version = occurrence_version(event, &recurrence_id);
+            if method == Method::Cancel {
+                let (sequence, dtstamp) = version.unwrap_or((event.sequence, event.dtstamp));
+                check_not_older(sequence, dtstamp, incoming)?;
+                Ok(Action::CancelOccurrence { recurrence_id })
+            } else {
+                if let Some((sequence, dtstamp)) = version {
+                    check_newer(sequence, dtstamp, incoming)?;
+                }
                 Ok(Action::UpdateOccurrence { recurrence_id })
             }
-        },
-        Method::Cancel => match (existing, occurrence) {
-            (None, _) => Err(ItipError::CancelForUnknownEvent),
-            (Some(event), _) if event.state == EventState::Cancelled => {
-                Err(ItipError::AlreadyCancelled(event.id.clone()))
-            }
-            (Some(event), None) => {
-                check_not_stale(event, incoming)?;
-                Ok(Action::Cancel)
-            }
-            (Some(event), Some(recurrence_id)) => {
-                check_not_stale(event, incoming)?;
-                Ok(Action::CancelOccurrence { recurrence_id })
-            }
-        },
-        other => Err(ItipError::UnsupportedMethod(other.as_str().to_string())),
+        }
     }
 }
 
+/// The SEQUENCE and DTSTAMP of the latest version of one occurrence Rollcall holds.
+fn occurrence_version(event: &Event, recurrence_id: &str) -> Option<(i64, Option<DateTime<Utc>>)> {
+    let cancelled = event
+        .cancelled_occurrences
+        .iter()
+        .find(|c| c.recurrence_id == recurrence_id)
+        .map(|c| (c.sequence, c.dtstamp));
+    let overridden = event
+        .overrides
+        .iter()
+        .find(|o| rid_of(o).as_deref() == Some(recurrence_id))
+        .map(|o| (o.sequence, o.dtstamp));
+    cancelled
+        .into_iter()
+        .chain(overridden)
+        .max_by_key(|(sequence, dtstamp)| (*sequence, *dtstamp))
+}
+
+fn rid_of(event: &CalendarEvent) -> Option<String> {
+    event.recurrence_id.as_ref().map(|r| r.to_contract_string())
+}
+
 /// RFC 5546 §2.1.5: a higher SEQUENCE wins; at the same SEQUENCE, a later DTSTAMP wins.
-fn check_newer(event: &Event, incoming: &CalendarEvent) -> Result<(), ItipError> {
-    if incoming.sequence < event.sequence {
+fn check_newer(
+    sequence: i64,
+    dtstamp: Option<DateTime<Utc>>,
+    incoming: &CalendarEvent,
+) -> Result<(), ItipError> {
+    if incoming.sequence < sequence {
         return Err(ItipError::StaleSequence {
             incoming: incoming.sequence,
-            current: event.sequence,
+            current: sequence,
         });
     }
-    if incoming.sequence == event.sequence && !is_later(incoming.dtstamp, event.dtstamp) {
-        return Err(ItipError::Duplicate {
-            sequence: incoming.sequence,
-        });
+    if incoming.sequence == sequence && !is_later(incoming.dtstamp, dtstamp) {
+        return Err(ItipError::Duplicate { sequence });
     }
     Ok(())
 }
 
-fn check_occurrence_newer(
-    event: &Event,
+/// A CANCEL carries the SEQUENCE of the version it cancels (or a higher one); at the same
+/// SEQUENCE it must not be older than that version.
+fn check_not_older(
+    sequence: i64,
+    dtstamp: Option<DateTime<Utc>>,
     incoming: &CalendarEvent,
-    recurrence_id: &str,
 ) -> Result<(), ItipError> {
-    let current = event.overrides.iter().find(|o| {
-        o.recurrence_id
-            .as_ref()
-            .map(|r| r.to_contract_string())
-            .as_deref()
-            == Some(recurrence_id)
-    });
-    match current {
-        None => Ok(()),
-        Some(current) if incoming.sequence < current.sequence => Err(ItipError::StaleSequence {
-            incoming: incoming.sequence,
-            current: current.sequence,
-        }),
-        Some(current)
-            if incoming.sequence == current.sequence
-                && !is_later(incoming.dtstamp, current.dtstamp) =>
-        {
-            Err(ItipError::Duplicate {
-                sequence: incoming.sequence,
-            })
-        }
-        Some(_) => Ok(()),
-    }
-}
-
-/// A CANCEL carries the SEQUENCE of the version it cancels or a higher one.
-fn check_not_stale(event: &Event, incoming: &CalendarEvent) -> Result<(), ItipError> {
-    if incoming.sequence < event.sequence {
+    if incoming.sequence < sequence {
         return Err(ItipError::StaleSequence {
             incoming: incoming.sequence,
-            current: event.sequence,
+            current: sequence,
         });
+    }
+    if incoming.sequence == sequence
+        && let (Some(incoming), Some(current)) = (incoming.dtstamp, dtstamp)
+        && incoming < current
+    {
+        return Err(ItipError::Duplicate { sequence });
     }
     Ok(())
 }
@@ -219,13 +235,13 @@ pub fn apply(
             touch(event, now)
         }
         (Some(mut event), Action::UpdateOccurrence { recurrence_id }) => {
-            event.overrides.retain(|o| {
-                o.recurrence_id
-                    .as_ref()
-                    .map(|r| r.to_contract_string())
-                    .as_deref()
-                    != Some(recurrence_id)
-            });
+            // A newer version of a cancelled occurrence brings it back.
+            event
+                .cancelled_occurrences
+                .retain(|c| &c.recurrence_id != recurrence_id);
+            event
+                .overrides
+                .retain(|o| rid_of(o).as_deref() != Some(recurrence_id));
             event.overrides.push(incoming.clone());
             event.state = EventState::Updated;
             touch(event, now)
@@ -233,12 +249,22 @@ pub fn apply(
         (Some(mut event), Action::Cancel) => {
             event.state = EventState::Cancelled;
             event.sequence = event.sequence.max(incoming.sequence);
+            // Kept so that a delayed REQUEST at the same SEQUENCE is recognised as older.
+            event.dtstamp = event.dtstamp.max(incoming.dtstamp);
             touch(event, now)
         }
         (Some(mut event), Action::CancelOccurrence { recurrence_id }) => {
-            if !event.cancelled_occurrences.contains(recurrence_id) {
-                event.cancelled_occurrences.push(recurrence_id.clone());
-            }
+            event
+                .overrides
+                .retain(|o| rid_of(o).as_deref() != Some(recurrence_id));
+            event
+                .cancelled_occurrences
+                .retain(|c| &c.recurrence_id != recurrence_id);
+            event.cancelled_occurrences.push(CancelledOccurrence {
+                recurrence_id: recurrence_id.clone(),
+                sequence: incoming.sequence,
+                dtstamp: incoming.dtstamp,
+            });
             event.state = EventState::Updated;
             touch(event, now)
         }
