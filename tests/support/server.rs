@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 pub const DOMAIN: &str = "rollcall.test";
 
+/// Status, headers (names lower-cased) and body of an HTTP response.
+pub type Response = (u16, Vec<(String, String)>, String);
+
 /// The `rollcall` binary cargo built next to this test executable.
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
@@ -101,7 +104,7 @@ impl Server {
     }
 
     /// A GET over a fresh connection: (status, headers lower-cased, body).
-    pub fn get(&self, path: &str) -> std::io::Result<(u16, Vec<(String, String)>, String)> {
+    pub fn get(&self, path: &str) -> std::io::Result<Response> {
         let mut stream = TcpStream::connect(self.http)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         write!(

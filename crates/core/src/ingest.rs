@@ -166,7 +166,11 @@ async fn plan_organizer(
         .collect();
     for (calendar, producer) in read.calendars.iter().zip(producers) {
         let method = calendar.method();
-        for incoming in &calendar.object.events {
+        // Series before their overrides: some clients put an exception ahead of its master,
+        // and an override of a not-yet-known event would otherwise be refused.
+        let mut ordered: Vec<_> = calendar.object.events.iter().collect();
+        ordered.sort_by_key(|e| e.recurrence_id.is_some());
+        for incoming in ordered {
             let key = (
                 incoming
                     .organizer

@@ -137,10 +137,11 @@ fn body_bytes<'a>(msg: &'a Message<'a>, part: &'a MessagePart<'a>) -> Cow<'a, [u
             let utf8 = ["utf-8", "utf8", "us-ascii", "ascii"]
                 .iter()
                 .any(|c| charset.eq_ignore_ascii_case(c));
-            if utf8 && text.contains('\u{FFFD}') {
-                if let Some(raw) = raw_decoded(msg, part) {
-                    return Cow::Owned(raw);
-                }
+            if utf8
+                && text.contains('\u{FFFD}')
+                && let Some(raw) = raw_decoded(msg, part)
+            {
+                return Cow::Owned(raw);
             }
             Cow::Borrowed(text.as_bytes())
         }
