@@ -71,3 +71,29 @@ fn a_second_server_on_the_same_data_folder_refuses_to_start() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_port_in_use_fails_with_a_message_naming_the_flag() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let data = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(binary())
+        .args([
+            "serve",
+            "--smtp-addr",
+            "127.0.0.1:0",
+            "--http-addr",
+            &addr.to_string(),
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .output()
+        .expect("serve runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen for HTTP on {addr}"))
+            && stderr.contains("--http-addr"),
+        "{stderr}"
+    );
+}

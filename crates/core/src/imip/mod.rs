@@ -9,7 +9,7 @@ pub use error::ReadError;
 
 use crate::ical::{CalendarEvent, CalendarObject, Method, read_calendars};
 use crate::limits::Limits;
-use mail_parser::MessageParser;
+use mail_parser::{HeaderName, MessageParser};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -85,7 +85,19 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
         });
     }
     let message = MessageParser::new().parse(raw).ok_or(ReadError::NotMail)?;
-    if message.headers().is_empty() {
+    // mail-parser reads almost anything as a message; without a single header every mail has,
+    // it is not one, and saying so helps more than "no calendar part".
+    let known = [
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::Subject,
+        HeaderName::Date,
+        HeaderName::MessageId,
+        HeaderName::ContentType,
+        HeaderName::MimeVersion,
+        HeaderName::Received,
+    ];
+    if !message.headers().iter().any(|h| known.contains(&h.name)) {
         return Err(ReadError::NotMail);
     }
     let found = mime::find_calendar_parts(&message, limits)?;
@@ -196,3 +208,6 @@ fn looks_like_bare_calendar(raw: &[u8]) -> bool {
     // Some tools export a bare VEVENT without the VCALENDAR around it.
     start.len() >= 7 && start[..7].eq_ignore_ascii_case(b"BEGIN:V")
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! The organizer's notices, rendered from hostile input: HTML is escaped, headers stay single
+//! lines, and the text says what Rollcall understood.
+
+use mail_parser::MessageParser;
+use rollcall_core::Limits;
+use rollcall_core::event::{Event, EventId};
+use rollcall_core::ical::read_calendars;
+use rollcall_core::imip::Mailbox;
+use rollcall_core::itip::{Action, apply};
+use rollcall_core::notice::{Notice, OutboxMessage};
+use rollcall_core::ports::Composer;
+use rollcall_mail::{MailComposer, MailSettings};
+
+fn event(summary: &str, location: &str) -> Event {
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20270101T000000Z\r\n\
+         DTSTART;TZID=Europe/Paris:20270305T180000\r\nDTEND;TZID=Europe/Paris:20270305T193000\r\n\
+         SUMMARY:{summary}\r\nLOCATION:{location}\r\nORGANIZER;CN=Org:mailto:org@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    let calendars = read_calendars(ics.as_bytes(), &Limits::default()).expect("readable");
+    let incoming = &calendars[0].events[0];
+    let now = chrono::DateTime::UNIX_EPOCH;
+    apply(
+        None,
+        &Action::Create,
+        incoming,
+        None,
+        || EventId::from_random([7; 12]),
+        now,
+    )
+}
+
+fn compose(notice: Notice, event: Event) -> Vec<u8> {
+    let composer = MailComposer::new(MailSettings {
+        base_url: "https://rsvp.example/".into(),
+        domain: "rsvp.example".into(),
+    });
+    let message = OutboxMessage {
+        id: "m1-0".into(),
+        to: Mailbox {
+            email: "org@example.com".into(),
+            name: Some("Org\r\nBcc: x@example.com".into()),
+        },
+        notice,
+        event,
+        created_at: chrono::DateTime::UNIX_EPOCH,
+    };
+    composer.compose(&message).expect("composes").raw
+}
+
+#[test]
+fn the_acknowledgement_says_what_was_understood_with_the_public_link() {
+    let raw = compose(
+        Notice::EventCreated,
+        event("Board dinner", "Le Procope\\, Paris"),
+    );
+    let mail = MessageParser::new().parse(&raw).expect("parses");
+    assert_eq!(
+        mail.subject(),
+        Some("Rollcall is tracking \"Board dinner\"")
+    );
+    assert_eq!(mail.message_id(), Some("m1-0@rsvp.example"));
+    let text = mail.body_text(0).expect("text");
+    assert!(
+        text.contains("When:  Friday 5 March 2027, 18:00–19:30 (Europe/Paris)"),
+        "{text}"
+    );
+    assert!(text.contains("Where: Le Procope, Paris"), "{text}");
+    let id = EventId::from_random([7; 12]);
+    assert!(
+        text.contains(&format!("https://rsvp.example/e/{id}")),
+        "{text}"
+    );
+    let html = mail.body_html(0).expect("html");
+    assert!(
+        html.contains(&format!("href=\"https://rsvp.example/e/{id}\"")),
+        "{html}"
+    );
+}
+
+#[test]
+fn hostile_titles_are_escaped_in_html_and_cannot_add_headers() {
+    let raw = compose(
+        Notice::EventCreated,
+        event(
+            "<img src=x onerror=alert(1)> \\n Bcc: victim@example.com",
+            "<b>loud</b>",
+        ),
+    );
+    let mail = MessageParser::new().parse(&raw).expect("parses");
+    let html = mail.body_html(0).expect("html");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(!html.contains("<b>loud</b>"), "{html}");
+    assert!(
+        html.contains("&#60;img src=x onerror=alert(1)&#62;"),
+        "{html}"
+    );
+    assert!(
+        mail.header_raw("Bcc").is_none(),
+        "no header may be injected"
+    );
+    assert!(
+        mail.subject()
+            .is_some_and(|s| !s.contains('\n') && s.contains("Bcc: victim@example.com"))
+    );
+    let to = mail.to().and_then(|a| a.first()).expect("to");
+    assert_eq!(to.address(), Some("org@example.com"));
+}
+
+#[test]
+fn updates_and_cancellations_get_their_own_short_notes() {
+    let updated = MessageParser::new()
+        .parse(&compose(
+            Notice::EventUpdated { from_sequence: 0 },
+            event("Standup", "Room 1"),
+        ))
+        .and_then(|m| m.subject().map(str::to_string));
+    assert_eq!(updated.as_deref(), Some("Updated: \"Standup\""));
+    let raw = compose(
+        Notice::OccurrenceCancelled {
+            recurrence_id: "2027-03-12T17:00:00Z".into(),
+        },
+        event("Standup", "Room 1"),
+    );
+    let mail = MessageParser::new().parse(&raw).expect("parses");
+    assert_eq!(mail.subject(), Some("Cancelled: \"Standup\""));
+    assert!(
+        mail.body_text(0)
+            .is_some_and(|t| t.contains("cancellation of the occurrence of 2027-03-12T17:00:00Z"))
+    );
+}
