@@ -166,6 +166,18 @@ impl Server {
         );
     }
 
+    /// Waits until no message is queued any more, and returns the inbox.
+    pub fn wait_until_processed(&self) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let inbox = self.inbox();
+            if inbox.iter().all(|r| r["state"] != "queued") || Instant::now() > deadline {
+                return inbox;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Sends an invitation and waits for its outcome.
     pub fn deliver(&self, raw: &[u8]) -> String {
         let reply = self.send_invite(raw);

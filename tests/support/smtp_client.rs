@@ -20,6 +20,7 @@ pub fn send_mail(
     raw: &[u8],
 ) -> std::io::Result<Result<Reply, Reply>> {
     let stream = TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
@@ -47,8 +48,9 @@ pub fn send_mail(
     if reply.code != 354 {
         return Ok(Err(reply));
     }
-    writer.write_all(&stuff(raw))?;
-    writer.write_all(b".\r\n")?;
+    let mut body = stuff(raw);
+    body.extend_from_slice(b".\r\n");
+    writer.write_all(&body)?;
     let reply = read_reply(&mut reader)?;
     let _ = writer.write_all(b"QUIT\r\n");
     Ok(Ok(reply))

@@ -35,6 +35,8 @@ impl RelayMailer {
             .map_err(|e| {
                 SendError::Transient(format!("connecting to {}:{}: {e}", self.host, self.port))
             })?;
+        // Commands are single small writes waiting for a reply; Nagle would only add latency.
+        let _ = stream.set_nodelay(true);
         let (read, mut write) = stream.into_split();
         let mut read = BufReader::new(read);
         expect(&mut read, 220).await?;
@@ -54,8 +56,9 @@ impl RelayMailer {
         )
         .await?;
         command(&mut read, &mut write, "DATA", 354).await?;
-        write.write_all(&dot_stuff(&mail.raw)).await.map_err(io)?;
-        write.write_all(b".\r\n").await.map_err(io)?;
+        let mut body = dot_stuff(&mail.raw);
+        body.extend_from_slice(b".\r\n");
+        write.write_all(&body).await.map_err(io)?;
         expect(&mut read, 250).await?;
         // The message is accepted; a failed QUIT changes nothing.
         let _ = write.write_all(b"QUIT\r\n").await;
