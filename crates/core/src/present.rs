@@ -63,6 +63,7 @@ mod tests {
             utc: Utc.from_utc_datetime(&(local + chrono::Duration::hours(5))),
             local,
             tzid: "America/New_York".into(),
+            source_tzid: None,
         }
     }
 

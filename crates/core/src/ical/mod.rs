@@ -4,9 +4,10 @@
 mod model;
 mod normalize;
 mod read;
+mod timezone_blocks;
 mod vtimezone;
 mod zones;
 
-pub use model::{Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue};
+pub use model::{Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue, VTimezone};
 pub use normalize::normalize;
 pub use read::{mail_address, read_calendars};

@@ -59,6 +59,10 @@ pub enum TimeValue {
         utc: DateTime<Utc>,
         local: NaiveDateTime,
         tzid: String,
+        /// The TZID as the sender wrote it, when that differs from `tzid` (a Windows name
+        /// resolved to IANA, say): outgoing calendars must reference the sender's VTIMEZONE by it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source_tzid: Option<String>,
     },
     /// No zone at all: the same wall-clock time in every zone (RFC 5545 §3.3.5 form #1).
     Floating(NaiveDateTime),
@@ -153,6 +157,18 @@ pub struct CalendarEvent {
     pub organizer: Option<Organizer>,
     pub attendees: Vec<Attendee>,
     pub comments: Vec<String>,
+    /// The sender's own VTIMEZONE definitions for the TZIDs this event uses.
+    #[serde(default)]
+    pub timezones: Vec<VTimezone>,
+}
+
+/// A VTIMEZONE as the sender defined it, reduced to the properties a time zone may hold
+/// (anything else is dropped, so re-sending it cannot carry foreign content along).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VTimezone {
+    pub tzid: String,
+    /// Unfolded content lines from `BEGIN:VTIMEZONE` to `END:VTIMEZONE`, inclusive.
+    pub lines: Vec<String>,
 }
 
 /// One VCALENDAR object with what it says about itself.

@@ -1,8 +1,11 @@
 //! Reads calendar text into [`CalendarObject`]s with calcard, which tolerates the malformed
 //! input real clients send, then maps only the properties Rollcall uses into the typed model.
 
-use super::model::{Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue};
+use super::model::{
+    Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue, VTimezone,
+};
 use super::normalize::normalize;
+use super::timezone_blocks;
 use super::zones::Zones;
 use crate::imip::ReadError;
 use crate::limits::Limits;
@@ -21,6 +24,7 @@ pub fn read_calendars(bytes: &[u8], limits: &Limits) -> Result<Vec<CalendarObjec
         });
     }
     let text = normalize(bytes);
+    let timezones = timezone_blocks::extract(&text);
     let mut parser = Parser::new(&text);
     let mut objects = Vec::new();
     let mut problem = None;
@@ -32,7 +36,7 @@ pub fn read_calendars(bytes: &[u8], limits: &Limits) -> Result<Vec<CalendarObjec
                         limit: limits.max_components,
                     });
                 }
-                objects.push(convert(&calendar, limits)?);
+                objects.push(convert(&calendar, &timezones, limits)?);
                 if objects.len() > limits.max_calendars {
                     return Err(ReadError::TooManyCalendars {
                         limit: limits.max_calendars,
@@ -67,7 +71,11 @@ pub fn read_calendars(bytes: &[u8], limits: &Limits) -> Result<Vec<CalendarObjec
     }
 }
 
-fn convert(calendar: &ICalendar, limits: &Limits) -> Result<CalendarObject, ReadError> {
+fn convert(
+    calendar: &ICalendar,
+    timezones: &[VTimezone],
+    limits: &Limits,
+) -> Result<CalendarObject, ReadError> {
     let zones = Zones::from_calendar(calendar);
     let mut object = CalendarObject {
         method: None,
@@ -89,7 +97,14 @@ fn convert(calendar: &ICalendar, limits: &Limits) -> Result<CalendarObject, Read
                 }
             }
             ICalendarComponentType::VEvent => {
-                object.events.push(read_event(component, &zones, limits)?)
+                let mut event = read_event(component, &zones, limits)?;
+                let used = timezone_blocks::used_tzids(&event);
+                event.timezones = timezones
+                    .iter()
+                    .filter(|tz| used.contains(&tz.tzid.as_str()))
+                    .cloned()
+                    .collect();
+                object.events.push(event);
             }
             ICalendarComponentType::VTimezone
             | ICalendarComponentType::Standard
@@ -126,6 +141,7 @@ fn read_event(
         organizer: None,
         attendees: Vec::new(),
         comments: Vec::new(),
+        timezones: Vec::new(),
     };
     let mut duration = None;
     let attendee_count = component
@@ -192,10 +208,16 @@ fn read_event(
 fn shift(start: &TimeValue, by: chrono::TimeDelta) -> Option<TimeValue> {
     Some(match start {
         TimeValue::Date(date) => TimeValue::Date(date.checked_add_signed(by)?),
-        TimeValue::Zoned { utc, local, tzid } => TimeValue::Zoned {
+        TimeValue::Zoned {
+            utc,
+            local,
+            tzid,
+            source_tzid,
+        } => TimeValue::Zoned {
             utc: utc.checked_add_signed(by)?,
             local: local.checked_add_signed(by)?,
             tzid: tzid.clone(),
+            source_tzid: source_tzid.clone(),
         },
         TimeValue::Floating(local) => TimeValue::Floating(local.checked_add_signed(by)?),
         TimeValue::UnknownZone { local, tzid } => TimeValue::UnknownZone {

@@ -83,6 +83,7 @@ impl Zones {
                 utc: utc.and_utc(),
                 local,
                 tzid,
+                source_tzid: None,
             });
         }
         let Some(tzid) = tzid.map(str::trim).filter(|t| !t.is_empty()) else {
@@ -123,10 +124,12 @@ fn zoned(zone: &Zone, local: NaiveDateTime, written_tzid: &str) -> TimeValue {
             written_tzid.to_string(),
         ),
     };
+    let source_tzid = (tzid != written_tzid).then(|| written_tzid.to_string());
     TimeValue::Zoned {
         utc: DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc),
         local,
         tzid,
+        source_tzid,
     }
 }
 

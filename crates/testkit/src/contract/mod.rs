@@ -60,6 +60,7 @@ pub(crate) fn event(n: u64, organizer: &str, uid: &str) -> Event {
         }),
         attendees: vec![],
         comments: vec![],
+        timezones: vec![],
     };
     Event {
         id: SequentialIds::nth(n),
