@@ -1,19 +1,29 @@
-//! Delivers due outbox messages: compose, send, record. A crash after sending and before
-//! recording sends the message again on restart (at-least-once); transports make that
-//! harmless by keying on the outbox id (file name, Message-ID).
+//! Works off the outbox: mail is composed, sent and recorded; fan-out jobs become one personal
+//! message per invitee. A crash after sending and before recording sends the message again on
+//! restart (at-least-once); transports make that harmless by keying on the outbox id (file
+//! name, Message-ID), and each invitee's part of a fan-out is de-duplicated by its signals.
 
-use crate::ports::{Composer, Mailer, OutboxStore, SendError, StoreError};
+use crate::imip::Mailbox;
+use crate::invitee::{Invitee, InviteeId};
+use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
+use crate::ports::{
+    Commit, Committed, Composer, InviteeWrite, Mailer, SendError, Store, StoreError,
+};
+use crate::status::{Answer, Channel, Provenance, Signal, SignalKind};
+use crate::tracking::track;
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
-    /// Messages per batch.
+    /// Outbox items per batch.
     pub batch: usize,
     /// After this many failed attempts a message is marked failed and left for an operator.
     pub max_attempts: u32,
     /// First retry delay; doubles per attempt up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// Invitees read per page while fanning out.
+    pub fan_out_page: usize,
 }
 
 impl Default for DeliverySettings {
@@ -23,6 +33,7 @@ impl Default for DeliverySettings {
             max_attempts: 8,
             base_backoff: Duration::seconds(5),
             max_backoff: Duration::minutes(30),
+            fan_out_page: 200,
         }
     }
 }
@@ -33,11 +44,15 @@ pub struct DeliveryReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Personal messages queued by fan-out jobs in this pass.
+    pub fanned_out: usize,
 }
 
-/// Sends every message due at `now` (up to one batch).
+const CONFLICT_RETRIES: usize = 5;
+
+/// Works off every item due at `now` (up to one batch).
 pub async fn deliver_due(
-    store: &dyn OutboxStore,
+    store: &dyn Store,
     composer: &dyn Composer,
     mailer: &dyn Mailer,
     settings: &DeliverySettings,
@@ -45,30 +60,59 @@ pub async fn deliver_due(
 ) -> Result<DeliveryReport, StoreError> {
     let mut report = DeliveryReport::default();
     for due in store.due_outbox(now, settings.batch).await? {
-        let id = due.message.id.clone();
-        let result = match composer.compose(&due.message) {
-            Ok(mail) => mailer.send(&mail).await,
-            Err(reason) => Err(SendError::Permanent(format!("could not compose: {reason}"))),
+        let message = &due.message;
+        let result = match &message.notice {
+            Notice::FanOut(fan_out) => {
+                match fan_out_to_invitees(message, fan_out, store, settings, now).await {
+                    Ok(queued) => {
+                        report.fanned_out += queued;
+                        Ok(())
+                    }
+                    Err(error) => Err(SendError::Transient(error.to_string())),
+                }
+            }
+            Notice::Invitation { invitee, .. } if !still_reachable(&invitee.id, store).await? => {
+                Err(SendError::Permanent(
+                    "not sent: the address unsubscribed, bounced or complained since".into(),
+                ))
+            }
+            _ => match composer.compose(message) {
+                Ok(mail) => mailer.send(&mail).await,
+                Err(reason) => Err(SendError::Permanent(format!("could not compose: {reason}"))),
+            },
         };
         let attempts = due.attempts + 1;
         match result {
             Ok(()) => {
-                store.mark_sent(&id, now).await?;
+                store.mark_sent(&message.id, now).await?;
+                if let Notice::Invitation { invitee, .. } = &message.notice {
+                    record_sent(&invitee.id, &message.id, store, now).await?;
+                }
                 report.sent += 1;
             }
             Err(SendError::Transient(reason)) if attempts < settings.max_attempts => {
                 store
-                    .mark_retry(&id, attempts, now + backoff(settings, attempts), &reason)
+                    .mark_retry(
+                        &message.id,
+                        attempts,
+                        now + backoff(settings, attempts),
+                        &reason,
+                    )
                     .await?;
                 report.retrying += 1;
             }
             Err(error) => {
-                store.mark_failed(&id, &error.to_string()).await?;
+                store.mark_failed(&message.id, &error.to_string()).await?;
                 report.failed += 1;
             }
         }
     }
     Ok(report)
+}
+
+/// Mail queued before an unsubscribe, bounce or complaint is not sent after it.
+async fn still_reachable(invitee: &InviteeId, store: &dyn Store) -> Result<bool, StoreError> {
+    Ok(store.invitee(invitee).await?.is_some_and(|i| i.reachable()))
 }
 
 /// Exponential backoff: base * 2^(attempts-1), capped.
@@ -81,4 +125,188 @@ pub fn backoff(settings: &DeliverySettings, attempts: u32) -> Duration {
         .checked_mul(factor)
         .unwrap_or(settings.max_backoff)
         .min(settings.max_backoff)
+}
+
+/// The delivery track moves to `sent` once the transport took the message.
+async fn record_sent(
+    invitee_id: &InviteeId,
+    outbox_id: &str,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let signal = system_signal(format!("sent:{outbox_id}"), SignalKind::Sent, now);
+    for _ in 0..CONFLICT_RETRIES {
+        let Some(mut invitee) = store.invitee(invitee_id).await? else {
+            return Ok(());
+        };
+        let expected = invitee.version;
+        let tracked = track(&mut invitee, vec![signal.clone()]);
+        invitee.version += 1;
+        invitee.updated_at = now;
+        let commit = Commit {
+            invitees: vec![InviteeWrite {
+                invitee,
+                expected_version: Some(expected),
+            }],
+            signals: tracked.records,
+            counters: tracked.counters,
+            ..Commit::default()
+        };
+        match store.commit(&commit).await {
+            Ok(_) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+/// Queues one personal message per reachable Rollcall invitee for an organizer's change.
+/// Each invitee's part is its own commit, de-duplicated by the job's id, so a job interrupted
+/// half-way resumes without sending anyone a second copy.
+async fn fan_out_to_invitees(
+    job: &OutboxMessage,
+    fan_out: &FanOut,
+    store: &dyn Store,
+    settings: &DeliverySettings,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    // The event as it is now: a later change queues its own job, and both carry the latest.
+    let Some(event) = store.event(&job.event.id).await? else {
+        return Ok(0);
+    };
+    let mut queued = 0;
+    let mut after: Option<InviteeId> = None;
+    loop {
+        let page = store
+            .invitees_of(&event.id, after.as_ref(), settings.fan_out_page)
+            .await?;
+        let Some(last) = page.last() else { break };
+        // A page that does not move past `after` would loop forever; a store bug, but not ours
+        // to spin on.
+        if after.as_ref().is_some_and(|a| &last.id <= a) {
+            return Err(StoreError::Unavailable(
+                "invitee paging did not advance".into(),
+            ));
+        }
+        after = Some(last.id.clone());
+        for invitee in page {
+            if !invitee.receives_invitations() || !invitee.reachable() || invitee.sequence == 0 {
+                continue;
+            }
+            queued += fan_out_one(job, fan_out, &invitee.id, &event, store, now).await?;
+        }
+    }
+    Ok(queued)
+}
+
+async fn fan_out_one(
+    job: &OutboxMessage,
+    fan_out: &FanOut,
+    invitee_id: &InviteeId,
+    event: &crate::event::Event,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    for _ in 0..CONFLICT_RETRIES {
+        let Some(mut invitee) = store.invitee(invitee_id).await? else {
+            return Ok(0);
+        };
+        let expected = invitee.version;
+        let outbox_id = format!("{}-{}", job.id, invitee.id);
+        let mut signals = vec![system_signal(
+            format!("queued:{outbox_id}"),
+            SignalKind::Queued,
+            now,
+        )];
+        if matches!(fan_out, FanOut::Update { reconfirm: true }) {
+            signals.push(Signal {
+                occurred_at: job.created_at,
+                ..system_signal(format!("reconfirm:{}", job.id), SignalKind::Reconfirm, now)
+            });
+        }
+        invitee.sequence += 1;
+        let tracked = track(&mut invitee, signals);
+        invitee.version += 1;
+        invitee.updated_at = now;
+        let (method, recurrence_id) = match fan_out {
+            FanOut::Update { .. } => (InvitationKind::Request, None),
+            FanOut::UpdateOccurrence { recurrence_id } => {
+                (InvitationKind::Request, Some(recurrence_id.clone()))
+            }
+            FanOut::Cancel => (InvitationKind::Cancel, None),
+            FanOut::CancelOccurrence { recurrence_id } => {
+                (InvitationKind::Cancel, Some(recurrence_id.clone()))
+            }
+        };
+        let message = personal_message(&invitee, event, method, recurrence_id, outbox_id, now);
+        let commit = Commit {
+            invitees: vec![InviteeWrite {
+                invitee,
+                expected_version: Some(expected),
+            }],
+            signals: tracked.records,
+            counters: tracked.counters,
+            outbox: vec![message],
+            ..Commit::default()
+        };
+        match store.commit(&commit).await {
+            Ok(Committed::Applied) => return Ok(1),
+            Ok(Committed::AlreadyRecorded) => return Ok(0),
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+fn personal_message(
+    invitee: &Invitee,
+    event: &crate::event::Event,
+    method: InvitationKind,
+    recurrence_id: Option<crate::ical::TimeValue>,
+    id: String,
+    now: DateTime<Utc>,
+) -> OutboxMessage {
+    OutboxMessage {
+        id,
+        to: Mailbox {
+            email: invitee.email.clone(),
+            name: invitee.name.clone(),
+        },
+        notice: Notice::Invitation {
+            invitee: Box::new(invitee.clone()),
+            method,
+            recurrence_id,
+            sequence: invitee.sequence,
+        },
+        event: event.clone(),
+        created_at: now,
+    }
+}
+
+fn system_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
+    Signal {
+        dedupe_key,
+        kind,
+        occurred_at: now,
+        received_at: now,
+        channel: Channel::Api,
+        provenance: Provenance {
+            note: Some("Rollcall's own delivery".to_string()),
+            ..Provenance::default()
+        },
+        comment: None,
+    }
+}
+
+/// The PARTSTAT an invitee's calendar copy carries: their current answer.
+pub fn partstat(invitee: &Invitee) -> String {
+    invitee
+        .status
+        .value("response")
+        .and_then(Answer::parse)
+        .unwrap_or(Answer::NeedsAction)
+        .as_str()
+        .to_ascii_uppercase()
 }

@@ -6,11 +6,16 @@ pub mod event;
 pub mod ical;
 pub mod imip;
 pub mod ingest;
+pub mod invitee;
 pub mod itip;
 pub mod limits;
 pub mod notice;
 pub mod outcome;
 pub mod ports;
 pub mod present;
+pub mod rsvp;
+pub mod status;
+pub mod tokens;
+pub mod tracking;
 
 pub use limits::Limits;

@@ -2,7 +2,9 @@
 //! change that caused it, and rendered only when it is sent.
 
 use crate::event::Event;
+use crate::ical::TimeValue;
 use crate::imip::Mailbox;
+use crate::invitee::Invitee;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +13,19 @@ use serde::{Deserialize, Serialize};
 pub enum Notice {
     /// The acknowledgement for a new event: what Rollcall understood, and the public link.
     EventCreated,
+    /// An invitee's personal calendar message (iMIP REQUEST or CANCEL).
+    Invitation {
+        invitee: Box<Invitee>,
+        method: InvitationKind,
+        /// Set when the message is about one occurrence of a recurring event.
+        recurrence_id: Option<TimeValue>,
+        /// The SEQUENCE this message carries; only ever grows per invitee.
+        sequence: i64,
+    },
+    /// Not mail: "send every invitee of this event the change". Queued with the organizer's
+    /// change and worked off in batches by the sender, so one commit stays small however many
+    /// invitees there are.
+    FanOut(FanOut),
     EventUpdated {
         from_sequence: i64,
     },
@@ -33,4 +48,35 @@ pub struct OutboxMessage {
     /// The event as it was right after the change, so the mail says what happened then.
     pub event: Event,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationKind {
+    Request,
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum FanOut {
+    /// The organizer changed the event; `reconfirm` when the time, date or recurrence changed,
+    /// which asks invitees to answer again.
+    Update {
+        reconfirm: bool,
+    },
+    Cancel,
+    CancelOccurrence {
+        recurrence_id: TimeValue,
+    },
+    UpdateOccurrence {
+        recurrence_id: TimeValue,
+    },
+}
+
+impl OutboxMessage {
+    /// Whether this item is a mail (as opposed to a fan-out job).
+    pub fn is_mail(&self) -> bool {
+        !matches!(self.notice, Notice::FanOut(_))
+    }
 }

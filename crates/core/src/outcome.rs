@@ -28,6 +28,12 @@ pub enum EventResult {
         recurrence_id: String,
     },
     /// The VEVENT changed nothing; the text is the [`ItipError`] verdict.
+    /// An invitee's calendar answered (REPLY) or proposed another time (COUNTER).
+    Replied {
+        event_id: EventId,
+        invitee: String,
+        answer: String,
+    },
     Ignored {
         reason: String,
     },
@@ -80,6 +86,13 @@ impl fmt::Display for EventResult {
                 recurrence_id,
             } => {
                 write!(f, "cancelled occurrence {recurrence_id} of {event_id}")
+            }
+            EventResult::Replied {
+                event_id,
+                invitee,
+                answer,
+            } => {
+                write!(f, "reply from {invitee} for {event_id}: {answer}")
             }
             EventResult::Ignored { reason } => write!(f, "ignored: {reason}"),
         }

@@ -3,8 +3,10 @@
 
 use crate::event::{Event, EventId};
 use crate::imip::Mailbox;
+use crate::invitee::{Invitee, InviteeId};
 use crate::notice::OutboxMessage;
 use crate::outcome::Outcome;
+use crate::status::Signal;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,18 +39,55 @@ pub struct MessageRecord {
     pub processed_at: DateTime<Utc>,
 }
 
-/// Everything one processed inbound message changes, committed atomically or not at all.
+/// One invitee written by a commit, with the version it must replace (`None`: must be new,
+/// and no other invitee of the event may have the same address).
 #[derive(Debug, Clone)]
-pub struct IngestCommit {
-    pub message: MessageRecord,
-    pub writes: Vec<EventWrite>,
+pub struct InviteeWrite {
+    pub invitee: Invitee,
+    pub expected_version: Option<u64>,
+}
+
+/// A signal as recorded in an invitee's history, with what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalRecord {
+    pub event_id: EventId,
+    pub invitee_id: InviteeId,
+    pub signal: Signal,
+    /// What applying it did, in words: `response needs-action → accepted`, `no change ...`.
+    pub effect: String,
+}
+
+/// A change to one per-event counter (track value), kept in the same transaction as the
+/// status change that caused it, so reports never scan invitees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterDelta {
+    pub event_id: EventId,
+    pub track: String,
+    pub value: String,
+    pub delta: i64,
+}
+
+/// Everything one use-case step changes, committed atomically or not at all. It is a
+/// redelivery, and nothing changes, if its message outcome or any of its signals
+/// (by invitee and de-duplication key) is already recorded; that verdict is reached before
+/// any version check, so a redelivery is `AlreadyRecorded`, never `Conflict`. Use cases never
+/// put the same (invitee, key) twice into one commit (DynamoDB refuses two writes to one item
+/// in a transaction). An invitee's (event, email) and an event's (organizer, UID) are fixed by
+/// their first write.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    pub message: Option<MessageRecord>,
+    pub events: Vec<EventWrite>,
+    pub invitees: Vec<InviteeWrite>,
+    pub signals: Vec<SignalRecord>,
+    pub counters: Vec<CounterDelta>,
     pub outbox: Vec<OutboxMessage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Committed {
     Applied,
-    /// This message's outcome was already recorded: a redelivery. Nothing was changed.
+    /// Already recorded: a redelivery. Nothing was changed.
     AlreadyRecorded,
 }
 
@@ -60,10 +99,32 @@ pub trait EventStore: Send + Sync {
         organizer_email: &str,
         uid: &str,
     ) -> Result<Option<Event>, StoreError>;
-    /// Records the message's outcome, writes the events (each only if its expected version
-    /// still holds) and queues the outbox messages, in one transaction.
-    async fn commit_ingest(&self, commit: &IngestCommit) -> Result<Committed, StoreError>;
+    /// Applies a [`Commit`] in one transaction: message outcome, events and invitees (each only
+    /// if its expected version still holds), signals, counters, outbox messages.
+    async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError>;
     async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError>;
+}
+
+#[async_trait]
+pub trait InviteeStore: Send + Sync {
+    async fn invitee(&self, id: &InviteeId) -> Result<Option<Invitee>, StoreError>;
+    /// The invitee of `event` with this normalized address, if any.
+    async fn invitee_by_email(
+        &self,
+        event: &EventId,
+        email: &str,
+    ) -> Result<Option<Invitee>, StoreError>;
+    /// Invitees of an event in id order, after `after`, at most `limit`: fan-out walks these.
+    async fn invitees_of(
+        &self,
+        event: &EventId,
+        after: Option<&InviteeId>,
+        limit: usize,
+    ) -> Result<Vec<Invitee>, StoreError>;
+    /// An invitee's history, oldest first by the time each signal was received.
+    async fn signals_of(&self, invitee: &InviteeId) -> Result<Vec<SignalRecord>, StoreError>;
+    /// Per-event counters: (track, value, count), zero counts omitted, in no particular order.
+    async fn counters(&self, event: &EventId) -> Result<Vec<(String, String, i64)>, StoreError>;
 }
 
 /// An outbox message that is due, with its delivery attempts so far.
@@ -94,6 +155,7 @@ pub trait OutboxStore: Send + Sync {
 /// Fresh identifiers. Adapters use a CSPRNG; tests may use a sequence.
 pub trait IdSource: Send + Sync {
     fn event_id(&self) -> EventId;
+    fn invitee_id(&self) -> InviteeId;
 }
 
 /// A message ready to hand to a transport.
@@ -125,3 +187,8 @@ pub trait Mailer: Send + Sync {
 pub trait Composer: Send + Sync {
     fn compose(&self, message: &OutboxMessage) -> Result<ComposedMail, String>;
 }
+
+/// Everything a use case may need from storage, for adapters that provide it all.
+pub trait Store: EventStore + InviteeStore + OutboxStore {}
+
+impl<T: EventStore + InviteeStore + OutboxStore> Store for T {}

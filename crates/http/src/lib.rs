@@ -1,23 +1,60 @@
 //! Rollcall's HTTP surface: one axum Router for the local server and the API Lambda.
+//!
+//! No GET or HEAD changes anything: mail link scanners open every link they see. Writes are
+//! POSTs with a form token (or, for one-click unsubscribe, the capability token in the URL).
 
+mod calendar_links;
+mod forms;
 mod pages;
+mod rate_limit;
 mod security;
+mod text;
+
+pub use rate_limit::{Limiter, RateLimits};
 
 use axum::Router;
-use axum::routing::get;
-use rollcall_core::ports::EventStore;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use rollcall_core::ports::{IdSource, Store};
+use rollcall_core::tokens::TokenKey;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
-    /// Public base URL without a trailing slash.
+    /// Public base URL without a trailing slash (`https://rsvp.example.org`). Its origin is
+    /// the only `Origin` a form may be posted from.
     pub base_url: String,
+    /// Mail domain: invitees' personal calendar UIDs end in it.
+    pub domain: String,
 }
 
 #[derive(Clone)]
 pub struct AppState {
-    pub events: Arc<dyn EventStore>,
+    pub store: Arc<dyn Store>,
+    pub ids: Arc<dyn IdSource>,
+    /// Signs page, unsubscribe and form tokens.
+    pub tokens: TokenKey,
     pub settings: Arc<HttpSettings>,
+    /// Per-client and per-event limits on the writing forms, in this process's memory.
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    /// With the default rate limits (10 RSVPs a minute per client, 120 per event).
+    pub fn new(
+        store: Arc<dyn Store>,
+        ids: Arc<dyn IdSource>,
+        tokens: TokenKey,
+        settings: HttpSettings,
+    ) -> AppState {
+        AppState {
+            store,
+            ids,
+            tokens,
+            settings: Arc::new(settings),
+            limits: Arc::new(RateLimits::default()),
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -29,11 +66,26 @@ impl std::fmt::Debug for AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Pages whose URL is a capability: no referrer, no caching, no indexing, on every answer.
+    let token_pages = Router::new()
+        .route(
+            "/r/{token}",
+            get(pages::invitee::show).post(pages::invitee::change),
+        )
+        .route(
+            "/u/{token}",
+            get(pages::unsubscribe::confirm).post(pages::unsubscribe::unsubscribe),
+        )
+        .route_layer(axum::middleware::from_fn(security::token_page));
     Router::new()
         .route("/healthz", get(pages::healthz))
         .route("/assets/site.css", get(pages::stylesheet))
-        .route("/e/{event_id}", get(pages::event_page))
+        .route("/assets/local-time.js", get(pages::local_time_script))
+        .route("/e/{event_id}", get(pages::event::show))
+        .route("/e/{event_id}/rsvp", post(pages::event::rsvp))
+        .merge(token_pages)
         .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(forms::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -3,6 +3,7 @@
 
 use crate::config::{Outbound, ServeConfig};
 use crate::data_dir::DataDir;
+use crate::ids::RandomIds;
 use crate::intake::StoreIntake;
 use crate::mailer::{FileMailer, RelayMailer};
 use crate::smtp::{self, SmtpConfig};
@@ -13,6 +14,7 @@ use rollcall_core::Limits;
 use rollcall_core::deliver::DeliverySettings;
 use rollcall_core::ingest::IngestSettings;
 use rollcall_core::ports::{Composer, Mailer};
+use rollcall_core::tokens::TokenKey;
 use rollcall_http::{AppState, HttpSettings, router};
 use rollcall_mail::{MailComposer, MailSettings};
 use std::sync::Arc;
@@ -26,6 +28,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let http_listener = bind(config.http_addr, "HTTP", "--http-addr / ROLLCALL_HTTP_ADDR").await?;
     let smtp_listener = bind(config.smtp_addr, "SMTP", "--smtp-addr / ROLLCALL_SMTP_ADDR").await?;
     let base_url = config.base_url();
+    let tokens = TokenKey::from_bytes(data.secret()?);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let inbound_wake = Arc::new(Notify::new());
@@ -38,6 +41,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let composer: Arc<dyn Composer> = Arc::new(MailComposer::new(MailSettings {
         base_url: base_url.clone(),
         domain: config.domain.clone(),
+        tokens: tokens.clone(),
     }));
     let mailer: Arc<dyn Mailer> = match &config.outbound {
         Outbound::File => Arc::new(FileMailer { dir: data.outbox() }),
@@ -50,7 +54,11 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
 
     let worker = InboundWorker {
         store: store.clone(),
-        settings: IngestSettings { limits },
+        settings: IngestSettings {
+            limits,
+            domain: config.domain.clone(),
+            tokens: tokens.clone(),
+        },
         domain: config.domain.clone(),
         wake: inbound_wake.clone(),
     };
@@ -74,12 +82,15 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         trusted_networks: config.trusted_networks.clone(),
         ..SmtpConfig::default()
     });
-    let app = router(AppState {
-        events: Arc::new(store.clone()),
-        settings: Arc::new(HttpSettings {
+    let app = router(AppState::new(
+        Arc::new(store.clone()),
+        Arc::new(RandomIds),
+        tokens.clone(),
+        HttpSettings {
             base_url: base_url.clone(),
-        }),
-    });
+            domain: config.domain.clone(),
+        },
+    ));
 
     println!("rollcall: data folder {}", config.data_dir.display());
     println!(
@@ -107,9 +118,12 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         stopped(stop_rx.clone()),
     ));
     let http_task = tokio::spawn(
-        axum::serve(http_listener, app)
-            .with_graceful_shutdown(stopped(stop_rx.clone()))
-            .into_future(),
+        axum::serve(
+            http_listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stopped(stop_rx.clone()))
+        .into_future(),
     );
     let worker_task = tokio::spawn(worker.run(stop_rx.clone(), outbox_wake));
     let sender_task = tokio::spawn(sender.run(stop_rx.clone()));

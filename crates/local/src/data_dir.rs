@@ -42,6 +42,29 @@ impl DataDir {
         })
     }
 
+    /// The server secret that derives every invitee token (see `rollcall_core::tokens`):
+    /// 32 bytes from the OS CSPRNG, created on first start, readable by the owner only.
+    /// Deleting it revokes every personal and unsubscribe link and every reply address.
+    pub fn secret(&self) -> Result<[u8; 32]> {
+        let path = self.root.join("secret.key");
+        match std::fs::read(&path) {
+            Ok(bytes) => bytes.try_into().map_err(|_| {
+                anyhow::anyhow!(
+                    "{} is not a 32-byte key; restore it or delete it to start over",
+                    path.display()
+                )
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+                write_secret(&path, &key)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                Ok(key)
+            }
+            Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
     pub fn database(&self) -> PathBuf {
         self.root.join("rollcall.sqlite")
     }
@@ -64,6 +87,25 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent() {
+        File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn write_secret(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut options = File::options();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
+        file.write_all(key)?;
+        file.sync_all()?;
+    }
     std::fs::rename(&tmp, path)?;
     if let Some(parent) = path.parent() {
         File::open(parent)?.sync_all()?;

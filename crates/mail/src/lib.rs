@@ -2,7 +2,9 @@
 //! subject, text and HTML) and the MIME builder every transport uses.
 
 mod headers;
+mod invitation;
 mod notices;
 
 pub use headers::header_safe;
+pub use invitation::{InvitationMethod, PersonalInvitation, build_invitation, write_icalendar};
 pub use notices::{MailComposer, MailSettings};

@@ -2,12 +2,17 @@
 //! cancellations.
 
 use crate::headers::header_safe;
+use crate::invitation::{InvitationMethod, PersonalInvitation, build_invitation};
 use askama::Template;
 use mail_builder::MessageBuilder;
 use mail_builder::headers::raw::Raw;
-use rollcall_core::notice::{Notice, OutboxMessage};
+use rollcall_core::deliver::partstat;
+use rollcall_core::ical::TimeValue;
+use rollcall_core::invitee::Invitee;
+use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
 use rollcall_core::ports::{ComposedMail, Composer};
 use rollcall_core::present::when_text;
+use rollcall_core::tokens::{Purpose, TokenKey};
 
 #[derive(Debug, Clone)]
 pub struct MailSettings {
@@ -15,6 +20,8 @@ pub struct MailSettings {
     pub base_url: String,
     /// Mail domain: `invites@<domain>` is the inbox, and Message-IDs end in it.
     pub domain: String,
+    /// Derives each invitee's reply address, personal link and unsubscribe link.
+    pub tokens: TokenKey,
 }
 
 /// What every notice template may show. Built from the outbox message; every field is
@@ -101,12 +108,105 @@ impl MailComposer {
                 CancelledText { v }.render()?,
                 CancelledHtml { v }.render()?,
             ),
+            // Composed by `compose_invitation`; fan-out jobs are never mail.
+            Notice::Invitation { .. } | Notice::FanOut(_) => {
+                return Err(askama::Error::Custom("not an organizer notice".into()));
+            }
         })
+    }
+}
+
+impl MailComposer {
+    /// An invitee's personal calendar message, with their own reply address and links.
+    fn compose_invitation(
+        &self,
+        message: &OutboxMessage,
+        invitee: &Invitee,
+        kind: InvitationKind,
+        recurrence_id: Option<&TimeValue>,
+        sequence: i64,
+    ) -> ComposedMail {
+        let tokens = &self.settings.tokens;
+        let base = &self.settings.base_url;
+        let reply_address = format!(
+            "rsvp+{}@{}",
+            tokens.token(Purpose::Reply, &invitee.id),
+            self.settings.domain
+        );
+        let personal_url = format!("{base}/r/{}", tokens.token(Purpose::Page, &invitee.id));
+        let unsubscribe_url = format!(
+            "{base}/u/{}",
+            tokens.token(Purpose::Unsubscribe, &invitee.id)
+        );
+        let message_id = format!("{}@{}", message.id, self.settings.domain);
+        let event = &message.event;
+        // An update of one occurrence carries the organizer's override for it, when there is one.
+        let details = recurrence_id
+            .map(TimeValue::to_contract_string)
+            .and_then(|rid| {
+                event.overrides.iter().find(|o| {
+                    o.recurrence_id
+                        .as_ref()
+                        .map(TimeValue::to_contract_string)
+                        .as_deref()
+                        == Some(rid.as_str())
+                })
+            })
+            .filter(|_| kind == InvitationKind::Request)
+            .unwrap_or(&event.details);
+        let partstat = partstat(invitee);
+        let invitation = PersonalInvitation {
+            method: match kind {
+                InvitationKind::Request => InvitationMethod::Request,
+                InvitationKind::Cancel => InvitationMethod::Cancel,
+            },
+            uid: &invitee.uid,
+            sequence,
+            dtstamp: message.created_at,
+            event: details,
+            recurrence_id,
+            organizer_name: event
+                .organizer_name
+                .as_deref()
+                .unwrap_or(&event.organizer_email),
+            reply_address: &reply_address,
+            invitee_email: &invitee.email,
+            invitee_name: invitee.name.as_deref(),
+            partstat: &partstat,
+            personal_url: &personal_url,
+            unsubscribe_url: &unsubscribe_url,
+            message_id: &message_id,
+        };
+        ComposedMail {
+            outbox_id: message.id.clone(),
+            raw: build_invitation(&invitation),
+            from: reply_address,
+            to: invitee.email.clone(),
+            message_id,
+        }
     }
 }
 
 impl Composer for MailComposer {
     fn compose(&self, message: &OutboxMessage) -> Result<ComposedMail, String> {
+        match &message.notice {
+            Notice::Invitation {
+                invitee,
+                method,
+                recurrence_id,
+                sequence,
+            } => {
+                return Ok(self.compose_invitation(
+                    message,
+                    invitee,
+                    *method,
+                    recurrence_id.as_ref(),
+                    *sequence,
+                ));
+            }
+            Notice::FanOut(_) => return Err("a fan-out job is not mail".to_string()),
+            _ => {}
+        }
         let (subject, text, html) = self.render(message).map_err(|e| e.to_string())?;
         let from = format!("invites@{}", self.settings.domain);
         // Our own Message-ID, derived from the outbox id: a retried send carries the same id

@@ -34,6 +34,7 @@ fn compose(notice: Notice, event: Event) -> Vec<u8> {
     let composer = MailComposer::new(MailSettings {
         base_url: "https://rsvp.example/".into(),
         domain: "rsvp.example".into(),
+        tokens: rollcall_core::tokens::TokenKey::from_bytes([1; 32]),
     });
     let message = OutboxMessage {
         id: "m1-0".into(),

@@ -2,7 +2,7 @@
 
 /// Expands to one `#[tokio::test]` per case of [`contract`](crate::contract), each calling
 /// the case with a fresh store. The argument is an expression evaluated inside each async test
-/// (so it may `.await`) to a value implementing both `EventStore` and `OutboxStore`; use
+/// (so it may `.await`) to a value implementing `Store` (the event, invitee and outbox ports); use
 /// [`GuardedStore`](crate::GuardedStore) to keep a temporary directory alive with the store.
 ///
 /// The calling crate needs `tokio` (features `macros` and `rt`) as a dependency.
@@ -29,7 +29,19 @@ macro_rules! store_contract_tests {
             a_retry_is_not_due_before_its_time,
             sent_and_failed_messages_are_no_longer_due,
             marking_an_unknown_outbox_message_changes_nothing,
+            a_new_invitee_is_readable_by_id_and_by_event_and_email,
+            a_duplicate_event_and_email_insert_conflicts_and_writes_nothing,
+            a_duplicate_invitee_id_insert_conflicts,
+            a_stale_invitee_version_conflicts_and_writes_nothing,
+            a_commit_whose_signal_is_already_recorded_changes_nothing,
+            counters_add_up_deltas_within_and_across_commits_and_omit_zeros,
+            signals_of_returns_history_oldest_first_with_the_recorded_effect,
+            invitees_of_pages_in_id_order,
             the_ingest_use_case_creates_updates_and_ignores_stale,
+            a_web_rsvp_creates_an_invitee_with_its_invitation_and_counters,
+            a_second_web_rsvp_from_the_same_address_only_changes_the_answer,
+            unsubscribing_makes_an_invitee_unreachable_once,
+            a_fan_out_job_queues_one_invitation_per_reachable_invitee_once,
             delivery_retries_transient_failures_and_gives_up_after_the_limit,
             delivery_sends_after_a_transient_failure_clears,
             delivery_does_not_retry_a_permanent_failure,

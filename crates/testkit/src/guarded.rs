@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rollcall_core::event::{Event, EventId};
+use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::ports::{
-    Committed, DueMessage, EventStore, IngestCommit, MessageRecord, OutboxStore, StoreError,
+    Commit, Committed, DueMessage, EventStore, InviteeStore, MessageRecord, OutboxStore,
+    SignalRecord, StoreError,
 };
 use std::ops::Deref;
 
@@ -50,12 +52,44 @@ impl<S: EventStore, G: Send + Sync> EventStore for GuardedStore<S, G> {
         self.store.event_by_uid(organizer_email, uid).await
     }
 
-    async fn commit_ingest(&self, commit: &IngestCommit) -> Result<Committed, StoreError> {
-        self.store.commit_ingest(commit).await
+    async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
+        self.store.commit(commit).await
     }
 
     async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError> {
         self.store.message_record(message_id).await
+    }
+}
+
+#[async_trait]
+impl<S: InviteeStore, G: Send + Sync> InviteeStore for GuardedStore<S, G> {
+    async fn invitee(&self, id: &InviteeId) -> Result<Option<Invitee>, StoreError> {
+        self.store.invitee(id).await
+    }
+
+    async fn invitee_by_email(
+        &self,
+        event: &EventId,
+        email: &str,
+    ) -> Result<Option<Invitee>, StoreError> {
+        self.store.invitee_by_email(event, email).await
+    }
+
+    async fn invitees_of(
+        &self,
+        event: &EventId,
+        after: Option<&InviteeId>,
+        limit: usize,
+    ) -> Result<Vec<Invitee>, StoreError> {
+        self.store.invitees_of(event, after, limit).await
+    }
+
+    async fn signals_of(&self, invitee: &InviteeId) -> Result<Vec<SignalRecord>, StoreError> {
+        self.store.signals_of(invitee).await
+    }
+
+    async fn counters(&self, event: &EventId) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.store.counters(event).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Test support for Rollcall.
 //!
-//! - [`InMemoryStore`]: the reference adapter of [`EventStore`] and [`OutboxStore`]; its doc
-//!   comments are the written form of the store contract.
+//! - [`InMemoryStore`]: the reference adapter of [`EventStore`], [`InviteeStore`] and
+//!   [`OutboxStore`]; its doc comments are the written form of the store contract.
 //! - [`contract`] and [`store_contract_tests!`]: the executable form of the same contract,
 //!   which every store adapter runs against itself.
 //! - [`SequentialIds`], [`RecordingMailer`], [`PlainComposer`]: deterministic stand-ins for
@@ -11,6 +11,7 @@
 //! - [`fixture_path`]: files under the workspace's `tests/fixtures`.
 //!
 //! [`EventStore`]: rollcall_core::ports::EventStore
+//! [`InviteeStore`]: rollcall_core::ports::InviteeStore
 //! [`OutboxStore`]: rollcall_core::ports::OutboxStore
 
 pub mod contract;

@@ -1,16 +1,17 @@
-//! The store port for events and message outcomes.
+//! The store port for events and message outcomes, and the commit that writes everything a
+//! use-case step changes in one transaction.
 
 use super::time::to_db;
-use super::{DbError, SqliteStore};
+use super::{DbError, SqliteStore, invitees};
 use async_trait::async_trait;
 use rollcall_core::event::{Event, EventId};
 use rollcall_core::imip::Mailbox;
 use rollcall_core::outcome::Outcome;
-use rollcall_core::ports::{Committed, EventStore, IngestCommit, MessageRecord, StoreError};
+use rollcall_core::ports::{Commit, Committed, EventStore, EventWrite, MessageRecord, StoreError};
 use rusqlite::{OptionalExtension, params};
 
 /// Why a commit did not apply, inside the transaction.
-enum Refused {
+pub(super) enum Refused {
     Conflict,
     AlreadyRecorded,
 }
@@ -49,7 +50,7 @@ impl EventStore for SqliteStore {
             .await?)
     }
 
-    async fn commit_ingest(&self, commit: &IngestCommit) -> Result<Committed, StoreError> {
+    async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
         let commit = commit.clone();
         let result = self
             .with(move |conn| {
@@ -105,11 +106,58 @@ impl EventStore for SqliteStore {
     }
 }
 
+/// Writes the whole commit, or says why it must not apply (the caller then rolls back).
+/// A redelivery is recognised before any expected version is checked.
 fn write_commit(
     tx: &rusqlite::Transaction<'_>,
-    commit: &IngestCommit,
+    commit: &Commit,
 ) -> Result<Result<(), Refused>, DbError> {
-    let message = &commit.message;
+    if let Some(message) = &commit.message
+        && !record_message(tx, message)?
+    {
+        return Ok(Err(Refused::AlreadyRecorded));
+    }
+    if invitees::any_signal_recorded(tx, &commit.signals)? {
+        return Ok(Err(Refused::AlreadyRecorded));
+    }
+    for write in &commit.events {
+        if !write_event(tx, write)? {
+            return Ok(Err(Refused::Conflict));
+        }
+    }
+    for write in &commit.invitees {
+        if !invitees::write_invitee(tx, write)? {
+            return Ok(Err(Refused::Conflict));
+        }
+    }
+    invitees::record_signals(tx, &commit.signals)?;
+    invitees::count(tx, &commit.counters)?;
+    for item in &commit.outbox {
+        tx.execute(
+            "INSERT INTO outbox (id, created_at, next_attempt_at, data) VALUES (?1, ?2, ?2, ?3)
+             ON CONFLICT (id) DO NOTHING",
+            params![
+                item.id,
+                to_db(item.created_at),
+                serde_json::to_string(item)?
+            ],
+        )?;
+    }
+    // The queue entry, if this message came through the local inbox, is done in the same step.
+    if let Some(message) = &commit.message {
+        tx.execute(
+            "UPDATE inbox SET state = 'done', last_error = NULL WHERE id = ?1",
+            [&message.message_id],
+        )?;
+    }
+    Ok(Ok(()))
+}
+
+/// Records the message's outcome; `false` if one was already recorded.
+fn record_message(
+    tx: &rusqlite::Transaction<'_>,
+    message: &MessageRecord,
+) -> Result<bool, DbError> {
     let inserted = tx.execute(
         "INSERT INTO message_outcomes
             (message_id, from_email, from_name, subject, status, outcome, outcome_json, processed_at)
@@ -126,60 +174,41 @@ fn write_commit(
             to_db(message.processed_at),
         ],
     )?;
-    if inserted == 0 {
-        return Ok(Err(Refused::AlreadyRecorded));
-    }
-    for write in &commit.writes {
-        let event = &write.event;
-        let data = serde_json::to_string(event)?;
-        let changed = match write.expected_version {
-            None => tx.execute(
-                "INSERT INTO events (id, organizer_email, uid, version, state, data, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT DO NOTHING",
-                params![
-                    event.id.as_str(),
-                    event.organizer_email,
-                    event.uid,
-                    event.version as i64,
-                    event.state.as_str(),
-                    data,
-                    to_db(event.created_at),
-                    to_db(event.updated_at),
-                ],
-            )?,
-            Some(expected) => tx.execute(
-                "UPDATE events SET version = ?2, state = ?3, data = ?4, updated_at = ?5
-                 WHERE id = ?1 AND version = ?6",
-                params![
-                    event.id.as_str(),
-                    event.version as i64,
-                    event.state.as_str(),
-                    data,
-                    to_db(event.updated_at),
-                    expected as i64,
-                ],
-            )?,
-        };
-        if changed != 1 {
-            return Ok(Err(Refused::Conflict));
-        }
-    }
-    for item in &commit.outbox {
-        tx.execute(
-            "INSERT INTO outbox (id, created_at, next_attempt_at, data) VALUES (?1, ?2, ?2, ?3)
-             ON CONFLICT (id) DO NOTHING",
+    Ok(inserted == 1)
+}
+
+/// Inserts or replaces one event; `false` if its expected version (or absence) does not hold.
+fn write_event(tx: &rusqlite::Transaction<'_>, write: &EventWrite) -> Result<bool, DbError> {
+    let event = &write.event;
+    let data = serde_json::to_string(event)?;
+    let changed = match write.expected_version {
+        None => tx.execute(
+            "INSERT INTO events (id, organizer_email, uid, version, state, data, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT DO NOTHING",
             params![
-                item.id,
-                to_db(item.created_at),
-                serde_json::to_string(item)?
+                event.id.as_str(),
+                event.organizer_email,
+                event.uid,
+                event.version as i64,
+                event.state.as_str(),
+                data,
+                to_db(event.created_at),
+                to_db(event.updated_at),
             ],
-        )?;
-    }
-    // The queue entry, if this message came through the local inbox, is done in the same step.
-    tx.execute(
-        "UPDATE inbox SET state = 'done', last_error = NULL WHERE id = ?1",
-        [&message.message_id],
-    )?;
-    Ok(Ok(()))
+        )?,
+        Some(expected) => tx.execute(
+            "UPDATE events SET version = ?2, state = ?3, data = ?4, updated_at = ?5
+             WHERE id = ?1 AND version = ?6",
+            params![
+                event.id.as_str(),
+                event.version as i64,
+                event.state.as_str(),
+                data,
+                to_db(event.updated_at),
+                expected as i64,
+            ],
+        )?,
+    };
+    Ok(changed == 1)
 }

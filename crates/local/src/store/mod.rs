@@ -4,6 +4,7 @@
 
 mod events;
 mod inbox;
+mod invitees;
 mod outbox;
 mod time;
 

@@ -54,3 +54,39 @@ CREATE TABLE IF NOT EXISTS outbox (
     data            TEXT NOT NULL   -- JSON of rollcall_core::notice::OutboxMessage
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+
+-- One row per invitee of an event; the JSON is the whole invitee, the columns are its keys.
+-- `(event_id, email)` is fixed by the first write (addresses are normalized by the caller).
+CREATE TABLE IF NOT EXISTS invitees (
+    id          TEXT PRIMARY KEY,
+    event_id    TEXT NOT NULL,
+    email       TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    data        TEXT NOT NULL,  -- JSON of rollcall_core::invitee::Invitee
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (event_id, email)
+);
+CREATE INDEX IF NOT EXISTS invitees_by_event ON invitees (event_id, id);
+
+-- Every signal recorded for an invitee, once per (invitee, dedupe key); `seq` keeps the
+-- commit order among signals received at the same time.
+CREATE TABLE IF NOT EXISTS signals (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    invitee_id   TEXT NOT NULL,
+    dedupe_key   TEXT NOT NULL,
+    event_id     TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    data         TEXT NOT NULL,  -- JSON of rollcall_core::ports::SignalRecord
+    UNIQUE (invitee_id, dedupe_key)
+);
+CREATE INDEX IF NOT EXISTS signals_history ON signals (invitee_id, received_at, seq);
+
+-- Per-event counts of invitees per track value, moved in the same transaction as statuses.
+CREATE TABLE IF NOT EXISTS counters (
+    event_id  TEXT NOT NULL,
+    track     TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (event_id, track, value)
+) WITHOUT ROWID;

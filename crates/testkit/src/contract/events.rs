@@ -1,28 +1,30 @@
 //! Cases for events and message records: keys, versions, atomic commits, redeliveries.
 
-use super::{OLGA, at, commit, due, event, ids, insert, notice, record, replace, updated};
+use super::{
+    OLGA, at, commit, due, event, ids, insert, message_id, notice, record, replace, updated,
+};
 use crate::SequentialIds;
 use rollcall_core::imip::Mailbox;
 use rollcall_core::outcome::{EventResult, Outcome};
-use rollcall_core::ports::{Committed, EventStore, MessageRecord, OutboxStore, StoreError};
+use rollcall_core::ports::{Commit, Committed, EventStore, MessageRecord, OutboxStore, StoreError};
 
-async fn applied<S: EventStore>(store: &S, commit: rollcall_core::ports::IngestCommit) {
-    let result = store.commit_ingest(&commit).await;
+async fn applied<S: EventStore>(store: &S, commit: Commit) {
+    let result = store.commit(&commit).await;
     assert!(
         matches!(result, Ok(Committed::Applied)),
         "commit of {} should apply, got {result:?}",
-        commit.message.message_id
+        message_id(&commit)
     );
 }
 
-async fn conflicts<S: EventStore>(store: &S, commit: rollcall_core::ports::IngestCommit) {
-    let result = store.commit_ingest(&commit).await;
+async fn conflicts<S: EventStore>(store: &S, commit: Commit) {
+    let result = store.commit(&commit).await;
     assert!(
         matches!(result, Err(StoreError::Conflict)),
         "commit of {} should conflict, got {result:?}",
-        commit.message.message_id
+        message_id(&commit)
     );
-    let record = store.message_record(&commit.message.message_id).await;
+    let record = store.message_record(message_id(&commit)).await;
     assert!(
         matches!(record, Ok(None)),
         "a conflicting commit must not record its message, got {record:?}"
@@ -63,9 +65,10 @@ where
         vec![insert(&first)],
         vec![notice("m1-0", &first, at(0))],
     );
-    original.message.outcome = Outcome::Processed(vec![EventResult::Created {
+    let outcome = Outcome::Processed(vec![EventResult::Created {
         event_id: first.id.clone(),
     }]);
+    original.message = Some(record("m1", outcome));
     applied(store, original.clone()).await;
 
     let second = event(2, OLGA, "uid-2");
@@ -74,13 +77,13 @@ where
         vec![insert(&second), replace(&updated(&first), 1)],
         vec![notice("m1-1", &second, at(0))],
     );
-    let result = store.commit_ingest(&redelivery).await.expect("commit");
+    let result = store.commit(&redelivery).await.expect("commit");
     assert_eq!(result, Committed::AlreadyRecorded);
 
     assert_eq!(store.event(&second.id).await.expect("read"), None);
     assert_eq!(store.event(&first.id).await.expect("read"), Some(first));
     let kept = store.message_record("m1").await.expect("read record");
-    assert_eq!(kept, Some(original.message), "the first outcome stays");
+    assert_eq!(kept, original.message, "the first outcome stays");
     assert_eq!(due(store, at(60)).await, ids(&[("m1-0", 0)]));
 }
 
@@ -224,7 +227,7 @@ pub async fn message_records_round_trip_their_outcome<S: EventStore>(store: &S) 
     let nameless = record("m3", Outcome::Processed(vec![]));
     for message in [&named, &anonymous, &nameless] {
         let mut storing = commit(&message.message_id, vec![], vec![]);
-        storing.message = message.clone();
+        storing.message = Some(message.clone());
         applied(store, storing).await;
     }
     for message in [named, anonymous, nameless] {

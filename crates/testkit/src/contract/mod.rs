@@ -3,21 +3,29 @@
 //! [`InMemoryStore`](crate::InMemoryStore) documents. Adapters run them all with
 //! [`store_contract_tests!`](crate::store_contract_tests).
 
+mod crash;
 mod events;
+mod history;
+mod invitee_fixtures;
+mod invitees;
 mod outbox;
 mod use_cases;
+mod web;
 
 pub use events::*;
+pub use history::*;
+pub use invitees::*;
 pub use outbox::*;
 pub use use_cases::*;
+pub use web::*;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use rollcall_core::event::{Event, EventState};
+use rollcall_core::event::{Event, EventId, EventState};
 use rollcall_core::ical::{CalendarEvent, Organizer, TimeValue};
 use rollcall_core::imip::Mailbox;
 use rollcall_core::notice::{Notice, OutboxMessage};
 use rollcall_core::outcome::Outcome;
-use rollcall_core::ports::{EventWrite, IngestCommit, MessageRecord, OutboxStore};
+use rollcall_core::ports::{Commit, EventWrite, InviteeStore, MessageRecord, OutboxStore};
 
 use crate::SequentialIds;
 
@@ -119,17 +127,27 @@ pub(crate) fn record(message_id: &str, outcome: Outcome) -> MessageRecord {
     }
 }
 
+/// A commit recording message `message_id` that writes `events` and queues `outbox`.
 pub(crate) fn commit(
     message_id: &str,
-    writes: Vec<EventWrite>,
+    events: Vec<EventWrite>,
     outbox: Vec<OutboxMessage>,
-) -> IngestCommit {
+) -> Commit {
     let outcome = Outcome::rejected(format!("test commit {message_id}"));
-    IngestCommit {
-        message: record(message_id, outcome),
-        writes,
+    Commit {
+        message: Some(record(message_id, outcome)),
+        events,
         outbox,
+        ..Commit::default()
     }
+}
+
+/// The message id a commit made by [`commit`] records.
+pub(crate) fn message_id(commit: &Commit) -> &str {
+    commit
+        .message
+        .as_ref()
+        .map_or("(no message)", |m| m.message_id.as_str())
 }
 
 /// An outbox message about `event`, due at `created_at`.
@@ -163,4 +181,24 @@ pub(crate) fn ids(expected: &[(&str, u32)]) -> Vec<(String, u32)> {
         .iter()
         .map(|(id, n)| (id.to_string(), *n))
         .collect()
+}
+
+/// The event's non-zero counters, sorted: stores return them in no particular order.
+pub(crate) async fn counters<S: InviteeStore>(
+    store: &S,
+    event: &EventId,
+) -> Vec<(String, String, i64)> {
+    let mut counters = store.counters(event).await.expect("counters");
+    counters.sort();
+    counters
+}
+
+/// `[(track, value, count)]` as owned strings, sorted, for comparing with [`counters`].
+pub(crate) fn counts(expected: &[(&str, &str, i64)]) -> Vec<(String, String, i64)> {
+    let mut counts: Vec<_> = expected
+        .iter()
+        .map(|(track, value, n)| (track.to_string(), value.to_string(), *n))
+        .collect();
+    counts.sort();
+    counts
 }

@@ -9,9 +9,7 @@ async fn queue<S: EventStore>(store: &S, message_id: &str, items: &[(&str, i64)]
         .iter()
         .map(|(id, seconds)| notice(id, &about, at(*seconds)))
         .collect();
-    let result = store
-        .commit_ingest(&commit(message_id, vec![], outbox))
-        .await;
+    let result = store.commit(&commit(message_id, vec![], outbox)).await;
     assert!(
         matches!(result, Ok(Committed::Applied)),
         "queue: {result:?}"
@@ -25,10 +23,7 @@ where
     let about = event(1, OLGA, "uid-1");
     let original = notice("m1-0", &about, at(10));
     let first = commit("m1", vec![], vec![original.clone()]);
-    assert!(matches!(
-        store.commit_ingest(&first).await,
-        Ok(Committed::Applied)
-    ));
+    assert!(matches!(store.commit(&first).await, Ok(Committed::Applied)));
 
     assert_eq!(
         due(store, at(9)).await,
@@ -45,7 +40,7 @@ where
     copy.to.email = "someone-else@example.org".to_string();
     let second = commit("m2", vec![], vec![copy]);
     assert!(matches!(
-        store.commit_ingest(&second).await,
+        store.commit(&second).await,
         Ok(Committed::Applied)
     ));
     assert_eq!(due(store, at(9)).await, ids(&[]));

@@ -1,16 +1,18 @@
 //! Cases that drive the core use cases (`ingest`, `deliver_due`) through the store, so a store
 //! is checked the way Rollcall actually uses it.
 
-use super::{OLGA, at, commit, due, event, ids, notice};
+use super::{OLGA, at, commit, counters, counts, due, event, ids, notice};
 use crate::{FailWith, PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
 use rollcall_core::Limits;
 use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
 use rollcall_core::event::EventState;
 use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, ingest};
-use rollcall_core::notice::Notice;
+use rollcall_core::notice::{FanOut, Notice};
 use rollcall_core::outcome::{Outcome, OutcomeStatus};
-use rollcall_core::ports::{Committed, EventStore, OutboxStore};
+use rollcall_core::ports::{Committed, EventStore, Store};
+use rollcall_core::status::Channel;
+use rollcall_core::tokens::TokenKey;
 
 const UID: &str = "contract-1@example.org";
 
@@ -49,7 +51,7 @@ fn invitation(sequence: i64, dtstamp: &str, summary: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn run_ingest<S: EventStore>(
+async fn run_ingest<S: Store>(
     store: &S,
     ids: &SequentialIds,
     id: &str,
@@ -63,16 +65,15 @@ async fn run_ingest<S: EventStore>(
     };
     let settings = IngestSettings {
         limits: Limits::default(),
+        domain: "rollcall.test".to_string(),
+        tokens: TokenKey::from_bytes([7; 32]),
     };
     ingest(&message, &settings, store, ids, at(seconds))
         .await
         .expect("ingest reaches the store")
 }
 
-pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S>(store: &S)
-where
-    S: EventStore + OutboxStore,
-{
+pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(store: &S) {
     let ids = SequentialIds::new();
     let event_id = SequentialIds::nth(0);
 
@@ -112,7 +113,27 @@ where
         Some(stored),
         "stale and repeated mail leave the event alone"
     );
-    assert_eq!(ids.issued(), 1, "only the create drew an id");
+    assert_eq!(ids.issued(), 1, "only the create drew an event id");
+    assert_eq!(
+        ids.invitees_issued(),
+        1,
+        "only the first sight of Bob drew an invitee id"
+    );
+
+    // The organizer's own attendee is an invitee, counted once and never sent an invitation.
+    let bob = store.invitee_by_email(&event_id, "bob@example.org").await;
+    let bob = bob.expect("read invitee").expect("Bob is an invitee");
+    assert_eq!(bob.id, SequentialIds::nth_invitee(0));
+    assert_eq!((bob.joined_via, bob.sequence), (Channel::OrganizerList, 0));
+    assert_eq!(bob.status.value("response"), Some("needs-action"));
+    assert_eq!(
+        counters(store, &event_id).await,
+        counts(&[
+            ("delivery", "listed", 1),
+            ("response", "needs-action", 1),
+            ("reachability", "ok", 1),
+        ])
+    );
 
     let queued = store.due_outbox(at(3600), 10).await.expect("due_outbox");
     let notices: Vec<(&str, &Notice)> = queued
@@ -120,9 +141,15 @@ where
         .map(|d| (d.message.id.as_str(), &d.message.notice))
         .collect();
     let moved_notice = Notice::EventUpdated { from_sequence: 0 };
+    // Same time, new title: invitees' calendars get the change without being asked again.
+    let fan_out = Notice::FanOut(FanOut::Update { reconfirm: false });
     assert_eq!(
         notices,
-        [("in-1-0", &Notice::EventCreated), ("in-2-0", &moved_notice)]
+        [
+            ("in-1-0", &Notice::EventCreated),
+            ("in-2-0", &moved_notice),
+            ("in-2-1", &fan_out),
+        ]
     );
     assert!(queued.iter().all(|d| d.message.to.email == OLGA));
 }
@@ -133,6 +160,7 @@ fn settings() -> DeliverySettings {
         max_attempts: 3,
         base_backoff: Duration::seconds(5),
         max_backoff: Duration::minutes(30),
+        fan_out_page: 2,
     }
 }
 
@@ -142,14 +170,14 @@ async fn queue<S: EventStore>(store: &S, outbox_ids: &[&str]) {
         .iter()
         .map(|id| notice(id, &about, at(0)))
         .collect();
-    let result = store.commit_ingest(&commit("m1", vec![], outbox)).await;
+    let result = store.commit(&commit("m1", vec![], outbox)).await;
     assert!(
         matches!(result, Ok(Committed::Applied)),
         "queue: {result:?}"
     );
 }
 
-async fn pass<S: OutboxStore>(store: &S, mailer: &RecordingMailer, seconds: i64) -> DeliveryReport {
+async fn pass<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) -> DeliveryReport {
     deliver_due(store, &PlainComposer, mailer, &settings(), at(seconds))
         .await
         .expect("delivery reaches the store")
@@ -160,12 +188,13 @@ fn report(sent: usize, retrying: usize, failed: usize) -> DeliveryReport {
         sent,
         retrying,
         failed,
+        fanned_out: 0,
     }
 }
 
 pub async fn delivery_retries_transient_failures_and_gives_up_after_the_limit<S>(store: &S)
 where
-    S: EventStore + OutboxStore,
+    S: Store,
 {
     queue(store, &["m1-0"]).await;
     let mailer = RecordingMailer::new();
@@ -191,7 +220,7 @@ where
 
 pub async fn delivery_sends_after_a_transient_failure_clears<S>(store: &S)
 where
-    S: EventStore + OutboxStore,
+    S: Store,
 {
     queue(store, &["m1-0"]).await;
     let mailer = RecordingMailer::new();
@@ -210,7 +239,7 @@ where
 
 pub async fn delivery_does_not_retry_a_permanent_failure<S>(store: &S)
 where
-    S: EventStore + OutboxStore,
+    S: Store,
 {
     queue(store, &["a", "b"]).await;
     let mailer = RecordingMailer::new();

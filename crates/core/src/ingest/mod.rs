@@ -1,0 +1,147 @@
+//! The ingest use case: one stored inbound message in, its outcome recorded and its effects
+//! committed atomically. Running it twice for the same message changes nothing the second
+//! time, which is what makes "a crash between steps repeats the step" safe.
+
+mod organizer;
+mod reply;
+
+use crate::event::normalize_email;
+use crate::imip::{ReadError, ReadMessage, read_message};
+use crate::limits::Limits;
+use crate::outcome::Outcome;
+use crate::ports::{Commit, Committed, IdSource, MessageRecord, Store, StoreError};
+use crate::tokens::TokenKey;
+use chrono::{DateTime, Utc};
+
+/// Which of our addresses a message was sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// `invites@<domain>`: organizers creating, updating and cancelling events.
+    Organizer,
+    /// `rsvp+<key>@<domain>`: an invitee's calendar replying. The key is a secret.
+    Reply { key: String },
+}
+
+impl Recipient {
+    /// Classifies an envelope recipient; `None` if it is not one of Rollcall's addresses.
+    pub fn classify(address: &str, domain: &str) -> Option<Recipient> {
+        let address = normalize_email(address);
+        let (local, host) = address.rsplit_once('@')?;
+        if !host.eq_ignore_ascii_case(domain) {
+            return None;
+        }
+        if local == "invites" {
+            return Some(Recipient::Organizer);
+        }
+        let key = local.strip_prefix("rsvp+")?;
+        let valid = !key.is_empty()
+            && key.len() <= 64
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        valid.then(|| Recipient::Reply {
+            key: key.to_string(),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct InboundMessage<'a> {
+    /// Our own id for the stored message (the queue's), not the Message-ID header.
+    pub id: &'a str,
+    pub raw: &'a [u8],
+    pub recipient: Recipient,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    pub limits: Limits,
+    /// Mail domain: `invites@<domain>` is never recorded as an invitee.
+    pub domain: String,
+    /// Verifies the reply keys of `rsvp+<key>@` addresses.
+    pub tokens: TokenKey,
+}
+
+/// How many times to re-plan after a concurrent write to the same event or invitee.
+const CONFLICT_RETRIES: usize = 5;
+
+/// Processes one message and returns its recorded outcome. `Err` only for store failures,
+/// which the caller retries later; every verdict on the message itself is an `Ok(outcome)`.
+pub async fn ingest(
+    message: &InboundMessage<'_>,
+    settings: &IngestSettings,
+    store: &dyn Store,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    if let Some(record) = store.message_record(message.id).await? {
+        return Ok(record.outcome);
+    }
+    let read = read_message(message.raw, &settings.limits);
+    for _ in 0..CONFLICT_RETRIES {
+        let commit = match (&read, &message.recipient) {
+            (Err(error), _) => rejected(message.id, error, now),
+            (Ok(read), Recipient::Reply { key }) => {
+                reply::plan(message.id, read, key, settings, store, now).await?
+            }
+            (Ok(read), Recipient::Organizer) => {
+                organizer::plan(message.id, read, settings, store, ids, now).await?
+            }
+        };
+        let outcome = commit.message.as_ref().map(|m| m.outcome.clone());
+        match store.commit(&commit).await {
+            Ok(Committed::Applied) => {
+                return Ok(outcome.unwrap_or_else(|| Outcome::rejected("nothing recorded")));
+            }
+            Ok(Committed::AlreadyRecorded) => {
+                let record = store.message_record(message.id).await?;
+                return Ok(record
+                    .map(|r| r.outcome)
+                    .or(outcome)
+                    .unwrap_or_else(|| Outcome::rejected("nothing recorded")));
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+fn record(
+    id: &str,
+    read: Option<&ReadMessage>,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> MessageRecord {
+    MessageRecord {
+        message_id: id.to_string(),
+        from: read.and_then(|r| r.from.clone()),
+        subject: read.and_then(|r| r.subject.clone()),
+        outcome,
+        processed_at: now,
+    }
+}
+
+fn rejected(id: &str, error: &ReadError, now: DateTime<Utc>) -> Commit {
+    let reason = match error {
+        ReadError::UnsupportedTnef => {
+            "unsupported TNEF (winmail.dat) invitation without an iCalendar part".to_string()
+        }
+        other => other.to_string(),
+    };
+    Commit {
+        message: Some(record(id, None, Outcome::rejected(reason), now)),
+        ..Commit::default()
+    }
+}
+
+/// A message that changes nothing, with its reason.
+fn ignored(id: &str, read: &ReadMessage, reason: impl Into<String>, now: DateTime<Utc>) -> Commit {
+    let outcome = Outcome::Processed(vec![crate::outcome::EventResult::Ignored {
+        reason: reason.into(),
+    }]);
+    Commit {
+        message: Some(record(id, Some(read), outcome, now)),
+        ..Commit::default()
+    }
+}

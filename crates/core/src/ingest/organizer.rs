@@ -1,0 +1,290 @@
+//! Mail to `invites@`: the organizer creates, updates or cancels events. Besides the events
+//! themselves, a change records the organizer's own attendees as invitees and queues the
+//! fan-out that carries the change into every Rollcall invitee's calendar.
+
+use super::{IngestSettings, record};
+use crate::event::{Event, normalize_email};
+use crate::ical::{CalendarEvent, TimeValue};
+use crate::imip::{Mailbox, ReadMessage};
+use crate::invitee::{Invitee, personal_uid};
+use crate::itip::{self, Action, Sender};
+use crate::notice::{FanOut, Notice, OutboxMessage};
+use crate::outcome::{EventResult, Outcome};
+use crate::ports::{Commit, EventWrite, IdSource, InviteeWrite, Store, StoreError};
+use crate::status::{
+    Answer, Channel, INVITEE_MODEL, InviteeStatus, Provenance, Signal, SignalKind,
+};
+use crate::tracking::{Tracked, initial_counters, track};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+type Key = (String, String);
+
+pub(super) async fn plan(
+    id: &str,
+    read: &ReadMessage,
+    settings: &IngestSettings,
+    store: &dyn Store,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Result<Commit, StoreError> {
+    let sender = Sender {
+        email: read.from.as_ref().map(|m| m.email.as_str()),
+    };
+    // Events touched by this message, by (organizer, UID): the version read from the store and
+    // the state so far, so a master and its overrides in one message build on each other.
+    let mut touched: HashMap<Key, (Option<u64>, Option<Event>)> = HashMap::new();
+    let mut order: Vec<Key> = Vec::new();
+    let mut results = Vec::new();
+    let mut notices: Vec<(Notice, Key)> = Vec::new();
+    let mut attendees: Vec<(Key, &CalendarEvent, Option<&str>)> = Vec::new();
+    for calendar in &read.calendars {
+        let method = calendar.method();
+        let producer = calendar.object.producer.as_deref();
+        // Series before their overrides: some clients put an exception ahead of its master,
+        // and an override of a not-yet-known event would otherwise be refused.
+        let mut ordered: Vec<_> = calendar.object.events.iter().collect();
+        ordered.sort_by_key(|e| e.recurrence_id.is_some());
+        for incoming in ordered {
+            let key = (
+                incoming
+                    .organizer
+                    .as_ref()
+                    .and_then(|o| o.email.as_deref())
+                    .map(normalize_email)
+                    .unwrap_or_default(),
+                incoming.uid.clone().unwrap_or_default(),
+            );
+            if !touched.contains_key(&key) {
+                let stored = if key.0.is_empty() || key.1.is_empty() {
+                    None
+                } else {
+                    store.event_by_uid(&key.0, &key.1).await?
+                };
+                touched.insert(key.clone(), (stored.as_ref().map(|e| e.version), stored));
+                order.push(key.clone());
+            }
+            let Some((_, current)) = touched.get_mut(&key) else {
+                continue;
+            };
+            match itip::decide(current.as_ref(), method, incoming, sender) {
+                Ok(action) => {
+                    let before = current.take();
+                    let fan_out = fan_out_for(&action, before.as_ref(), incoming);
+                    let next =
+                        itip::apply(before, &action, incoming, producer, || ids.event_id(), now);
+                    results.push(EventResult::applied(&action, next.id.clone()));
+                    notices.push((notice_for(&action), key.clone()));
+                    if let Some(fan_out) = fan_out {
+                        notices.push((Notice::FanOut(fan_out), key.clone()));
+                    }
+                    if matches!(action, Action::Create | Action::Update { .. }) {
+                        attendees.push((key.clone(), incoming, producer));
+                    }
+                    *current = Some(next);
+                }
+                Err(error) => results.push(EventResult::ignored(&error)),
+            }
+        }
+    }
+    let mut commit = Commit {
+        message: Some(record(id, Some(read), Outcome::Processed(results), now)),
+        ..Commit::default()
+    };
+    for key in &order {
+        if let Some((expected_version, Some(event))) = touched.get(key)
+            && Some(event.version) != *expected_version
+        {
+            commit.events.push(EventWrite {
+                event: event.clone(),
+                expected_version: *expected_version,
+            });
+        }
+    }
+    for (n, (notice, key)) in notices.into_iter().enumerate() {
+        let Some((_, Some(event))) = touched.get(&key) else {
+            continue;
+        };
+        commit.outbox.push(OutboxMessage {
+            id: format!("{id}-{n}"),
+            to: Mailbox {
+                email: event.organizer_email.clone(),
+                name: event.organizer_name.clone(),
+            },
+            notice,
+            event: event.clone(),
+            created_at: now,
+        });
+    }
+    for (key, incoming, producer) in attendees {
+        let Some((_, Some(event))) = touched.get(&key) else {
+            continue;
+        };
+        organizer_list(
+            &mut commit,
+            id,
+            event,
+            incoming,
+            producer,
+            read,
+            settings,
+            store,
+            ids,
+            now,
+        )
+        .await?;
+    }
+    Ok(commit)
+}
+
+/// The organizer's own attendees become invitees joined via `organizer-list`, with the PARTSTAT
+/// the organizer's calendar reports for them. Rollcall sends them nothing: their calendars
+/// already hold the organizer's invitation.
+#[allow(clippy::too_many_arguments)]
+async fn organizer_list(
+    commit: &mut Commit,
+    message_id: &str,
+    event: &Event,
+    incoming: &CalendarEvent,
+    producer: Option<&str>,
+    read: &ReadMessage,
+    settings: &IngestSettings,
+    store: &dyn Store,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let inbox = format!("invites@{}", settings.domain);
+    for attendee in &incoming.attendees {
+        let Some(email) = attendee.email.as_deref().map(normalize_email) else {
+            continue;
+        };
+        if email == inbox
+            || email == event.organizer_email
+            || email.ends_with(&format!("@{}", settings.domain))
+        {
+            continue;
+        }
+        if commit
+            .invitees
+            .iter()
+            .any(|w| w.invitee.event_id == event.id && w.invitee.email == email)
+        {
+            continue;
+        }
+        let answer = attendee
+            .partstat
+            .as_deref()
+            .and_then(Answer::parse)
+            .unwrap_or(Answer::NeedsAction);
+        let signal = Signal {
+            dedupe_key: format!("organizer:{message_id}"),
+            kind: SignalKind::Answer(answer),
+            occurred_at: incoming.dtstamp.unwrap_or(now),
+            received_at: now,
+            channel: Channel::OrganizerList,
+            provenance: Provenance {
+                message_id: read.message_id.clone(),
+                producer: producer.map(str::to_string),
+                sender_auth: None,
+                note: Some("PARTSTAT as the organizer's calendar reports it".to_string()),
+            },
+            comment: None,
+        };
+        let (mut invitee, expected, new) = match store.invitee_by_email(&event.id, &email).await? {
+            Some(existing) => {
+                let version = existing.version;
+                (existing, Some(version), false)
+            }
+            None => {
+                let id = ids.invitee_id();
+                let invitee = Invitee {
+                    uid: personal_uid(&id, &settings.domain),
+                    id,
+                    event_id: event.id.clone(),
+                    email: email.clone(),
+                    name: attendee
+                        .name
+                        .clone()
+                        .filter(|n| normalize_email(n) != email),
+                    joined_via: Channel::OrganizerList,
+                    sequence: 0,
+                    status: InviteeStatus::initial(&INVITEE_MODEL),
+                    created_at: now,
+                    updated_at: now,
+                    version: 0,
+                };
+                (invitee, None, true)
+            }
+        };
+        let mut tracked = Tracked::default();
+        if new {
+            tracked.counters.extend(initial_counters(&invitee));
+            let listed = Signal {
+                dedupe_key: "listed".to_string(),
+                kind: SignalKind::Listed,
+                ..signal.clone()
+            };
+            tracked.extend(track(&mut invitee, vec![listed]));
+        }
+        tracked.extend(track(&mut invitee, vec![signal]));
+        invitee.version += 1;
+        invitee.updated_at = now;
+        commit.invitees.push(InviteeWrite {
+            invitee,
+            expected_version: expected,
+        });
+        commit.signals.extend(tracked.records);
+        commit.counters.extend(tracked.counters);
+    }
+    Ok(())
+}
+
+/// What every invitee's calendar must be told about this change, if anything.
+fn fan_out_for(
+    action: &Action,
+    before: Option<&Event>,
+    incoming: &CalendarEvent,
+) -> Option<FanOut> {
+    let occurrence = || incoming.recurrence_id.clone();
+    match action {
+        Action::Create => None,
+        Action::Update { .. } => {
+            let reconfirm = before.is_some_and(|b| time_changed(&b.details, incoming));
+            Some(FanOut::Update { reconfirm })
+        }
+        Action::Cancel => Some(FanOut::Cancel),
+        Action::CancelOccurrence { .. } => {
+            occurrence().map(|recurrence_id| FanOut::CancelOccurrence { recurrence_id })
+        }
+        Action::UpdateOccurrence { .. } => {
+            occurrence().map(|recurrence_id| FanOut::UpdateOccurrence { recurrence_id })
+        }
+    }
+}
+
+/// A new time, date or recurrence asks invitees to confirm again; new text or a new place
+/// keeps their answer.
+fn time_changed(before: &CalendarEvent, after: &CalendarEvent) -> bool {
+    let instant = |t: &Option<TimeValue>| t.as_ref().map(TimeValue::to_contract_string);
+    instant(&before.start) != instant(&after.start)
+        || instant(&before.end) != instant(&after.end)
+        || before.rrule != after.rrule
+        || before.rdates != after.rdates
+        || before.exdates != after.exdates
+}
+
+fn notice_for(action: &Action) -> Notice {
+    match action {
+        Action::Create => Notice::EventCreated,
+        Action::Update { from, .. } => Notice::EventUpdated {
+            from_sequence: *from,
+        },
+        Action::UpdateOccurrence { recurrence_id } => Notice::OccurrenceUpdated {
+            recurrence_id: recurrence_id.clone(),
+        },
+        Action::Cancel => Notice::EventCancelled,
+        Action::CancelOccurrence { recurrence_id } => Notice::OccurrenceCancelled {
+            recurrence_id: recurrence_id.clone(),
+        },
+    }
+}

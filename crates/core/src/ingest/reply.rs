@@ -1,0 +1,174 @@
+//! Mail to `rsvp+<key>@`: an invitee's calendar answering (iTIP REPLY) or proposing another
+//! time (COUNTER). The key alone says who is answering; the ATTENDEE line is only recorded.
+
+use super::{IngestSettings, ignored, record};
+use crate::event::{EventState, normalize_email};
+use crate::ical::{Attendee, Method, TimeValue};
+use crate::imip::ReadMessage;
+use crate::invitee::Invitee;
+use crate::outcome::{EventResult, Outcome};
+use crate::ports::{Commit, InviteeWrite, SignalRecord, Store, StoreError};
+use crate::status::{Answer, Channel, Provenance, Signal, SignalKind};
+use crate::tokens::Purpose;
+use crate::tracking::{Tracked, track};
+use chrono::{DateTime, Utc};
+
+pub(super) async fn plan(
+    id: &str,
+    read: &ReadMessage,
+    key: &str,
+    settings: &IngestSettings,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Commit, StoreError> {
+    let unknown = "reply address does not belong to any invitee";
+    let Some(invitee_id) = settings.tokens.verify(Purpose::Reply, key) else {
+        return Ok(ignored(id, read, unknown, now));
+    };
+    let Some(mut invitee) = store.invitee(&invitee_id).await? else {
+        return Ok(ignored(id, read, unknown, now));
+    };
+    let Some(event) = store.event(&invitee.event_id).await? else {
+        return Ok(ignored(id, read, unknown, now));
+    };
+    if event.state == EventState::Cancelled {
+        let reason = format!("event {} is cancelled; the reply changes nothing", event.id);
+        return Ok(ignored(id, read, reason, now));
+    }
+    let expected = invitee.version;
+    let mut tracked = Tracked::default();
+    let mut results = Vec::new();
+    for (n, (method, vevent)) in read.events().enumerate() {
+        let base = Signal {
+            dedupe_key: format!("reply:{id}:{n}"),
+            kind: SignalKind::Listed,
+            occurred_at: vevent.dtstamp.unwrap_or(now),
+            received_at: now,
+            channel: Channel::CalendarReply,
+            provenance: Provenance {
+                message_id: read.message_id.clone(),
+                producer: read
+                    .calendars
+                    .iter()
+                    .find_map(|c| c.object.producer.clone()),
+                sender_auth: None,
+                note: None,
+            },
+            comment: (!vevent.comments.is_empty()).then(|| vevent.comments.join("\n")),
+        };
+        let attendee = answering_attendee(&vevent.attendees, &invitee);
+        let mut notes = Vec::new();
+        if let Some(address) = attendee
+            .and_then(|a| a.email.as_deref())
+            .filter(|a| normalize_email(a) != invitee.email)
+        {
+            notes.push(format!(
+                "replied as {address}, invited as {}; applied to the invited address",
+                invitee.email
+            ));
+        }
+        let (kind, summary) = match method {
+            Some(Method::Reply) => {
+                let Some(answer) = attendee
+                    .and_then(|a| a.partstat.as_deref())
+                    .and_then(Answer::parse)
+                else {
+                    results.push(EventResult::Ignored {
+                        reason: "REPLY without an ATTENDEE answer (PARTSTAT)".into(),
+                    });
+                    continue;
+                };
+                (SignalKind::Answer(answer), answer.as_str().to_string())
+            }
+            Some(Method::Counter) => {
+                let kind = SignalKind::Counter {
+                    proposed_start: vevent.start.as_ref().map(TimeValue::to_contract_string),
+                    proposed_end: vevent.end.as_ref().map(TimeValue::to_contract_string),
+                    comment: base.comment.clone(),
+                };
+                (kind, "proposed a new time".to_string())
+            }
+            other => {
+                let method = other.map_or("none", Method::as_str);
+                results.push(EventResult::Ignored {
+                    reason: format!("METHOD:{method} is not an answer (REPLY or COUNTER)"),
+                });
+                continue;
+            }
+        };
+        if let Some(occurrence) = &vevent.recurrence_id {
+            // One occurrence's answer does not change the answer for the series: recorded only.
+            notes.push(format!(
+                "answer for the occurrence of {}; the series answer is unchanged",
+                occurrence.to_contract_string()
+            ));
+            let signal = Signal {
+                kind,
+                provenance: Provenance {
+                    note: Some(notes.join("; ")),
+                    ..base.provenance.clone()
+                },
+                ..base
+            };
+            tracked.records.push(SignalRecord {
+                event_id: invitee.event_id.clone(),
+                invitee_id: invitee.id.clone(),
+                signal,
+                effect: "recorded for one occurrence".into(),
+            });
+            results.push(EventResult::Replied {
+                event_id: event.id.clone(),
+                invitee: invitee.email.clone(),
+                answer: format!("{summary} (one occurrence)"),
+            });
+            continue;
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        let signal = Signal {
+            kind,
+            provenance: Provenance {
+                note,
+                ..base.provenance.clone()
+            },
+            ..base
+        };
+        tracked.extend(track(&mut invitee, vec![signal]));
+        results.push(EventResult::Replied {
+            event_id: event.id.clone(),
+            invitee: invitee.email.clone(),
+            answer: summary,
+        });
+    }
+    if results.is_empty() {
+        results.push(EventResult::Ignored {
+            reason: "no calendar event in the reply".into(),
+        });
+    }
+    let mut commit = Commit {
+        message: Some(record(id, Some(read), Outcome::Processed(results), now)),
+        ..Commit::default()
+    };
+    if !tracked.records.is_empty() {
+        invitee.version += 1;
+        invitee.updated_at = now;
+        commit.invitees.push(InviteeWrite {
+            invitee,
+            expected_version: Some(expected),
+        });
+        commit.signals = tracked.records;
+        commit.counters = tracked.counters;
+    }
+    Ok(commit)
+}
+
+/// The ATTENDEE that is answering: the invited address if present, else the only one (Outlook
+/// and Gmail reply with exactly one), else the first that carries an answer.
+fn answering_attendee<'a>(attendees: &'a [Attendee], invitee: &Invitee) -> Option<&'a Attendee> {
+    attendees
+        .iter()
+        .find(|a| {
+            a.email.as_deref().map(normalize_email).as_deref() == Some(invitee.email.as_str())
+        })
+        .or_else(|| (attendees.len() == 1).then(|| &attendees[0]))
+        .or_else(|| attendees.iter().find(|a| a.partstat.is_some()))
+}

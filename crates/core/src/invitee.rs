@@ -1,0 +1,141 @@
+//! An invitee of one event: who they are, how they came, what Rollcall sent them, and their
+//! status on every track of the invitee model.
+
+use crate::event::EventId;
+use crate::status::{Channel, InviteeStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Random, lower-case base32: it is the first part of every token, and tokens must survive
+/// mail servers that lower-case the local part of `rsvp+<key>@`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InviteeId(String);
+
+impl InviteeId {
+    pub const LEN: usize = 16;
+    const ALPHABET: &'static [u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+
+    /// From CSPRNG bytes, one per character (80 bits).
+    pub fn from_random(bytes: [u8; Self::LEN]) -> InviteeId {
+        InviteeId(
+            bytes
+                .iter()
+                .map(|b| Self::ALPHABET[(*b & 31) as usize] as char)
+                .collect(),
+        )
+    }
+
+    pub fn parse(text: &str) -> Option<InviteeId> {
+        (text.len() == Self::LEN && text.bytes().all(|b| Self::ALPHABET.contains(&b)))
+            .then(|| InviteeId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for InviteeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitee {
+    pub id: InviteeId,
+    pub event_id: EventId,
+    /// Normalized (lower-cased) address: one invitee per address per event.
+    pub email: String,
+    pub name: Option<String>,
+    /// How they joined: `web` (the RSVP form) or `organizer-list` (invited by the organizer in
+    /// their own calendar; Rollcall never sends those a second invitation).
+    pub joined_via: Channel,
+    /// The UID of this invitee's own copy of the event; never changes.
+    pub uid: String,
+    /// The highest SEQUENCE Rollcall has put into a message to them (0 before the first).
+    pub sequence: i64,
+    pub status: InviteeStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Bumped by every write; stores refuse a write whose expected version is stale.
+    pub version: u64,
+}
+
+impl Invitee {
+    /// Whether mail may still be sent to them (not bounced, complained or unsubscribed).
+    pub fn reachable(&self) -> bool {
+        self.status.value("reachability") == Some("ok")
+    }
+
+    /// Whether Rollcall sends this invitee calendar messages of its own.
+    pub fn receives_invitations(&self) -> bool {
+        self.joined_via != Channel::OrganizerList
+    }
+}
+
+/// The UID of an invitee's personal copy: stable, unique, and not revealing the event's UID.
+pub fn personal_uid(id: &InviteeId, domain: &str) -> String {
+    format!("{id}@{domain}")
+}
+
+/// Checks an address the way a form should: one `@`, a dot in the domain, no blanks or
+/// control characters, within RFC 5321 lengths. Returns it normalized.
+pub fn parse_email(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (local, domain) = text.rsplit_once('@')?;
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && domain.len() <= 253
+        && text.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '<' | '>' | '"' | ',' | ';' | '(' | ')')
+        })
+        && !local.contains('@');
+    ok.then(|| text.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_and_normalized() {
+        assert_eq!(
+            parse_email(" Ann@Example.COM "),
+            Some("ann@example.com".into())
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@example.com",
+            "a<b>@x.org",
+            "ann@example.com\r\nBcc: x@y.z",
+        ] {
+            assert_eq!(parse_email(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            parse_email(&format!("{}@example.com", "a".repeat(65))),
+            None
+        );
+    }
+
+    #[test]
+    fn invitee_ids_parse_only_in_their_alphabet() {
+        let id = InviteeId::from_random([200; InviteeId::LEN]);
+        assert_eq!(InviteeId::parse(id.as_str()), Some(id));
+        assert_eq!(InviteeId::parse("ABCDEFGHIJKLMNOP"), None);
+        assert_eq!(InviteeId::parse("abc"), None);
+    }
+}

@@ -1,0 +1,264 @@
+//! What invitees do on the web: RSVP on the public page, change their answer on their own page,
+//! unsubscribe. Each is one atomic commit of the invitee, their signals, the counters and any
+//! mail it causes.
+
+use crate::event::{EventId, EventState};
+use crate::imip::Mailbox;
+use crate::invitee::{Invitee, InviteeId, parse_email, personal_uid};
+use crate::notice::{InvitationKind, Notice, OutboxMessage};
+use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
+use crate::status::{
+    Answer, Channel, INVITEE_MODEL, InviteeStatus, Provenance, Signal, SignalKind,
+};
+use crate::tracking::{initial_counters, track};
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+/// Longest name accepted from the form, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+const CONFLICT_RETRIES: usize = 5;
+
+/// Why an invitee's action was refused; the text is shown to them.
+#[derive(Debug, Error)]
+pub enum RsvpError {
+    #[error("there is no such event")]
+    UnknownEvent,
+    #[error("this link is not valid (it may be incomplete)")]
+    UnknownInvitee,
+    #[error("this event has been cancelled and takes no more answers")]
+    Cancelled,
+    #[error("please enter a valid email address")]
+    InvalidEmail,
+    #[error("please enter a name of at most {MAX_NAME_CHARS} characters")]
+    InvalidName,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct RsvpSettings {
+    /// Mail domain: personal UIDs end in it.
+    pub domain: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RsvpRequest<'a> {
+    pub event_id: &'a EventId,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub answer: Answer,
+    /// Unique per form the server handed out: a double submit is recognised and applied once.
+    pub nonce: &'a str,
+}
+
+/// A person answers on the public page. New addresses become invitees and get their personal
+/// invitation; a known address just changes its answer (one invitee per address per event).
+pub async fn rsvp(
+    request: &RsvpRequest<'_>,
+    settings: &RsvpSettings,
+    store: &dyn Store,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Result<InviteeId, RsvpError> {
+    let email = parse_email(request.email).ok_or(RsvpError::InvalidEmail)?;
+    let name = clean_name(request.name)?;
+    for _ in 0..CONFLICT_RETRIES {
+        let event = store
+            .event(request.event_id)
+            .await?
+            .ok_or(RsvpError::UnknownEvent)?;
+        if event.state == EventState::Cancelled {
+            return Err(RsvpError::Cancelled);
+        }
+        let answer = web_signal(
+            format!("web:{}", request.nonce),
+            SignalKind::Answer(request.answer),
+            now,
+        );
+        let existing = store.invitee_by_email(&event.id, &email).await?;
+        let commit = match existing {
+            Some(mut invitee) => {
+                let expected = invitee.version;
+                if name.is_some() {
+                    invitee.name = name.clone();
+                }
+                let tracked = track(&mut invitee, vec![answer]);
+                invitee.version += 1;
+                invitee.updated_at = now;
+                Commit {
+                    invitees: vec![InviteeWrite {
+                        invitee,
+                        expected_version: Some(expected),
+                    }],
+                    signals: tracked.records,
+                    counters: tracked.counters,
+                    ..Commit::default()
+                }
+            }
+            None => {
+                let id = ids.invitee_id();
+                let mut invitee = Invitee {
+                    uid: personal_uid(&id, &settings.domain),
+                    id,
+                    event_id: event.id.clone(),
+                    email: email.clone(),
+                    name: name.clone(),
+                    joined_via: Channel::Web,
+                    sequence: 1,
+                    status: InviteeStatus::initial(&INVITEE_MODEL),
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                };
+                let outbox_id = format!("inv-{}-1", invitee.id);
+                let mut counters = initial_counters(&invitee);
+                let listed = web_signal("listed".to_string(), SignalKind::Listed, now);
+                let queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
+                let tracked = track(&mut invitee, vec![listed, answer, queued]);
+                counters.extend(tracked.counters);
+                let outbox = invitation(&invitee, &event, outbox_id, now);
+                Commit {
+                    invitees: vec![InviteeWrite {
+                        invitee,
+                        expected_version: None,
+                    }],
+                    signals: tracked.records,
+                    counters,
+                    outbox: vec![outbox],
+                    ..Commit::default()
+                }
+            }
+        };
+        let invitee_id = commit.invitees[0].invitee.id.clone();
+        match store.commit(&commit).await {
+            Ok(Committed::Applied) => return Ok(invitee_id),
+            // The same form twice: the first submit already did everything.
+            Ok(Committed::AlreadyRecorded) => {
+                let known = store.invitee_by_email(request.event_id, &email).await?;
+                return known.map(|i| i.id).ok_or(RsvpError::UnknownInvitee);
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
+/// The invitee changes their answer on their own page.
+pub async fn change_answer(
+    invitee_id: &InviteeId,
+    answer: Answer,
+    nonce: &str,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Invitee, RsvpError> {
+    let signal = web_signal(format!("web:{nonce}"), SignalKind::Answer(answer), now);
+    apply_web_signal(invitee_id, signal, true, store, now).await
+}
+
+/// The invitee stops all mail from this event (the page's button, or RFC 8058 one-click).
+pub async fn unsubscribe(
+    invitee_id: &InviteeId,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Invitee, RsvpError> {
+    let signal = web_signal("unsubscribe".to_string(), SignalKind::Unsubscribed, now);
+    apply_web_signal(invitee_id, signal, false, store, now).await
+}
+
+async fn apply_web_signal(
+    invitee_id: &InviteeId,
+    signal: Signal,
+    refuse_if_cancelled: bool,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Invitee, RsvpError> {
+    for _ in 0..CONFLICT_RETRIES {
+        let mut invitee = store
+            .invitee(invitee_id)
+            .await?
+            .ok_or(RsvpError::UnknownInvitee)?;
+        if refuse_if_cancelled {
+            let event = store
+                .event(&invitee.event_id)
+                .await?
+                .ok_or(RsvpError::UnknownEvent)?;
+            if event.state == EventState::Cancelled {
+                return Err(RsvpError::Cancelled);
+            }
+        }
+        let expected = invitee.version;
+        let tracked = track(&mut invitee, vec![signal.clone()]);
+        invitee.version += 1;
+        invitee.updated_at = now;
+        let commit = Commit {
+            invitees: vec![InviteeWrite {
+                invitee: invitee.clone(),
+                expected_version: Some(expected),
+            }],
+            signals: tracked.records,
+            counters: tracked.counters,
+            ..Commit::default()
+        };
+        match store.commit(&commit).await {
+            Ok(Committed::Applied) => return Ok(invitee),
+            Ok(Committed::AlreadyRecorded) => {
+                return store
+                    .invitee(invitee_id)
+                    .await?
+                    .ok_or(RsvpError::UnknownInvitee);
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
+fn clean_name(name: &str) -> Result<Option<String>, RsvpError> {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if cleaned.chars().count() > MAX_NAME_CHARS {
+        return Err(RsvpError::InvalidName);
+    }
+    Ok((!cleaned.is_empty()).then_some(cleaned))
+}
+
+pub(crate) fn web_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
+    Signal {
+        dedupe_key,
+        kind,
+        occurred_at: now,
+        received_at: now,
+        channel: Channel::Web,
+        provenance: Provenance::default(),
+        comment: None,
+    }
+}
+
+/// The personal REQUEST for an invitee, at their current SEQUENCE.
+pub(crate) fn invitation(
+    invitee: &Invitee,
+    event: &crate::event::Event,
+    id: String,
+    now: DateTime<Utc>,
+) -> OutboxMessage {
+    OutboxMessage {
+        id,
+        to: Mailbox {
+            email: invitee.email.clone(),
+            name: invitee.name.clone(),
+        },
+        notice: Notice::Invitation {
+            invitee: Box::new(invitee.clone()),
+            method: InvitationKind::Request,
+            recurrence_id: None,
+            sequence: invitee.sequence,
+        },
+        event: event.clone(),
+        created_at: now,
+    }
+}

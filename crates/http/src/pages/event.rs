@@ -1,0 +1,281 @@
+//! `/e/{event_id}`: the public event page with its RSVP form, and the form's POST.
+
+use super::{
+    EventView, cancelled, expired_form, forbidden_origin, not_found, render, too_many_requests,
+    unavailable, unreadable_form,
+};
+use crate::AppState;
+use crate::calendar_links::{CalendarLinks, calendar_links};
+use crate::forms::{self, ClientKey, MAX_EMAIL_CHARS, parse_answer, rsvp_scope};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use rollcall_core::event::EventId;
+use rollcall_core::invitee::parse_email;
+use rollcall_core::rsvp::{self, MAX_NAME_CHARS, RsvpError, RsvpRequest, RsvpSettings};
+use rollcall_core::tokens::Purpose;
+use serde::Deserialize;
+
+/// What the RSVP form posts. Every field defaults, so a missing one is a message on the
+/// page, not a bare 422 from the extractor.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RsvpInput {
+    name: String,
+    email: String,
+    answer: String,
+    form_token: String,
+}
+
+#[derive(Debug, Default)]
+struct FormErrors {
+    name: Option<String>,
+    email: Option<String>,
+    answer: Option<String>,
+}
+
+impl FormErrors {
+    fn any(&self) -> bool {
+        self.name.is_some() || self.email.is_some() || self.answer.is_some()
+    }
+
+    fn all(&self) -> Vec<&str> {
+        [&self.name, &self.email, &self.answer]
+            .into_iter()
+            .filter_map(|e| e.as_deref())
+            .collect()
+    }
+}
+
+struct RsvpForm {
+    action: String,
+    token: String,
+    name: String,
+    email: String,
+    answer: &'static str,
+    errors: FormErrors,
+    max_name: usize,
+    max_email: usize,
+}
+
+impl RsvpForm {
+    /// (value, label, checked) for the answer radios.
+    fn choices(&self) -> [(&'static str, &'static str, bool); 3] {
+        [
+            ("yes", "Yes, I'll come", self.answer == "yes"),
+            ("maybe", "Maybe", self.answer == "maybe"),
+            ("no", "No, I can't come", self.answer == "no"),
+        ]
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    going: i64,
+    maybe: i64,
+    not_going: i64,
+}
+
+impl Counts {
+    fn any(&self) -> bool {
+        self.going + self.maybe + self.not_going > 0
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/event.html")]
+struct EventPage {
+    event: EventView,
+    counts: Counts,
+    /// `None` for a cancelled event.
+    form: Option<RsvpForm>,
+    calendar: Option<CalendarLinks>,
+}
+
+pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> Response {
+    let Some(id) = EventId::parse(&raw_id) else {
+        return not_found().await;
+    };
+    event_page(&state, &id, None, StatusCode::OK).await
+}
+
+/// Renders the event page; with `typed`, the form shows those values and errors.
+async fn event_page(
+    state: &AppState,
+    id: &EventId,
+    typed: Option<(&RsvpInput, FormErrors)>,
+    status: StatusCode,
+) -> Response {
+    let event = match state.store.event(id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return not_found().await,
+        Err(error) => return unavailable("reading event failed", error),
+    };
+    let counters = match state.store.counters(id).await {
+        Ok(counters) => counters,
+        Err(error) => return unavailable("reading counters failed", error),
+    };
+    let mut counts = Counts::default();
+    for (track, value, count) in counters {
+        match (track.as_str(), value.as_str()) {
+            ("response", "accepted") => counts.going += count,
+            ("response", "tentative") => counts.maybe += count,
+            ("response", "declined") => counts.not_going += count,
+            _ => {}
+        }
+    }
+    let view = EventView::of(&event);
+    let form = (!view.cancelled).then(|| {
+        let (name, email, answer, errors) = match typed {
+            Some((input, errors)) => (
+                input.name.clone(),
+                input.email.clone(),
+                parse_answer(&input.answer)
+                    .map(|a| forms::answer_word(a.as_str()))
+                    .unwrap_or(""),
+                errors,
+            ),
+            None => Default::default(),
+        };
+        RsvpForm {
+            action: format!("/e/{id}/rsvp"),
+            token: forms::issue(&state.tokens, &rsvp_scope(id), Utc::now()),
+            name,
+            email,
+            answer,
+            errors,
+            max_name: MAX_NAME_CHARS,
+            max_email: MAX_EMAIL_CHARS,
+        }
+    });
+    let calendar = (!view.cancelled).then(|| calendar_links(&event, &state.settings.base_url));
+    let page = EventPage {
+        event: view,
+        counts,
+        form,
+        calendar,
+    };
+    render(status, page.render())
+}
+
+fn validate(input: &RsvpInput) -> FormErrors {
+    let email = input.email.trim();
+    FormErrors {
+        name: (input.name.trim().chars().count() > MAX_NAME_CHARS)
+            .then(|| format!("Please enter a name of at most {MAX_NAME_CHARS} characters.")),
+        email: if email.is_empty() {
+            Some("Please enter your email address.".into())
+        } else if email.chars().count() > MAX_EMAIL_CHARS {
+            Some(format!(
+                "An email address has at most {MAX_EMAIL_CHARS} characters."
+            ))
+        } else if parse_email(email).is_none() {
+            Some("Please enter a valid email address, like name@example.com.".into())
+        } else {
+            None
+        },
+        answer: parse_answer(&input.answer)
+            .is_none()
+            .then(|| "Please choose yes, maybe or no.".into()),
+    }
+}
+
+pub async fn rsvp(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<RsvpInput>, FormRejection>,
+) -> Response {
+    let Some(id) = EventId::parse(&raw_id) else {
+        return not_found().await;
+    };
+    if let Err(wait) = forms::rate_limit(&state, &client, Some(&id)) {
+        return too_many_requests(wait);
+    }
+    if !forms::origin_allowed(&headers, &state.settings.base_url) {
+        return forbidden_origin();
+    }
+    let input = match form {
+        Ok(Form(input)) => input,
+        Err(rejection) => return unreadable_form(rejection.status()),
+    };
+    let now = Utc::now();
+    let Some(nonce) = forms::verify(&state.tokens, &rsvp_scope(&id), &input.form_token, now) else {
+        return expired_form(&format!("/e/{id}"));
+    };
+    let errors = validate(&input);
+    let Some(answer) = parse_answer(&input.answer).filter(|_| !errors.any()) else {
+        return event_page(
+            &state,
+            &id,
+            Some((&input, errors)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let request = RsvpRequest {
+        event_id: &id,
+        name: &input.name,
+        email: &input.email,
+        answer,
+        nonce,
+    };
+    let settings = RsvpSettings {
+        domain: state.settings.domain.clone(),
+    };
+    let result = rsvp::rsvp(
+        &request,
+        &settings,
+        state.store.as_ref(),
+        state.ids.as_ref(),
+        now,
+    )
+    .await;
+    let field_error = |errors: FormErrors| {
+        event_page(
+            &state,
+            &id,
+            Some((&input, errors)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    match result {
+        Ok(invitee) => {
+            let token = state.tokens.token(Purpose::Page, &invitee);
+            Redirect::to(&format!("/r/{token}")).into_response()
+        }
+        Err(RsvpError::UnknownEvent) => not_found().await,
+        Err(RsvpError::Cancelled) => cancelled(),
+        Err(error @ RsvpError::InvalidEmail) => {
+            field_error(FormErrors {
+                email: Some(format!("{}.", capitalized(&error))),
+                ..FormErrors::default()
+            })
+            .await
+        }
+        Err(error @ RsvpError::InvalidName) => {
+            field_error(FormErrors {
+                name: Some(format!("{}.", capitalized(&error))),
+                ..FormErrors::default()
+            })
+            .await
+        }
+        Err(error @ (RsvpError::UnknownInvitee | RsvpError::Store(_))) => {
+            unavailable("recording an RSVP failed", error)
+        }
+    }
+}
+
+fn capitalized(error: &RsvpError) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,239 @@
+//! `/r/{token}`: an invitee's own page (their answer, its history, buttons to change it), and
+//! the POST that changes it. The token in the URL is the capability; the router sends
+//! `Referrer-Policy: no-referrer` and `Cache-Control: no-store` for every answer here.
+
+use super::{
+    EventView, cancelled, expired_form, forbidden_origin, message, not_found, render,
+    too_many_requests, unavailable, unreadable_form,
+};
+use crate::AppState;
+use crate::forms::{self, ClientKey, answer_scope, answer_word, parse_answer};
+use crate::text::clean_opt;
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use rollcall_core::invitee::InviteeId;
+use rollcall_core::ports::SignalRecord;
+use rollcall_core::rsvp::{self, RsvpError};
+use rollcall_core::status::{Answer, Channel, SignalKind};
+use rollcall_core::tokens::Purpose;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AnswerInput {
+    answer: String,
+    form_token: String,
+}
+
+struct AnswerForm {
+    action: String,
+    token: String,
+    /// The current answer's form word (`yes`, `maybe`, `no`), or `""`.
+    current: &'static str,
+}
+
+impl AnswerForm {
+    /// (value, button text, is the current answer).
+    fn choices(&self) -> [(&'static str, &'static str, bool); 3] {
+        [
+            ("yes", "Yes, I'll come", self.current == "yes"),
+            ("maybe", "Maybe", self.current == "maybe"),
+            ("no", "No, I can't come", self.current == "no"),
+        ]
+    }
+}
+
+struct HistoryRow {
+    iso: String,
+    time: String,
+    channel: &'static str,
+    what: String,
+    effect: String,
+}
+
+struct ProposalView {
+    when: String,
+    comment: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/invitee.html")]
+struct InviteePage {
+    event: EventView,
+    name: Option<String>,
+    email: String,
+    answer_text: &'static str,
+    previous: Option<String>,
+    proposal: Option<ProposalView>,
+    unsubscribed: bool,
+    form: Option<AnswerForm>,
+    history: Vec<HistoryRow>,
+    unsubscribe_href: String,
+}
+
+pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
+        return not_found().await;
+    };
+    let invitee = match state.store.invitee(&id).await {
+        Ok(Some(invitee)) => invitee,
+        Ok(None) => return not_found().await,
+        Err(error) => return unavailable("reading invitee failed", error),
+    };
+    let event = match state.store.event(&invitee.event_id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return not_found().await,
+        Err(error) => return unavailable("reading event failed", error),
+    };
+    let history = match state.store.signals_of(&id).await {
+        Ok(records) => records.iter().map(history_row).collect(),
+        Err(error) => return unavailable("reading history failed", error),
+    };
+    let view = EventView::of(&event);
+    let status = &invitee.status;
+    let response = status.value("response").unwrap_or("needs-action");
+    let previous = status
+        .previous_answer()
+        .filter(|_| response == "needs-action")
+        .map(|(answer, _)| {
+            format!(
+                "You had said {} before the time changed.",
+                answer_in_words(answer)
+            )
+        });
+    let proposal = status.proposal().map(|p| ProposalView {
+        when: match (&p.proposed_start, &p.proposed_end) {
+            (Some(start), Some(end)) => format!("from {start} to {end}"),
+            (Some(start), None) => format!("starting {start}"),
+            _ => "(no time given)".to_string(),
+        },
+        comment: clean_opt(p.comment.as_deref()),
+    });
+    let form = (!view.cancelled).then(|| AnswerForm {
+        action: format!("/r/{}", state.tokens.token(Purpose::Page, &id)),
+        token: forms::issue(&state.tokens, &answer_scope(&id), Utc::now()),
+        current: answer_word(response),
+    });
+    let page = InviteePage {
+        name: clean_opt(invitee.name.as_deref()),
+        email: invitee.email.clone(),
+        answer_text: answer_text(response, previous.is_some()),
+        previous,
+        proposal,
+        unsubscribed: status.value("reachability") == Some("unsubscribed"),
+        form,
+        history,
+        unsubscribe_href: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
+        event: view,
+    };
+    render(StatusCode::OK, page.render())
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<AnswerInput>, FormRejection>,
+) -> Response {
+    let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
+        return not_found().await;
+    };
+    if let Err(wait) = forms::rate_limit(&state, &client, None) {
+        return too_many_requests(wait);
+    }
+    if !forms::origin_allowed(&headers, &state.settings.base_url) {
+        return forbidden_origin();
+    }
+    let input = match form {
+        Ok(Form(input)) => input,
+        Err(rejection) => return unreadable_form(rejection.status()),
+    };
+    let now = Utc::now();
+    let Some(nonce) = forms::verify(&state.tokens, &answer_scope(&id), &input.form_token, now)
+    else {
+        return expired_form(&format!("/r/{}", state.tokens.token(Purpose::Page, &id)));
+    };
+    let Some(answer) = parse_answer(&input.answer) else {
+        return message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please choose an answer",
+            "Please go back and choose yes, maybe or no.",
+        );
+    };
+    match rsvp::change_answer(&id, answer, nonce, state.store.as_ref(), now).await {
+        Ok(_) => page_redirect(&state, &id),
+        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
+        Err(RsvpError::Cancelled) => cancelled(),
+        Err(error) => unavailable("changing an answer failed", error),
+    }
+}
+
+fn page_redirect(state: &AppState, id: &InviteeId) -> Response {
+    let token = state.tokens.token(Purpose::Page, id);
+    Redirect::to(&format!("/r/{token}")).into_response()
+}
+
+fn answer_in_words(answer: Answer) -> &'static str {
+    match answer {
+        Answer::Accepted => "yes",
+        Answer::Tentative => "maybe",
+        Answer::Declined => "no",
+        Answer::Delegated => "you delegated it",
+        Answer::NeedsAction => "nothing",
+    }
+}
+
+fn answer_text(response: &str, time_changed: bool) -> &'static str {
+    match response {
+        "accepted" => "You said yes: you are going.",
+        "tentative" => "You said maybe.",
+        "declined" => "You said no: you can't go.",
+        "delegated" => "You passed your invitation on to someone else.",
+        _ if time_changed => "The organizer changed the time. Please answer again.",
+        _ => "You have not answered yet.",
+    }
+}
+
+fn channel_in_words(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Web => "this web site",
+        Channel::CalendarReply => "your calendar",
+        Channel::OrganizerList => "the organizer",
+        Channel::Provider => "the mail service",
+        Channel::Api => "the API",
+    }
+}
+
+fn what_happened(kind: &SignalKind) -> String {
+    match kind {
+        SignalKind::Listed => "added to the guest list".into(),
+        SignalKind::Queued => "invitation queued".into(),
+        SignalKind::Sent => "invitation sent".into(),
+        SignalKind::Delivered => "invitation delivered".into(),
+        SignalKind::Opened => "invitation opened".into(),
+        SignalKind::Clicked => "link in the invitation opened".into(),
+        SignalKind::Answer(answer) => format!("answered {}", answer_in_words(*answer)),
+        SignalKind::Reconfirm => "the organizer changed the time".into(),
+        SignalKind::Counter { .. } => "proposed another time".into(),
+        SignalKind::Bounced => "mail to you bounced".into(),
+        SignalKind::Complained => "mail marked as spam".into(),
+        SignalKind::Unsubscribed => "unsubscribed from email".into(),
+    }
+}
+
+fn history_row(record: &SignalRecord) -> HistoryRow {
+    let signal = &record.signal;
+    HistoryRow {
+        iso: signal.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        time: signal.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+        channel: channel_in_words(signal.channel),
+        what: what_happened(&signal.kind),
+        effect: clean_opt(Some(&record.effect)).unwrap_or_default(),
+    }
+}

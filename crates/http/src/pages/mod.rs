@@ -1,0 +1,244 @@
+//! Public pages. No GET changes anything: mail link scanners open every link they see.
+
+pub mod event;
+pub mod invitee;
+pub mod unsubscribe;
+
+use crate::text::{clean, clean_opt, linkify};
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use rollcall_core::event::{Event, EventState};
+use rollcall_core::ical::TimeValue;
+use rollcall_core::present::when_text;
+use std::fmt::Display;
+
+/// What the event, invitee and unsubscribe pages show about an event; every text cleaned of
+/// disguising characters (and escaped by the templates).
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub title: String,
+    /// In the event's own zone, as the organizer's mails say it.
+    pub when: String,
+    /// The same time on the timeline, which `local-time.js` shows in the viewer's zone.
+    pub viewer_time: Option<ViewerTime>,
+    /// Why the time cannot be shown in the viewer's zone, when it cannot.
+    pub time_note: Option<&'static str>,
+    pub repeats: bool,
+    pub location: Option<String>,
+    /// Escaped, with plain web links made clickable.
+    pub description_html: Option<String>,
+    /// The name only: the organizer's address is never published.
+    pub organizer: Option<String>,
+    pub status: &'static str,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ViewerTime {
+    /// RFC 3339 in UTC (`2026-03-05T16:00:00Z`), for `<time datetime>`.
+    pub start: String,
+    pub end: Option<String>,
+    /// The fallback text without script: the time in UTC.
+    pub utc_text: String,
+}
+
+impl EventView {
+    pub fn of(event: &Event) -> EventView {
+        let start = event.details.start.as_ref();
+        let end = event.details.end.as_ref();
+        let time_note = match start {
+            Some(TimeValue::Floating(_)) => Some(
+                "The organizer gave this time without a time zone: it is the same clock time \
+                 wherever you are.",
+            ),
+            Some(TimeValue::UnknownZone { .. }) => Some(
+                "This time is in a time zone Rollcall does not know, so it cannot be shown in \
+                 yours; check with the organizer if you are elsewhere.",
+            ),
+            _ => None,
+        };
+        EventView {
+            title: clean(event.title()),
+            when: clean(&when_text(start, end)),
+            viewer_time: start.and_then(|s| viewer_time(s, end)),
+            time_note,
+            repeats: event.details.rrule.is_some() || !event.details.rdates.is_empty(),
+            location: clean_opt(event.details.location.as_deref()),
+            description_html: clean_opt(event.details.description.as_deref()).map(|d| linkify(&d)),
+            organizer: clean_opt(event.organizer_name.as_deref()),
+            status: match event.state {
+                EventState::Active => "Scheduled",
+                EventState::Updated => "Scheduled (updated by the organizer)",
+                EventState::Cancelled => "Cancelled",
+            },
+            cancelled: event.state == EventState::Cancelled,
+        }
+    }
+}
+
+fn viewer_time(start: &TimeValue, end: Option<&TimeValue>) -> Option<ViewerTime> {
+    let start = start.utc()?;
+    let end = end.and_then(TimeValue::utc).filter(|e| *e > start);
+    let day = |t: DateTime<Utc>| t.format("%A %-d %B %Y").to_string();
+    let utc_text = match end {
+        Some(end) if end.date_naive() == start.date_naive() => format!(
+            "{}, {}–{} UTC",
+            day(start),
+            start.format("%H:%M"),
+            end.format("%H:%M")
+        ),
+        Some(end) => format!(
+            "{}, {} to {}, {} UTC",
+            day(start),
+            start.format("%H:%M"),
+            day(end),
+            end.format("%H:%M")
+        ),
+        None => format!("{}, {} UTC", day(start), start.format("%H:%M")),
+    };
+    let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    Some(ViewerTime {
+        start: iso(start),
+        end: end.map(iso),
+        utc_text,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pages/not_found.html")]
+struct NotFoundPage;
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+    /// A way on: (href, text).
+    link: Option<(&'a str, &'a str)>,
+}
+
+pub async fn healthz() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "status": "ok" })),
+    )
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../site.css"),
+    )
+}
+
+pub async fn local_time_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../local-time.js"),
+    )
+}
+
+pub async fn not_found() -> Response {
+    render(StatusCode::NOT_FOUND, NotFoundPage.render())
+}
+
+/// A page with one message, for refusals and confirmations.
+pub fn message(status: StatusCode, title: &str, message_text: &str) -> Response {
+    let page = MessagePage {
+        title,
+        message: message_text,
+        link: None,
+    };
+    render(status, page.render())
+}
+
+pub fn message_with_link(
+    status: StatusCode,
+    title: &str,
+    message_text: &str,
+    link: (&str, &str),
+) -> Response {
+    let page = MessagePage {
+        title,
+        message: message_text,
+        link: Some(link),
+    };
+    render(status, page.render())
+}
+
+/// 503 for a store failure: logged for the operator, never shown.
+pub fn unavailable(context: &str, error: impl Display) -> Response {
+    tracing::error!(%error, "{context}");
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Please try again shortly",
+        "Rollcall is having trouble right now. Nothing was lost; please try again in a moment.",
+    )
+}
+
+pub fn too_many_requests(retry_after_seconds: u64) -> Response {
+    let mut response = message(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many answers at once",
+        "Rollcall received too many answers from you or for this event in the last minute. \
+         Please wait a minute and try again.",
+    );
+    if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+pub fn forbidden_origin() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Form refused",
+        "This form was sent from another web site. Open the page on Rollcall and answer there.",
+    )
+}
+
+/// 403 for a missing, forged or day-old form token; `back` is the page that serves the form.
+pub fn expired_form(back: &str) -> Response {
+    message_with_link(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "This form has expired, reload the page and answer again.",
+        (back, "Reload the page"),
+    )
+}
+
+pub fn unreadable_form(status: StatusCode) -> Response {
+    message(
+        status,
+        "The form could not be read",
+        "The form could not be read (it may be too long). Go back, shorten what you typed \
+         and try again.",
+    )
+}
+
+pub fn cancelled() -> Response {
+    message(
+        StatusCode::CONFLICT,
+        "This event has been cancelled",
+        "This event has been cancelled, so it takes no more answers.",
+    )
+}
+
+/// The page, never stored by caches: every page with a form carries a fresh form token.
+pub fn render(status: StatusCode, html: Result<String, askama::Error>) -> Response {
+    match html {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

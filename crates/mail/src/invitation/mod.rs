@@ -1,0 +1,246 @@
+//! Personal calendar invitations (iMIP, RFC 6047): one VCALENDAR per invitee, in which the
+//! invitee is the only ATTENDEE and the organizer is the invitee's own reply address, so the
+//! Accept/Decline buttons of Outlook, Gmail and Apple Calendar answer Rollcall (DESIGN §2, flow 5).
+//! Built once here and handed to every transport as finished bytes.
+
+mod ics;
+mod mime;
+mod timezone;
+
+pub use mime::build_invitation;
+
+use chrono::{DateTime, Utc};
+use ics::Ics;
+use rollcall_core::ical::{CalendarEvent, TimeValue};
+use std::borrow::Cow;
+use timezone::{Form, ZonePlan};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationMethod {
+    Request,
+    Cancel,
+}
+
+impl InvitationMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationMethod::Request => "REQUEST",
+            InvitationMethod::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// One invitee's copy of an event. Every text field that came from the organizer's mail is
+/// untrusted; the writer escapes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonalInvitation<'a> {
+    pub method: InvitationMethod,
+    /// The invitee's own UID, never changes.
+    pub uid: &'a str,
+    /// Only grows (the caller's job).
+    pub sequence: i64,
+    pub dtstamp: DateTime<Utc>,
+    /// The organizer's details: summary, description, location, times, recurrence, status and
+    /// the sender's VTIMEZONE blocks.
+    pub event: &'a CalendarEvent,
+    /// Set for a CANCEL (or REQUEST) of one occurrence.
+    pub recurrence_id: Option<&'a TimeValue>,
+    /// Shown as CN and in "… via Rollcall".
+    pub organizer_name: &'a str,
+    /// `rsvp+<key>@<domain>`: both ORGANIZER and From.
+    pub reply_address: &'a str,
+    pub invitee_email: &'a str,
+    pub invitee_name: Option<&'a str>,
+    /// NEEDS-ACTION / ACCEPTED / TENTATIVE / DECLINED.
+    pub partstat: &'a str,
+    /// The invitee's own page: DESCRIPTION mentions it, URL is it.
+    pub personal_url: &'a str,
+    /// https link for List-Unsubscribe (RFC 8058 one-click POST target).
+    pub unsubscribe_url: &'a str,
+    /// Without angle brackets.
+    pub message_id: &'a str,
+}
+
+const PARTSTATS: &[&str] = &[
+    "NEEDS-ACTION",
+    "ACCEPTED",
+    "TENTATIVE",
+    "DECLINED",
+    "DELEGATED",
+];
+
+/// The occurrence (or series) this invitation is about, with the times it is written with.
+#[derive(Debug)]
+pub(crate) struct Occurrence<'a> {
+    pub start: Option<Cow<'a, TimeValue>>,
+    pub end: Option<Cow<'a, TimeValue>>,
+    /// `Some` for one occurrence: written as RECURRENCE-ID, and the series rules are left out.
+    pub recurrence_id: Option<&'a TimeValue>,
+}
+
+impl<'a> Occurrence<'a> {
+    pub fn of(inv: &PersonalInvitation<'a>) -> Occurrence<'a> {
+        let event = inv.event;
+        match (inv.recurrence_id, &event.recurrence_id) {
+            // The series' details for one of its occurrences: that occurrence starts at its
+            // RECURRENCE-ID and lasts as long as the series' events do.
+            (Some(rid), None) => {
+                let end = match (&event.start, &event.end) {
+                    (Some(start), Some(end)) => shift(rid, start, end),
+                    _ => None,
+                };
+                Occurrence {
+                    start: Some(Cow::Borrowed(rid)),
+                    end: end.map(Cow::Owned),
+                    recurrence_id: Some(rid),
+                }
+            }
+            // An override already carries the occurrence's own times.
+            (rid, own) => Occurrence {
+                start: event.start.as_ref().map(Cow::Borrowed),
+                end: event.end.as_ref().map(Cow::Borrowed),
+                recurrence_id: rid.or(own.as_ref()),
+            },
+        }
+    }
+}
+
+/// `at` moved by the length of `start`..`end`, keeping `at`'s kind of time.
+fn shift(at: &TimeValue, start: &TimeValue, end: &TimeValue) -> Option<TimeValue> {
+    let wall = end.local() - start.local();
+    let instant = match (start.utc(), end.utc()) {
+        (Some(s), Some(e)) => e - s,
+        _ => wall,
+    };
+    Some(match at {
+        TimeValue::Date(date) => TimeValue::Date(date.checked_add_signed(wall)?),
+        TimeValue::Zoned {
+            utc,
+            local,
+            tzid,
+            source_tzid,
+        } => TimeValue::Zoned {
+            utc: utc.checked_add_signed(instant)?,
+            local: local.checked_add_signed(wall)?,
+            tzid: tzid.clone(),
+            source_tzid: source_tzid.clone(),
+        },
+        TimeValue::Floating(local) => TimeValue::Floating(local.checked_add_signed(wall)?),
+        TimeValue::UnknownZone { local, tzid } => TimeValue::UnknownZone {
+            local: local.checked_add_signed(wall)?,
+            tzid: tzid.clone(),
+        },
+    })
+}
+
+/// The VCALENDAR text of one invitee's invitation: CRLF line ends, folded at 75 octets.
+pub fn write_icalendar(inv: &PersonalInvitation) -> String {
+    let occurrence = Occurrence::of(inv);
+    write_with(inv, &occurrence)
+}
+
+pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> String {
+    let event = inv.event;
+    let mut zones = ZonePlan::new(&event.timezones);
+    let mut ev = Ics::with_capacity(1024 + event.description.as_ref().map_or(0, |d| d.len() * 2));
+    ev.line("BEGIN:VEVENT");
+    ev.prop("UID").text(inv.uid);
+    ev.prop("SEQUENCE").integer(inv.sequence);
+    Form::Utc(inv.dtstamp.naive_utc()).write(&mut ev, "DTSTAMP");
+    let start = occurrence.start.as_deref();
+    if let Some(start) = start {
+        zones.form(start).write(&mut ev, "DTSTART");
+    }
+    match (start, occurrence.end.as_deref()) {
+        (_, Some(end)) => zones.form(end).write(&mut ev, "DTEND"),
+        // An all-day event without an end lasts that one day (RFC 5545 §3.6.1).
+        (Some(TimeValue::Date(day)), None) => {
+            if let Some(next) = day.succ_opt() {
+                Form::Date(next).write(&mut ev, "DTEND");
+            }
+        }
+        _ => {}
+    }
+    if let Some(rid) = occurrence.recurrence_id {
+        let form = zones.form(rid);
+        ev.prop("RECURRENCE-ID");
+        if event.this_and_future && event.recurrence_id.is_some() {
+            ev.token("RANGE", "THISANDFUTURE");
+        }
+        form.write_after(&mut ev);
+    } else {
+        if let Some(rule) = &event.rrule {
+            ev.prop("RRULE").value(rule);
+        }
+        for rdate in &event.rdates {
+            zones.form(rdate).write(&mut ev, "RDATE");
+        }
+        for exdate in &event.exdates {
+            zones.form(exdate).write(&mut ev, "EXDATE");
+        }
+    }
+    if let Some(summary) = &event.summary {
+        ev.prop("SUMMARY").text(summary);
+    }
+    if let Some(location) = &event.location {
+        ev.prop("LOCATION").text(location);
+    }
+    ev.prop("DESCRIPTION")
+        .text(&description(event, inv.personal_url));
+    ev.prop("URL").value(inv.personal_url);
+    ev.prop("STATUS").value(status(inv));
+    ev.prop("ORGANIZER")
+        .param("CN", inv.organizer_name)
+        .mailto(inv.reply_address);
+    let partstat = inv.partstat.trim().to_ascii_uppercase();
+    let partstat = PARTSTATS
+        .iter()
+        .find(|p| **p == partstat)
+        .unwrap_or(&"NEEDS-ACTION");
+    ev.prop("ATTENDEE")
+        .param("CN", inv.invitee_name.unwrap_or_default())
+        .token("ROLE", "REQ-PARTICIPANT")
+        .token("PARTSTAT", partstat)
+        .token("RSVP", "TRUE")
+        .mailto(inv.invitee_email);
+    ev.prop("TRANSP").value("OPAQUE");
+    ev.line("END:VEVENT");
+    let vevent = ev.finish();
+
+    let mut cal = Ics::with_capacity(vevent.len() + 2048);
+    cal.line("BEGIN:VCALENDAR");
+    cal.line("PRODID:-//Rollcall//Rollcall//EN");
+    cal.line("VERSION:2.0");
+    cal.line("CALSCALE:GREGORIAN");
+    cal.prop("METHOD").value(inv.method.as_str());
+    zones.write_blocks(&mut cal);
+    cal.push_folded(&vevent);
+    cal.line("END:VCALENDAR");
+    cal.finish()
+}
+
+/// CONFIRMED for a REQUEST (TENTATIVE when the organizer marked the event so), CANCELLED for
+/// a CANCEL.
+fn status(inv: &PersonalInvitation) -> &'static str {
+    match inv.method {
+        InvitationMethod::Cancel => "CANCELLED",
+        InvitationMethod::Request if inv.event.status.as_deref() == Some("TENTATIVE") => {
+            "TENTATIVE"
+        }
+        InvitationMethod::Request => "CONFIRMED",
+    }
+}
+
+fn description(event: &CalendarEvent, personal_url: &str) -> String {
+    let own = event
+        .description
+        .as_deref()
+        .map(str::trim_end)
+        .unwrap_or_default();
+    let pointer = format!("Your RSVP and the event's details: {personal_url}");
+    if own.is_empty() {
+        pointer
+    } else {
+        format!("{own}\n\n{pointer}")
+    }
+}

@@ -1,0 +1,377 @@
+//! Cases that drive what invitees do on the web (`rsvp`, `unsubscribe`) and the fan-out of
+//! an organizer's change (`deliver_due`) through the store, end to end.
+
+use super::crash::LosesFirstMarkSent;
+use super::{OLGA, at, counters, counts, due, event, ids, insert};
+use crate::{PlainComposer, RecordingMailer, SequentialIds};
+use chrono::{DateTime, Utc};
+use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::event::Event;
+use rollcall_core::imip::Mailbox;
+use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
+use rollcall_core::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
+use rollcall_core::ports::{Commit, Committed, InviteeStore, OutboxStore, Store};
+use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, rsvp, unsubscribe};
+use rollcall_core::status::{Answer, Channel};
+
+const DOMAIN: &str = "rollcall.test";
+
+async fn open_event<S: Store>(store: &S) -> Event {
+    let planning = event(1, OLGA, "uid-1");
+    let commit = Commit {
+        events: vec![insert(&planning)],
+        ..Commit::default()
+    };
+    let result = store.commit(&commit).await;
+    assert!(matches!(result, Ok(Committed::Applied)), "{result:?}");
+    planning
+}
+
+/// One submit of the public page's form, `seconds` into the case.
+struct Form<'a> {
+    name: &'a str,
+    email: &'a str,
+    answer: Answer,
+    nonce: &'a str,
+    seconds: i64,
+}
+
+async fn submit<S: Store>(
+    store: &S,
+    ids: &SequentialIds,
+    event: &Event,
+    form: Form<'_>,
+) -> InviteeId {
+    let request = RsvpRequest {
+        event_id: &event.id,
+        name: form.name,
+        email: form.email,
+        answer: form.answer,
+        nonce: form.nonce,
+    };
+    let settings = RsvpSettings {
+        domain: DOMAIN.to_string(),
+    };
+    rsvp(&request, &settings, store, ids, at(form.seconds))
+        .await
+        .expect("the RSVP is taken")
+}
+
+async fn read<S: InviteeStore>(store: &S, id: &InviteeId) -> Invitee {
+    let invitee = store.invitee(id).await.expect("read invitee");
+    invitee.expect("the invitee exists")
+}
+
+fn values(invitee: &Invitee) -> [Option<&'static str>; 3] {
+    ["delivery", "response", "reachability"].map(|track| invitee.status.value(track))
+}
+
+/// Every pending outbox message due by the end of the day.
+async fn pending<S: OutboxStore>(store: &S) -> Vec<OutboxMessage> {
+    let due = store.due_outbox(at(86_400), 100).await.expect("due_outbox");
+    due.into_iter().map(|d| d.message).collect()
+}
+
+fn invitation(
+    invitee: &Invitee,
+    id: String,
+    event: &Event,
+    created_at: DateTime<Utc>,
+) -> OutboxMessage {
+    OutboxMessage {
+        id,
+        to: Mailbox {
+            email: invitee.email.clone(),
+            name: invitee.name.clone(),
+        },
+        notice: Notice::Invitation {
+            invitee: Box::new(invitee.clone()),
+            method: InvitationKind::Request,
+            recurrence_id: None,
+            sequence: invitee.sequence,
+        },
+        event: event.clone(),
+        created_at,
+    }
+}
+
+pub async fn a_web_rsvp_creates_an_invitee_with_its_invitation_and_counters<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let form = Form {
+        name: " Ann  Example ",
+        email: " Ann@Example.org ",
+        answer: Answer::Accepted,
+        nonce: "n1",
+        seconds: 10,
+    };
+    let id = submit(store, &source, &planning, form).await;
+    assert_eq!(id, SequentialIds::nth_invitee(0));
+
+    let ann = read(store, &id).await;
+    let by_email = store
+        .invitee_by_email(&planning.id, "ann@example.org")
+        .await;
+    assert_eq!(by_email.expect("read by email"), Some(ann.clone()));
+    assert_eq!(
+        (ann.email.as_str(), ann.name.as_deref(), ann.joined_via),
+        ("ann@example.org", Some("Ann Example"), Channel::Web)
+    );
+    assert_eq!((ann.sequence, ann.version), (1, 1));
+    assert_eq!(ann.uid, personal_uid(&id, DOMAIN));
+    assert_eq!(values(&ann), [Some("queued"), Some("accepted"), Some("ok")]);
+
+    // The personal invitation is queued in the same commit, at SEQUENCE 1.
+    let expected = invitation(&ann, format!("inv-{id}-1"), &planning, at(10));
+    assert_eq!(pending(store).await, vec![expected]);
+    assert_eq!(
+        counters(store, &planning.id).await,
+        counts(&[
+            ("delivery", "queued", 1),
+            ("response", "accepted", 1),
+            ("reachability", "ok", 1),
+        ])
+    );
+
+    let history = store.signals_of(&id).await.expect("history");
+    let keys: Vec<&str> = history
+        .iter()
+        .map(|r| r.signal.dedupe_key.as_str())
+        .collect();
+    assert_eq!(keys, ["listed", "web:n1", &format!("queued:inv-{id}-1")]);
+    assert!(
+        history
+            .iter()
+            .all(|r| r.invitee_id == id && r.event_id == planning.id)
+    );
+    assert!(
+        history[1].effect.contains("accepted"),
+        "{}",
+        history[1].effect
+    );
+}
+
+pub async fn a_second_web_rsvp_from_the_same_address_only_changes_the_answer<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let first = Form {
+        name: "Ann",
+        email: "ann@example.org",
+        answer: Answer::Accepted,
+        nonce: "n1",
+        seconds: 10,
+    };
+    let id = submit(store, &source, &planning, first).await;
+    let invited = pending(store).await;
+
+    let second = Form {
+        name: "",
+        email: "ANN@Example.ORG",
+        answer: Answer::Declined,
+        nonce: "n2",
+        seconds: 20,
+    };
+    assert_eq!(submit(store, &source, &planning, second).await, id);
+    let ann = read(store, &id).await;
+    assert_eq!(values(&ann), [Some("queued"), Some("declined"), Some("ok")]);
+    assert_eq!((ann.name.as_deref(), ann.version), (Some("Ann"), 2));
+    let everyone = store.invitees_of(&planning.id, None, 100).await;
+    assert_eq!(
+        everyone.expect("invitees_of"),
+        vec![ann.clone()],
+        "no second invitee"
+    );
+    assert_eq!(source.invitees_issued(), 1);
+    assert_eq!(pending(store).await, invited, "no second invitation");
+    let answered = counts(&[
+        ("delivery", "queued", 1),
+        ("response", "declined", 1),
+        ("reachability", "ok", 1),
+    ]);
+    assert_eq!(counters(store, &planning.id).await, answered);
+    let history = store.signals_of(&id).await.expect("history");
+
+    // The same form submitted twice is applied once.
+    let twice = Form {
+        name: "",
+        email: "ann@example.org",
+        answer: Answer::Declined,
+        nonce: "n2",
+        seconds: 30,
+    };
+    assert_eq!(submit(store, &source, &planning, twice).await, id);
+    assert_eq!(read(store, &id).await, ann);
+    assert_eq!(store.signals_of(&id).await.expect("history"), history);
+    assert_eq!(counters(store, &planning.id).await, answered);
+}
+
+pub async fn unsubscribing_makes_an_invitee_unreachable_once<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let form = Form {
+        name: "Ann",
+        email: "ann@example.org",
+        answer: Answer::Accepted,
+        nonce: "n1",
+        seconds: 10,
+    };
+    let id = submit(store, &source, &planning, form).await;
+
+    let left = unsubscribe(&id, store, at(40)).await.expect("unsubscribe");
+    assert_eq!(
+        values(&left),
+        [Some("queued"), Some("accepted"), Some("unsubscribed")]
+    );
+    assert!(!left.reachable());
+    assert_eq!(read(store, &id).await, left);
+    let unsubscribed = counts(&[
+        ("delivery", "queued", 1),
+        ("response", "accepted", 1),
+        ("reachability", "unsubscribed", 1),
+    ]);
+    assert_eq!(counters(store, &planning.id).await, unsubscribed);
+
+    // A second click (or a mail client's one-click POST after the button) changes nothing.
+    let again = unsubscribe(&id, store, at(50)).await.expect("unsubscribe");
+    assert_eq!(again, left);
+    assert_eq!(read(store, &id).await, left);
+    assert_eq!(counters(store, &planning.id).await, unsubscribed);
+    let history = store.signals_of(&id).await.expect("history");
+    let unsubscribes = history
+        .iter()
+        .filter(|r| r.signal.dedupe_key == "unsubscribe");
+    assert_eq!(unsubscribes.count(), 1);
+}
+
+fn delivered(sent: usize, fanned_out: usize) -> DeliveryReport {
+    DeliveryReport {
+        sent,
+        retrying: 0,
+        failed: 0,
+        fanned_out,
+    }
+}
+
+pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let mut guests = Vec::new();
+    for (n, (email, answer)) in [
+        ("ann@example.org", Answer::Accepted),
+        ("bob@example.org", Answer::Tentative),
+        ("cat@example.org", Answer::Accepted),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let nonce = format!("n{n}");
+        let seconds = 10 * (n as i64 + 1);
+        let form = Form {
+            name: "",
+            email,
+            answer,
+            nonce: &nonce,
+            seconds,
+        };
+        guests.push(submit(store, &source, &planning, form).await);
+    }
+    let [ann, bob, cat] = [&guests[0], &guests[1], &guests[2]];
+    // Pages of two: the walk over invitees needs more than one page.
+    let settings = DeliverySettings {
+        fan_out_page: 2,
+        ..DeliverySettings::default()
+    };
+    let mailer = RecordingMailer::new();
+    let report = deliver_due(store, &PlainComposer, &mailer, &settings, at(50)).await;
+    assert_eq!(
+        report.expect("deliver"),
+        delivered(3, 0),
+        "the first invitations"
+    );
+    unsubscribe(cat, store, at(60)).await.expect("unsubscribe");
+    let before = counts(&[
+        ("delivery", "sent", 3),
+        ("response", "accepted", 2),
+        ("response", "tentative", 1),
+        ("reachability", "ok", 2),
+        ("reachability", "unsubscribed", 1),
+    ]);
+    assert_eq!(counters(store, &planning.id).await, before);
+
+    // The walk over invitees ends only if a page never repeats the id it starts after: fail
+    // here rather than hang in `deliver_due`.
+    let after_last = store.invitees_of(&planning.id, Some(cat), 2).await;
+    assert_eq!(
+        after_last.expect("invitees_of"),
+        vec![],
+        "nothing after the last invitee"
+    );
+
+    // The organizer moved the event: every reachable invitee is asked to answer again.
+    let job = OutboxMessage {
+        id: "job-1".to_string(),
+        to: Mailbox {
+            email: OLGA.to_string(),
+            name: None,
+        },
+        notice: Notice::FanOut(FanOut::Update { reconfirm: true }),
+        event: planning.clone(),
+        created_at: at(100),
+    };
+    let queue = Commit {
+        outbox: vec![job],
+        ..Commit::default()
+    };
+    assert!(matches!(store.commit(&queue).await, Ok(Committed::Applied)));
+    let crashing = LosesFirstMarkSent::new(store, "job-1");
+    let report = deliver_due(&crashing, &PlainComposer, &mailer, &settings, at(100)).await;
+    assert_eq!(report.expect("deliver"), delivered(1, 2));
+    assert!(crashing.lost(), "the job is still due, as after a crash");
+
+    let job_for = |id: &InviteeId| format!("job-1-{id}");
+    let (for_ann, for_bob) = (job_for(ann), job_for(bob));
+    let expected_due = ids(&[("job-1", 0), (for_ann.as_str(), 0), (for_bob.as_str(), 0)]);
+    assert_eq!(due(store, at(100)).await, expected_due);
+    let queued = pending(store).await;
+    for (id, earlier) in [(ann, Answer::Accepted), (bob, Answer::Tentative)] {
+        let invitee = read(store, id).await;
+        assert_eq!(invitee.sequence, 2);
+        assert_eq!(
+            values(&invitee),
+            [Some("sent"), Some("needs-action"), Some("ok")]
+        );
+        let n = if id == ann { 10 } else { 20 };
+        assert_eq!(invitee.status.previous_answer(), Some((earlier, at(n))));
+        let expected = invitation(&invitee, job_for(id), &planning, at(100));
+        assert!(queued.contains(&expected), "{id}: {queued:#?}");
+    }
+    let left = read(store, cat).await;
+    assert_eq!(left.sequence, 1, "the unsubscribed invitee gets nothing");
+    assert_eq!(
+        values(&left),
+        [Some("sent"), Some("accepted"), Some("unsubscribed")]
+    );
+    let after = counts(&[
+        ("delivery", "sent", 3),
+        ("response", "needs-action", 2),
+        ("response", "accepted", 1),
+        ("reachability", "ok", 2),
+        ("reachability", "unsubscribed", 1),
+    ]);
+    assert_eq!(counters(store, &planning.id).await, after);
+
+    // The same job again (after the "restart"): nothing new is queued; the two are sent.
+    let before_mail = mailer.sent().len();
+    let report = deliver_due(&crashing, &PlainComposer, &mailer, &settings, at(100)).await;
+    assert_eq!(report.expect("deliver"), delivered(3, 0));
+    let mailed: Vec<String> = mailer.sent()[before_mail..]
+        .iter()
+        .map(|m| m.outbox_id.clone())
+        .collect();
+    assert_eq!(mailed, [job_for(ann), job_for(bob)]);
+    assert_eq!(due(store, at(86_400)).await, ids(&[]));
+    for id in [ann, bob] {
+        assert_eq!(read(store, id).await.sequence, 2, "{id} got one update");
+    }
+    assert_eq!(counters(store, &planning.id).await, after);
+}

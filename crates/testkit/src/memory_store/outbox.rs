@@ -1,0 +1,68 @@
+//! The outbox port in memory.
+
+use super::{InMemoryStore, OutboxEntry, OutboxState, micros};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rollcall_core::ports::{DueMessage, OutboxStore, StoreError};
+
+#[async_trait]
+impl OutboxStore for InMemoryStore {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        let now = micros(now);
+        let state = self.lock()?;
+        let mut due: Vec<&OutboxEntry> = state
+            .outbox
+            .values()
+            .filter(|e| e.state == OutboxState::Pending && e.next_attempt_at <= now)
+            .collect();
+        due.sort_by(|a, b| {
+            (a.next_attempt_at, &a.message.id).cmp(&(b.next_attempt_at, &b.message.id))
+        });
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|e| DueMessage {
+                message: e.message.clone(),
+                attempts: e.attempts,
+            })
+            .collect())
+    }
+
+    async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        if let Some(entry) = self.lock()?.outbox.get_mut(id) {
+            entry.state = OutboxState::Sent;
+            entry.sent_at = Some(micros(at));
+            entry.attempts = entry.attempts.saturating_add(1);
+            entry.last_error = None;
+        }
+        Ok(())
+    }
+
+    async fn mark_retry(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(entry) = self.lock()?.outbox.get_mut(id) {
+            entry.attempts = attempts;
+            entry.next_attempt_at = micros(next_at);
+            entry.last_error = Some(error.to_string());
+        }
+        Ok(())
+    }
+
+    async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
+        if let Some(entry) = self.lock()?.outbox.get_mut(id) {
+            entry.state = OutboxState::Failed;
+            entry.attempts = entry.attempts.saturating_add(1);
+            entry.last_error = Some(error.to_string());
+        }
+        Ok(())
+    }
+}
