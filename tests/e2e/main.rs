@@ -5,3 +5,4 @@ mod bad_mail;
 mod cli;
 mod durability;
 mod inbox_flow;
+mod rsvp_loop;

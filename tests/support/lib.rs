@@ -2,6 +2,7 @@
 //! real `rollcall serve` process on free ports with a temporary data folder.
 
 pub mod mail;
+pub mod rsvp;
 pub mod server;
 pub mod smtp_client;
 

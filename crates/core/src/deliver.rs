@@ -285,13 +285,20 @@ fn personal_message(
     }
 }
 
+/// A signal Rollcall itself produces. `sent` is the mail transport's word (the provider
+/// channel, like bounces later); fan-out steps are Rollcall's own (api).
 fn system_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
+    let channel = if kind == SignalKind::Sent {
+        Channel::Provider
+    } else {
+        Channel::Api
+    };
     Signal {
         dedupe_key,
         kind,
         occurred_at: now,
         received_at: now,
-        channel: Channel::Api,
+        channel,
         provenance: Provenance {
             note: Some("Rollcall's own delivery".to_string()),
             ..Provenance::default()

@@ -205,3 +205,41 @@ async fn the_local_time_script_and_stylesheet_are_served_by_us() {
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.body.contains(":focus-visible"));
 }
+
+#[tokio::test]
+async fn the_ics_file_is_a_publish_calendar_that_reads_back() {
+    let site = site().await;
+    let reply = site.get(&format!("{}.ics", site.event_page())).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .header(header::CONTENT_TYPE)
+            .starts_with("text/calendar")
+    );
+    let calendars = rollcall_core::ical::read_calendars(
+        reply.body.as_bytes(),
+        &rollcall_core::Limits::default(),
+    )
+    .expect("the download parses");
+    let event = &calendars[0].events[0];
+    assert_eq!(
+        calendars[0].method.as_ref().map(|m| m.as_str()),
+        Some("PUBLISH")
+    );
+    assert!(
+        event.organizer.is_none() && event.attendees.is_empty(),
+        "nothing to answer to"
+    );
+    assert!(
+        event
+            .url
+            .as_deref()
+            .is_some_and(|u| u.ends_with(&site.event_page())),
+        "{:?}",
+        event.url
+    );
+    assert_eq!(
+        site.get("/e/AAAAAAAAAAAA.ics").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -6,5 +6,7 @@ mod invitation;
 mod notices;
 
 pub use headers::header_safe;
-pub use invitation::{InvitationMethod, PersonalInvitation, build_invitation, write_icalendar};
+pub use invitation::{
+    InvitationMethod, PersonalInvitation, build_invitation, write_icalendar, write_public_calendar,
+};
 pub use notices::{MailComposer, MailSettings};

@@ -179,7 +179,7 @@ async fn organizer_list(
         let signal = Signal {
             dedupe_key: format!("organizer:{message_id}"),
             kind: SignalKind::Answer(answer),
-            occurred_at: incoming.dtstamp.unwrap_or(now),
+            occurred_at: incoming.dtstamp.map_or(now, |t| t.min(now)),
             received_at: now,
             channel: Channel::OrganizerList,
             provenance: Provenance {

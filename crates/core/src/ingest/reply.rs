@@ -42,7 +42,9 @@ pub(super) async fn plan(
         let base = Signal {
             dedupe_key: format!("reply:{id}:{n}"),
             kind: SignalKind::Listed,
-            occurred_at: vevent.dtstamp.unwrap_or(now),
+            // When the answer was given, by the client's clock; never later than its arrival,
+            // so a skewed clock cannot pin an answer above every later one.
+            occurred_at: vevent.dtstamp.map_or(now, |t| t.min(now)),
             received_at: now,
             channel: Channel::CalendarReply,
             provenance: Provenance {

@@ -11,10 +11,10 @@ use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use rollcall_core::event::EventId;
+use rollcall_core::event::{EventId, EventState};
 use rollcall_core::invitee::parse_email;
 use rollcall_core::rsvp::{self, MAX_NAME_CHARS, RsvpError, RsvpRequest, RsvpSettings};
 use rollcall_core::tokens::Purpose;
@@ -97,10 +97,48 @@ struct EventPage {
 }
 
 pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> Response {
+    // `/e/{id}.ics` shares this route: axum cannot match a suffix beside `{id}`.
+    if let Some(id) = raw_id.strip_suffix(".ics").and_then(EventId::parse) {
+        return calendar_file(&state, &id).await;
+    }
     let Some(id) = EventId::parse(&raw_id) else {
         return not_found().await;
     };
     event_page(&state, &id, None, StatusCode::OK).await
+}
+
+/// The event as an `.ics` download (METHOD:PUBLISH) for "add to calendar".
+async fn calendar_file(state: &AppState, id: &EventId) -> Response {
+    let event = match state.store.event(id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return not_found().await,
+        Err(error) => return unavailable("reading event failed", error),
+    };
+    let page_url = format!("{}/e/{}", state.settings.base_url, event.id);
+    let uid = format!("{}@{}", event.id, state.settings.domain);
+    let body = rollcall_mail::write_public_calendar(
+        &event.details,
+        &uid,
+        event.sequence,
+        event.updated_at,
+        &page_url,
+        event.state == EventState::Cancelled,
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8; method=PUBLISH".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.ics\"", event.id),
+            ),
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Renders the event page; with `typed`, the form shows those values and errors.

@@ -143,48 +143,15 @@ pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> S
     let event = inv.event;
     let mut zones = ZonePlan::new(&event.timezones);
     let mut ev = Ics::with_capacity(1024 + event.description.as_ref().map_or(0, |d| d.len() * 2));
-    ev.line("BEGIN:VEVENT");
-    ev.prop("UID").text(inv.uid);
-    ev.prop("SEQUENCE").integer(inv.sequence);
-    Form::Utc(inv.dtstamp.naive_utc()).write(&mut ev, "DTSTAMP");
-    let start = occurrence.start.as_deref();
-    if let Some(start) = start {
-        zones.form(start).write(&mut ev, "DTSTART");
-    }
-    match (start, occurrence.end.as_deref()) {
-        (_, Some(end)) => zones.form(end).write(&mut ev, "DTEND"),
-        // An all-day event without an end lasts that one day (RFC 5545 §3.6.1).
-        (Some(TimeValue::Date(day)), None) => {
-            if let Some(next) = day.succ_opt() {
-                Form::Date(next).write(&mut ev, "DTEND");
-            }
-        }
-        _ => {}
-    }
-    if let Some(rid) = occurrence.recurrence_id {
-        let form = zones.form(rid);
-        ev.prop("RECURRENCE-ID");
-        if event.this_and_future && event.recurrence_id.is_some() {
-            ev.token("RANGE", "THISANDFUTURE");
-        }
-        form.write_after(&mut ev);
-    } else {
-        if let Some(rule) = &event.rrule {
-            ev.prop("RRULE").value(rule);
-        }
-        for rdate in &event.rdates {
-            zones.form(rdate).write(&mut ev, "RDATE");
-        }
-        for exdate in &event.exdates {
-            zones.form(exdate).write(&mut ev, "EXDATE");
-        }
-    }
-    if let Some(summary) = &event.summary {
-        ev.prop("SUMMARY").text(summary);
-    }
-    if let Some(location) = &event.location {
-        ev.prop("LOCATION").text(location);
-    }
+    write_core(
+        &mut ev,
+        &mut zones,
+        event,
+        occurrence,
+        inv.uid,
+        inv.sequence,
+        inv.dtstamp,
+    );
     ev.prop("DESCRIPTION")
         .text(&description(event, inv.personal_url));
     ev.prop("URL").value(inv.personal_url);
@@ -205,14 +172,117 @@ pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> S
         .mailto(inv.invitee_email);
     ev.prop("TRANSP").value("OPAQUE");
     ev.line("END:VEVENT");
-    let vevent = ev.finish();
+    wrap(inv.method.as_str(), &zones, ev)
+}
 
+/// The public `.ics` download of an event page: `METHOD:PUBLISH`, no organizer or attendee
+/// (importing it adds the event; answering goes through the page, whose link it carries).
+pub fn write_public_calendar(
+    event: &CalendarEvent,
+    uid: &str,
+    sequence: i64,
+    dtstamp: DateTime<Utc>,
+    page_url: &str,
+    cancelled: bool,
+) -> String {
+    let mut zones = ZonePlan::new(&event.timezones);
+    let mut ev = Ics::with_capacity(1024 + event.description.as_ref().map_or(0, |d| d.len() * 2));
+    let occurrence = Occurrence {
+        start: event.start.as_ref().map(Cow::Borrowed),
+        end: event.end.as_ref().map(Cow::Borrowed),
+        recurrence_id: None,
+    };
+    write_core(
+        &mut ev,
+        &mut zones,
+        event,
+        &occurrence,
+        uid,
+        sequence,
+        dtstamp,
+    );
+    let own = event
+        .description
+        .as_deref()
+        .map(str::trim_end)
+        .unwrap_or_default();
+    let pointer = format!("RSVP: {page_url}");
+    ev.prop("DESCRIPTION").text(&if own.is_empty() {
+        pointer
+    } else {
+        format!("{own}\n\n{pointer}")
+    });
+    ev.prop("URL").value(page_url);
+    ev.prop("STATUS")
+        .value(if cancelled { "CANCELLED" } else { "CONFIRMED" });
+    ev.prop("TRANSP").value("OPAQUE");
+    ev.line("END:VEVENT");
+    wrap("PUBLISH", &zones, ev)
+}
+
+/// `BEGIN:VEVENT` through LOCATION: identity, times (in the organizer's zones), recurrence
+/// and the organizer's text. Shared by every calendar Rollcall writes.
+fn write_core<'a>(
+    ev: &mut Ics,
+    zones: &mut ZonePlan<'a>,
+    event: &'a CalendarEvent,
+    occurrence: &'a Occurrence<'a>,
+    uid: &str,
+    sequence: i64,
+    dtstamp: DateTime<Utc>,
+) {
+    ev.line("BEGIN:VEVENT");
+    ev.prop("UID").text(uid);
+    ev.prop("SEQUENCE").integer(sequence);
+    Form::Utc(dtstamp.naive_utc()).write(ev, "DTSTAMP");
+    let start = occurrence.start.as_deref();
+    if let Some(start) = start {
+        zones.form(start).write(ev, "DTSTART");
+    }
+    match (start, occurrence.end.as_deref()) {
+        (_, Some(end)) => zones.form(end).write(ev, "DTEND"),
+        // An all-day event without an end lasts that one day (RFC 5545 §3.6.1).
+        (Some(TimeValue::Date(day)), None) => {
+            if let Some(next) = day.succ_opt() {
+                Form::Date(next).write(ev, "DTEND");
+            }
+        }
+        _ => {}
+    }
+    if let Some(rid) = occurrence.recurrence_id {
+        let form = zones.form(rid);
+        ev.prop("RECURRENCE-ID");
+        if event.this_and_future && event.recurrence_id.is_some() {
+            ev.token("RANGE", "THISANDFUTURE");
+        }
+        form.write_after(ev);
+    } else {
+        if let Some(rule) = &event.rrule {
+            ev.prop("RRULE").value(rule);
+        }
+        for rdate in &event.rdates {
+            zones.form(rdate).write(ev, "RDATE");
+        }
+        for exdate in &event.exdates {
+            zones.form(exdate).write(ev, "EXDATE");
+        }
+    }
+    if let Some(summary) = &event.summary {
+        ev.prop("SUMMARY").text(summary);
+    }
+    if let Some(location) = &event.location {
+        ev.prop("LOCATION").text(location);
+    }
+}
+
+fn wrap(method: &str, zones: &ZonePlan, vevent: Ics) -> String {
+    let vevent = vevent.finish();
     let mut cal = Ics::with_capacity(vevent.len() + 2048);
     cal.line("BEGIN:VCALENDAR");
     cal.line("PRODID:-//Rollcall//Rollcall//EN");
     cal.line("VERSION:2.0");
     cal.line("CALSCALE:GREGORIAN");
-    cal.prop("METHOD").value(inv.method.as_str());
+    cal.prop("METHOD").value(method);
     zones.write_blocks(&mut cal);
     cal.push_folded(&vevent);
     cal.line("END:VCALENDAR");
