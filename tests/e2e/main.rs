@@ -5,4 +5,6 @@ mod bad_mail;
 mod cli;
 mod durability;
 mod inbox_flow;
+mod reply_shapes;
+mod rsvp_edges;
 mod rsvp_loop;
