@@ -3,13 +3,12 @@
 //! restart (at-least-once); transports make that harmless by keying on the outbox id (file
 //! name, Message-ID), and each invitee's part of a fan-out is de-duplicated by its signals.
 
-use crate::imip::Mailbox;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{
     Commit, Committed, Composer, InviteeWrite, Mailer, SendError, Store, StoreError,
 };
-use crate::status::{Answer, Channel, Provenance, Signal, SignalKind};
+use crate::status::{Answer, Channel, Signal, SignalKind};
 use crate::tracking::track;
 use chrono::{DateTime, Duration, Utc};
 
@@ -239,7 +238,8 @@ async fn fan_out_one(
                 (InvitationKind::Cancel, Some(recurrence_id.clone()))
             }
         };
-        let message = personal_message(&invitee, event, method, recurrence_id, outbox_id, now);
+        let message =
+            OutboxMessage::invitation(outbox_id, &invitee, event, method, recurrence_id, now);
         let commit = Commit {
             invitees: vec![InviteeWrite {
                 invitee,
@@ -260,31 +260,6 @@ async fn fan_out_one(
     Err(StoreError::Conflict)
 }
 
-fn personal_message(
-    invitee: &Invitee,
-    event: &crate::event::Event,
-    method: InvitationKind,
-    recurrence_id: Option<crate::ical::TimeValue>,
-    id: String,
-    now: DateTime<Utc>,
-) -> OutboxMessage {
-    OutboxMessage {
-        id,
-        to: Mailbox {
-            email: invitee.email.clone(),
-            name: invitee.name.clone(),
-        },
-        notice: Notice::Invitation {
-            invitee: Box::new(invitee.clone()),
-            method,
-            recurrence_id,
-            sequence: invitee.sequence,
-        },
-        event: event.clone(),
-        created_at: now,
-    }
-}
-
 /// A signal Rollcall itself produces. `sent` is the mail transport's word (the provider
 /// channel, like bounces later); fan-out steps are Rollcall's own (api).
 fn system_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
@@ -293,18 +268,9 @@ fn system_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Si
     } else {
         Channel::Api
     };
-    Signal {
-        dedupe_key,
-        kind,
-        occurred_at: now,
-        received_at: now,
-        channel,
-        provenance: Provenance {
-            note: Some("Rollcall's own delivery".to_string()),
-            ..Provenance::default()
-        },
-        comment: None,
-    }
+    let mut signal = Signal::now(dedupe_key, kind, channel, now);
+    signal.provenance.note = Some("Rollcall's own delivery".to_string());
+    signal
 }
 
 /// The PARTSTAT an invitee's calendar copy carries: their current answer.

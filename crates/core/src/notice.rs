@@ -75,6 +75,32 @@ pub enum FanOut {
 }
 
 impl OutboxMessage {
+    /// An invitee's personal calendar message, at their current SEQUENCE.
+    pub fn invitation(
+        id: String,
+        invitee: &Invitee,
+        event: &Event,
+        method: InvitationKind,
+        recurrence_id: Option<TimeValue>,
+        now: DateTime<Utc>,
+    ) -> OutboxMessage {
+        OutboxMessage {
+            id,
+            to: Mailbox {
+                email: invitee.email.clone(),
+                name: invitee.name.clone(),
+            },
+            notice: Notice::Invitation {
+                invitee: Box::new(invitee.clone()),
+                method,
+                recurrence_id,
+                sequence: invitee.sequence,
+            },
+            event: event.clone(),
+            created_at: now,
+        }
+    }
+
     /// Whether this item is a mail (as opposed to a fan-out job).
     pub fn is_mail(&self) -> bool {
         !matches!(self.notice, Notice::FanOut(_))

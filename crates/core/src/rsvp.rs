@@ -3,13 +3,10 @@
 //! mail it causes.
 
 use crate::event::{EventId, EventState};
-use crate::imip::Mailbox;
 use crate::invitee::{Invitee, InviteeId, parse_email, personal_uid};
-use crate::notice::{InvitationKind, Notice, OutboxMessage};
+use crate::notice::{InvitationKind, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
-use crate::status::{
-    Answer, Channel, INVITEE_MODEL, InviteeStatus, Provenance, Signal, SignalKind,
-};
+use crate::status::{Answer, Channel, INVITEE_MODEL, InviteeStatus, Signal, SignalKind};
 use crate::tracking::{initial_counters, track};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -116,7 +113,14 @@ pub async fn rsvp(
                 let queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
                 let tracked = track(&mut invitee, vec![listed, answer, queued]);
                 counters.extend(tracked.counters);
-                let outbox = invitation(&invitee, &event, outbox_id, now);
+                let outbox = OutboxMessage::invitation(
+                    outbox_id,
+                    &invitee,
+                    &event,
+                    InvitationKind::Request,
+                    None,
+                    now,
+                );
                 Commit {
                     invitees: vec![InviteeWrite {
                         invitee,
@@ -227,38 +231,6 @@ fn clean_name(name: &str) -> Result<Option<String>, RsvpError> {
     Ok((!cleaned.is_empty()).then_some(cleaned))
 }
 
-pub(crate) fn web_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
-    Signal {
-        dedupe_key,
-        kind,
-        occurred_at: now,
-        received_at: now,
-        channel: Channel::Web,
-        provenance: Provenance::default(),
-        comment: None,
-    }
-}
-
-/// The personal REQUEST for an invitee, at their current SEQUENCE.
-pub(crate) fn invitation(
-    invitee: &Invitee,
-    event: &crate::event::Event,
-    id: String,
-    now: DateTime<Utc>,
-) -> OutboxMessage {
-    OutboxMessage {
-        id,
-        to: Mailbox {
-            email: invitee.email.clone(),
-            name: invitee.name.clone(),
-        },
-        notice: Notice::Invitation {
-            invitee: Box::new(invitee.clone()),
-            method: InvitationKind::Request,
-            recurrence_id: None,
-            sequence: invitee.sequence,
-        },
-        event: event.clone(),
-        created_at: now,
-    }
+fn web_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
+    Signal::now(dedupe_key, kind, Channel::Web, now)
 }

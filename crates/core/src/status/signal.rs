@@ -207,6 +207,25 @@ pub struct Signal {
 }
 
 impl Signal {
+    /// A signal that happens as it is received (a web click, Rollcall's own step), with no
+    /// provenance beyond its channel.
+    pub fn now(
+        dedupe_key: String,
+        kind: SignalKind,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> Signal {
+        Signal {
+            dedupe_key,
+            kind,
+            occurred_at: now,
+            received_at: now,
+            channel,
+            provenance: Provenance::default(),
+            comment: None,
+        }
+    }
+
     pub fn stamp(&self) -> Stamp {
         Stamp {
             occurred_at: self.occurred_at,
