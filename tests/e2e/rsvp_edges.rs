@@ -246,3 +246,58 @@ fn a_reply_that_arrives_before_the_invitation_is_sent_still_counts() {
         format!("reply from ann@example.org for {event}: accepted")
     );
 }
+
+#[test]
+fn a_bounce_of_a_personal_invitation_stops_further_mail_to_that_address() {
+    let server = Server::start();
+    let event = event_id(&server.deliver(&Invite::default().to_mail()));
+    rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    let invitation = &invitations_to(&server, "ann@example.org", 1)[0];
+    let reply_to = invitation.reply_address();
+    // What a receiving server sends back to the envelope sender (our reply address).
+    let dsn = format!(
+        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\nTo: {reply_to}\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n\
+         --r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+         --r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n\
+         Final-Recipient: rfc822; ann@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n\
+         --r\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Invitation\r\n--r--\r\n"
+    );
+    let reply = server
+        .send("", &[&reply_to], dsn.as_bytes())
+        .expect("accepted");
+    assert_eq!(
+        server.outcome_of(&queue_id(&reply)),
+        format!(
+            "bounce for ann@example.org ({event}): permanent failure 5.1.1; no more mail to this address"
+        )
+    );
+    let moved = Invite {
+        sequence: 1,
+        dtstamp: "20270102T100000Z",
+        start: "20270306T150000",
+        ..Invite::default()
+    };
+    server.deliver(&moved.to_mail());
+    // The organizer's note and the fan-out job are queued together and worked off in one pass:
+    // once the note is out, the fan-out has run.
+    let noted = (0..200).any(|_| {
+        let found = server.outbox(0).iter().any(|(_, raw)| {
+            MessageParser::new()
+                .parse(raw)
+                .and_then(|m| m.subject().map(|s| s.starts_with("Updated:")))
+                .unwrap_or(false)
+        });
+        if !found {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        found
+    });
+    assert!(noted, "the organizer's update note was sent");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        invitations_to(&server, "ann@example.org", 1).len(),
+        1,
+        "no update to a bounced address"
+    );
+}

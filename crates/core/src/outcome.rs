@@ -28,6 +28,12 @@ pub enum EventResult {
         recurrence_id: String,
     },
     /// The VEVENT changed nothing; the text is the [`ItipError`] verdict.
+    /// A personal message to this invitee bounced for good: nothing more is sent to them.
+    Bounced {
+        event_id: EventId,
+        invitee: String,
+        status: String,
+    },
     /// An invitee's calendar answered (REPLY) or proposed another time (COUNTER).
     Replied {
         event_id: EventId,
@@ -93,6 +99,16 @@ impl fmt::Display for EventResult {
                 answer,
             } => {
                 write!(f, "reply from {invitee} for {event_id}: {answer}")
+            }
+            EventResult::Bounced {
+                event_id,
+                invitee,
+                status,
+            } => {
+                write!(
+                    f,
+                    "bounce for {invitee} ({event_id}): permanent failure {status}; no more mail to this address"
+                )
             }
             EventResult::Ignored { reason } => write!(f, "ignored: {reason}"),
         }

@@ -1,10 +1,12 @@
 //! iMIP (RFC 6047): from the raw bytes of an email, or a bare `.ics` file, to typed calendar
 //! messages. Never panics; every refusal is a [`ReadError`] that says why.
 
+mod dsn;
 mod error;
 mod mime;
 pub mod report;
 
+pub use dsn::{Dsn, read_dsn};
 pub use error::ReadError;
 
 use crate::ical::{CalendarEvent, CalendarObject, Method, read_calendars};

@@ -6,7 +6,7 @@ mod organizer;
 mod reply;
 
 use crate::event::normalize_email;
-use crate::imip::{ReadError, ReadMessage, read_message};
+use crate::imip::{ReadError, ReadMessage, read_dsn, read_message};
 use crate::limits::Limits;
 use crate::outcome::Outcome;
 use crate::ports::{Commit, Committed, IdSource, MessageRecord, Store, StoreError};
@@ -77,14 +77,23 @@ pub async fn ingest(
     if let Some(record) = store.message_record(message.id).await? {
         return Ok(record.outcome);
     }
+    // Our personal messages are sent from the invitee's reply address, so their bounces come
+    // back there: a delivery report is read as one before anything else.
+    let dsn = match &message.recipient {
+        Recipient::Reply { .. } => read_dsn(message.raw),
+        Recipient::Organizer => None,
+    };
     let read = read_message(message.raw, &settings.limits);
     for _ in 0..CONFLICT_RETRIES {
-        let commit = match (&read, &message.recipient) {
-            (Err(error), _) => rejected(message.id, error, now),
-            (Ok(read), Recipient::Reply { key }) => {
+        let commit = match (&read, &message.recipient, &dsn) {
+            (_, Recipient::Reply { key }, Some(dsn)) => {
+                reply::plan_bounce(message.id, dsn, key, settings, store, now).await?
+            }
+            (Err(error), _, _) => rejected(message.id, error, now),
+            (Ok(read), Recipient::Reply { key }, None) => {
                 reply::plan(message.id, read, key, settings, store, now).await?
             }
-            (Ok(read), Recipient::Organizer) => {
+            (Ok(read), Recipient::Organizer, _) => {
                 organizer::plan(message.id, read, settings, store, ids, now).await?
             }
         };

@@ -4,7 +4,7 @@
 use super::{IngestSettings, ignored, record};
 use crate::event::{EventState, normalize_email};
 use crate::ical::{Attendee, Method, TimeValue};
-use crate::imip::ReadMessage;
+use crate::imip::{Dsn, ReadMessage};
 use crate::invitee::Invitee;
 use crate::outcome::{EventResult, Outcome};
 use crate::ports::{Commit, InviteeWrite, SignalRecord, Store, StoreError};
@@ -173,4 +173,74 @@ fn answering_attendee<'a>(attendees: &'a [Attendee], invitee: &Invitee) -> Optio
         })
         .or_else(|| (attendees.len() == 1).then(|| &attendees[0]))
         .or_else(|| attendees.iter().find(|a| a.partstat.is_some()))
+}
+
+/// A bounce of one of this invitee's messages: a permanent failure makes the address
+/// unreachable (nothing more is sent to it); delays and success reports change nothing.
+pub(super) async fn plan_bounce(
+    id: &str,
+    dsn: &Dsn,
+    key: &str,
+    settings: &IngestSettings,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Commit, StoreError> {
+    let no_change = |reason: String| Commit {
+        message: Some(record(
+            id,
+            None,
+            Outcome::Processed(vec![EventResult::Ignored { reason }]),
+            now,
+        )),
+        ..Commit::default()
+    };
+    let invitee = match settings.tokens.verify(Purpose::Reply, key) {
+        Some(invitee_id) => store.invitee(&invitee_id).await?,
+        None => None,
+    };
+    let Some(mut invitee) = invitee else {
+        return Ok(no_change(
+            "delivery report for an address that belongs to no invitee".into(),
+        ));
+    };
+    let (status, diagnostic) = match dsn {
+        Dsn::PermanentFailure {
+            status, diagnostic, ..
+        } => (status.clone(), diagnostic.clone()),
+        Dsn::Transient { status } => {
+            return Ok(no_change(format!(
+                "delivery delayed ({status}); the sending server keeps trying"
+            )));
+        }
+        Dsn::Success => return Ok(no_change("delivery report: delivered".into())),
+    };
+    let expected = invitee.version;
+    let mut signal = Signal::now(
+        format!("bounce:{id}"),
+        SignalKind::Bounced,
+        Channel::Provider,
+        now,
+    );
+    signal.provenance.note = Some(match &diagnostic {
+        Some(diagnostic) => format!("permanent failure {status}: {diagnostic}"),
+        None => format!("permanent failure {status}"),
+    });
+    let tracked = track(&mut invitee, vec![signal]);
+    invitee.version += 1;
+    invitee.updated_at = now;
+    let result = EventResult::Bounced {
+        event_id: invitee.event_id.clone(),
+        invitee: invitee.email.clone(),
+        status,
+    };
+    Ok(Commit {
+        message: Some(record(id, None, Outcome::Processed(vec![result]), now)),
+        invitees: vec![InviteeWrite {
+            invitee,
+            expected_version: Some(expected),
+        }],
+        signals: tracked.records,
+        counters: tracked.counters,
+        ..Commit::default()
+    })
 }
