@@ -1,12 +1,10 @@
 //! `/e/{event_id}`: the public event page with its RSVP form, and the form's POST.
 
-use super::{
-    EventView, cancelled, expired_form, forbidden_origin, not_found, render, too_many_requests,
-    unavailable, unreadable_form,
-};
+use super::{EventView, cancelled, not_found, render, unavailable};
 use crate::AppState;
 use crate::calendar_links::{CalendarLinks, calendar_links};
 use crate::forms::{self, ClientKey, MAX_EMAIL_CHARS, parse_answer, rsvp_scope};
+use crate::pages::{TokenForm, checked_form};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -29,6 +27,12 @@ pub struct RsvpInput {
     email: String,
     answer: String,
     form_token: String,
+}
+
+impl TokenForm for RsvpInput {
+    fn form_token(&self) -> &str {
+        &self.form_token
+    }
 }
 
 #[derive(Debug, Default)]
@@ -232,20 +236,22 @@ pub async fn rsvp(
     let Some(id) = EventId::parse(&raw_id) else {
         return not_found().await;
     };
-    if let Err(wait) = forms::rate_limit(&state, &client, Some(&id)) {
-        return too_many_requests(wait);
-    }
-    if !forms::origin_allowed(&headers, &state.settings.base_url) {
-        return forbidden_origin();
-    }
-    let input = match form {
-        Ok(Form(input)) => input,
-        Err(rejection) => return unreadable_form(rejection.status()),
-    };
     let now = Utc::now();
-    let Some(nonce) = forms::verify(&state.tokens, &rsvp_scope(&id), &input.form_token, now) else {
-        return expired_form(&format!("/e/{id}"));
+    let reload = format!("/e/{id}");
+    let (input, nonce) = match checked_form(
+        &state,
+        &client,
+        &headers,
+        form,
+        Some(&id),
+        &rsvp_scope(&id),
+        &reload,
+        now,
+    ) {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
     };
+    let nonce = nonce.as_str();
     let errors = validate(&input);
     let Some(answer) = parse_answer(&input.answer).filter(|_| !errors.any()) else {
         return event_page(

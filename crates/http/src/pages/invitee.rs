@@ -2,12 +2,10 @@
 //! the POST that changes it. The token in the URL is the capability; the router sends
 //! `Referrer-Policy: no-referrer` and `Cache-Control: no-store` for every answer here.
 
-use super::{
-    EventView, cancelled, expired_form, forbidden_origin, message, not_found, render,
-    too_many_requests, unavailable, unreadable_form,
-};
+use super::{EventView, cancelled, message, not_found, render, unavailable};
 use crate::AppState;
 use crate::forms::{self, ClientKey, answer_scope, answer_word, parse_answer};
+use crate::pages::{TokenForm, checked_form};
 use crate::text::clean_opt;
 use askama::Template;
 use axum::Form;
@@ -28,6 +26,12 @@ use serde::Deserialize;
 pub struct AnswerInput {
     answer: String,
     form_token: String,
+}
+
+impl TokenForm for AnswerInput {
+    fn form_token(&self) -> &str {
+        &self.form_token
+    }
 }
 
 struct AnswerForm {
@@ -144,21 +148,22 @@ pub async fn change(
     let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
         return not_found().await;
     };
-    if let Err(wait) = forms::rate_limit(&state, &client, None) {
-        return too_many_requests(wait);
-    }
-    if !forms::origin_allowed(&headers, &state.settings.base_url) {
-        return forbidden_origin();
-    }
-    let input = match form {
-        Ok(Form(input)) => input,
-        Err(rejection) => return unreadable_form(rejection.status()),
-    };
     let now = Utc::now();
-    let Some(nonce) = forms::verify(&state.tokens, &answer_scope(&id), &input.form_token, now)
-    else {
-        return expired_form(&format!("/r/{}", state.tokens.token(Purpose::Page, &id)));
+    let reload = format!("/r/{}", state.tokens.token(Purpose::Page, &id));
+    let (input, nonce) = match checked_form(
+        &state,
+        &client,
+        &headers,
+        form,
+        None,
+        &answer_scope(&id),
+        &reload,
+        now,
+    ) {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
     };
+    let nonce = nonce.as_str();
     let Some(answer) = parse_answer(&input.answer) else {
         return message(
             StatusCode::UNPROCESSABLE_ENTITY,

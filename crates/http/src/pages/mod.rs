@@ -242,3 +242,36 @@ pub fn render(status: StatusCode, html: Result<String, askama::Error>) -> Respon
         }
     }
 }
+
+/// A posted form that carries one of our form tokens.
+pub trait TokenForm {
+    fn form_token(&self) -> &str;
+}
+
+/// The checks every state-changing form passes, in order: the client's (and event's) rate
+/// limit, the Origin, a readable body, and a genuine unexpired form token for `scope`.
+/// Returns the input and its token (the de-duplication nonce), or the page that refuses it.
+// The error is the finished refusal page, returned straight to the client; each argument is
+// one thing the checks need, and bundling them would only move the list.
+#[allow(clippy::result_large_err, clippy::too_many_arguments)]
+pub fn checked_form<T: TokenForm>(
+    state: &crate::AppState,
+    client: &crate::forms::ClientKey,
+    headers: &axum::http::HeaderMap,
+    form: Result<axum::Form<T>, axum::extract::rejection::FormRejection>,
+    event: Option<&rollcall_core::event::EventId>,
+    scope: &str,
+    reload: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(T, String), Response> {
+    use crate::forms;
+    forms::rate_limit(state, client, event).map_err(too_many_requests)?;
+    if !forms::origin_allowed(headers, &state.settings.base_url) {
+        return Err(forbidden_origin());
+    }
+    let axum::Form(input) = form.map_err(|rejection| unreadable_form(rejection.status()))?;
+    let nonce = forms::verify(&state.tokens, scope, input.form_token(), now)
+        .ok_or_else(|| expired_form(reload))?
+        .to_string();
+    Ok((input, nonce))
+}
