@@ -1,0 +1,6 @@
+//! Rollcall on AWS serverless: the only crate that names the AWS SDK. Adapters for the core's
+//! ports (DynamoDB store, SES v2 mailer, SQS, S3, SNS) and the parsing of what SES sends us
+//! (receipt notifications, event publishing records).
+
+pub mod dynamo;
+pub mod ses;

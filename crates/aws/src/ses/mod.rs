@@ -1,0 +1,1 @@
+//! What SES sends Rollcall: receipt notifications and event publishing records.
