@@ -13,6 +13,7 @@ pub mod notice;
 pub mod outcome;
 pub mod ports;
 pub mod present;
+pub mod provider;
 pub mod rsvp;
 pub mod status;
 pub mod tokens;

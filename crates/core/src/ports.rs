@@ -70,10 +70,12 @@ pub struct CounterDelta {
 /// Everything one use-case step changes, committed atomically or not at all. It is a
 /// redelivery, and nothing changes, if its message outcome or any of its signals
 /// (by invitee and de-duplication key) is already recorded; that verdict is reached before
-/// any version check, so a redelivery is `AlreadyRecorded`, never `Conflict`. Use cases never
-/// put the same (invitee, key) twice into one commit (DynamoDB refuses two writes to one item
-/// in a transaction). An invitee's (event, email) and an event's (organizer, UID) are fixed by
-/// their first write.
+/// any version check, so a redelivery is `AlreadyRecorded`, never `Conflict`. A commit writes
+/// each event and each invitee at most once (DynamoDB refuses two actions on one item in a
+/// transaction); a signal (invitee, key) or outbox id repeated within one commit is kept once,
+/// first copy. An invitee's (event, email) and an event's (organizer, UID) are fixed by their
+/// first write. Adapters may bound a commit's size (DynamoDB: 100 items) and answer
+/// `Unavailable` beyond it.
 #[derive(Debug, Clone, Default)]
 pub struct Commit {
     pub message: Option<MessageRecord>,

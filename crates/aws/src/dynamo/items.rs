@@ -1,0 +1,379 @@
+//! Every item of the single table, in one place: how each domain object becomes an attribute
+//! map (and an update, for counters and outbox bookkeeping) and back.
+//!
+//! The domain object itself is JSON in `data` (events, invitees, signal records, outbox
+//! messages and message records come back exactly as written); beside it, only what
+//! conditions, queries and operators need: `version` (the optimistic lock of events and
+//! invitees), `type` (the item kind, for anyone browsing the table), the pointers of lookup
+//! items, the outbox bookkeeping (`outbox_state`, `attempts`, `next_attempt_at`,
+//! `last_error`, `sent_at`) and the `GSI1` keys of pending outbox messages.
+
+use super::keys::{self, GSI1PK, GSI1SK, Key, PK, SK};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use rollcall_core::event::{Event, EventId};
+use rollcall_core::invitee::{Invitee, InviteeId};
+use rollcall_core::notice::OutboxMessage;
+use rollcall_core::ports::{MessageRecord, SignalRecord, StoreError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub const TYPE: &str = "type";
+pub const DATA: &str = "data";
+pub const VERSION: &str = "version";
+pub const EVENT_ID: &str = "event_id";
+pub const INVITEE_ID: &str = "invitee_id";
+pub const ORGANIZER_EMAIL: &str = "organizer_email";
+pub const UID: &str = "uid";
+pub const EMAIL: &str = "email";
+pub const PROCESSED_AT: &str = "processed_at";
+/// Signals: where the record goes in its invitee's history (see [`history_order`]).
+pub const HISTORY_ORDER: &str = "history_order";
+pub const TRACK: &str = "track";
+pub const VALUE: &str = "value";
+pub const COUNT: &str = "count";
+pub const OUTBOX_STATE: &str = "outbox_state";
+pub const ATTEMPTS: &str = "attempts";
+pub const NEXT_ATTEMPT_AT: &str = "next_attempt_at";
+pub const LAST_ERROR: &str = "last_error";
+pub const SENT_AT: &str = "sent_at";
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// An update of one item: the expression and what it names.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub expression: String,
+    pub names: HashMap<String, String>,
+    pub values: Item,
+}
+
+fn s(text: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(text.into())
+}
+
+fn n(number: impl ToString) -> AttributeValue {
+    AttributeValue::N(number.to_string())
+}
+
+fn json<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    serde_json::to_string(value)
+        .map(AttributeValue::S)
+        .map_err(|e| StoreError::Unavailable(format!("cannot serialize an item: {e}")))
+}
+
+/// A timestamp the store keeps or orders by itself, to the microsecond (as the other stores).
+pub fn micros(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.trunc_subsecs(6)
+}
+
+/// A timestamp as operators read it: RFC 3339, UTC, microseconds (fixed width, so it sorts).
+fn timestamp(time: DateTime<Utc>) -> AttributeValue {
+    s(micros(time).to_rfc3339_opts(SecondsFormat::Micros, true))
+}
+
+/// The primary key attributes of `key`.
+pub fn key(key: &Key) -> Item {
+    HashMap::from([(PK.into(), s(&key.pk)), (SK.into(), s(&key.sk))])
+}
+
+fn base(key: &Key, kind: &str) -> Item {
+    let mut item = self::key(key);
+    item.insert(TYPE.into(), s(kind));
+    item
+}
+
+pub fn event(event: &Event) -> Result<Item, StoreError> {
+    let mut item = base(&keys::event(&event.id), "event");
+    item.insert(DATA.into(), json(event)?);
+    item.insert(VERSION.into(), n(event.version));
+    item.insert(ORGANIZER_EMAIL.into(), s(&event.organizer_email));
+    item.insert(UID.into(), s(&event.uid));
+    Ok(item)
+}
+
+/// The (organizer, UID) key of an event, fixed by its first write: points at the event.
+pub fn organizer_uid(event: &Event) -> Item {
+    let key = keys::organizer_uid(&event.organizer_email, &event.uid);
+    let mut item = base(&key, "organizer-uid");
+    item.insert(EVENT_ID.into(), s(event.id.as_str()));
+    item
+}
+
+pub fn message(record: &MessageRecord) -> Result<Item, StoreError> {
+    let record = MessageRecord {
+        processed_at: micros(record.processed_at),
+        ..record.clone()
+    };
+    let mut item = base(&keys::message(&record.message_id), "message");
+    item.insert(DATA.into(), json(&record)?);
+    item.insert(PROCESSED_AT.into(), timestamp(record.processed_at));
+    Ok(item)
+}
+
+pub fn invitee(invitee: &Invitee) -> Result<Item, StoreError> {
+    let mut item = base(&keys::invitee(&invitee.event_id, &invitee.id), "invitee");
+    item.insert(DATA.into(), json(invitee)?);
+    item.insert(VERSION.into(), n(invitee.version));
+    item.insert(EMAIL.into(), s(&invitee.email));
+    Ok(item)
+}
+
+/// The id key of an invitee, fixed by its first write: points at the invitee's event.
+pub fn invitee_lookup(invitee: &Invitee) -> Item {
+    let mut item = base(&keys::invitee_lookup(&invitee.id), "invitee-id");
+    item.insert(EVENT_ID.into(), s(invitee.event_id.as_str()));
+    item
+}
+
+/// The (event, email) key of an invitee, fixed by its first write: points at the invitee.
+pub fn invitee_email(invitee: &Invitee) -> Item {
+    let key = keys::invitee_email(&invitee.event_id, &invitee.email);
+    let mut item = base(&key, "invitee-email");
+    item.insert(INVITEE_ID.into(), s(invitee.id.as_str()));
+    item
+}
+
+/// One signal record: its invitee's history entry and, by its key, its de-duplication marker.
+/// `stamp` and `position` place it among records received at the same microsecond.
+pub fn signal(record: &SignalRecord, stamp: i64, position: usize) -> Result<Item, StoreError> {
+    let key = keys::signal(&record.invitee_id, &record.signal.dedupe_key);
+    let mut item = base(&key, "signal");
+    item.insert(DATA.into(), json(record)?);
+    item.insert(EVENT_ID.into(), s(record.event_id.as_str()));
+    let order = history_order(record.signal.received_at, stamp, position);
+    item.insert(HISTORY_ORDER.into(), s(order));
+    Ok(item)
+}
+
+/// Received time (µs), then the commit's stamp, then the position in the commit: sorting by
+/// this text is "oldest first, and in commit order at the same microsecond".
+pub fn history_order(received_at: DateTime<Utc>, stamp: i64, position: usize) -> String {
+    format!(
+        "{}#{}#{position:06}",
+        keys::time(received_at),
+        keys::sortable(stamp)
+    )
+}
+
+/// Adds `delta` to one counter, creating it at 0 first.
+pub fn counter_add(event: &EventId, track: &str, value: &str, delta: i64) -> Update {
+    Update {
+        expression: "ADD #count :delta SET #type = :type, #event = :event, #track = :track, \
+                     #value = :value"
+            .to_string(),
+        names: names(&[
+            ("#count", COUNT),
+            ("#type", TYPE),
+            ("#event", EVENT_ID),
+            ("#track", TRACK),
+            ("#value", VALUE),
+        ]),
+        values: HashMap::from([
+            (":delta".into(), n(delta)),
+            (":type".into(), s("counter")),
+            (":event".into(), s(event.as_str())),
+            (":track".into(), s(track)),
+            (":value".into(), s(value)),
+        ]),
+    }
+}
+
+/// A newly queued outbox message: pending, no attempts, due at its `created_at`.
+pub fn outbox(message: &OutboxMessage) -> Result<Item, StoreError> {
+    let due = micros(message.created_at);
+    let mut item = base(&keys::outbox(&message.id), "outbox");
+    item.insert(DATA.into(), json(message)?);
+    item.insert(OUTBOX_STATE.into(), s(PENDING));
+    item.insert(ATTEMPTS.into(), n(0));
+    item.insert(NEXT_ATTEMPT_AT.into(), timestamp(due));
+    item.insert(GSI1PK.into(), s(keys::OUTBOX_PENDING));
+    item.insert(GSI1SK.into(), s(keys::due_sort(due, &message.id)));
+    Ok(item)
+}
+
+/// Sent: leaves the due index, counts one attempt, clears the error.
+pub fn outbox_sent(at: DateTime<Utc>) -> Update {
+    Update {
+        expression: "SET #state = :sent, #sent_at = :at, #attempts = #attempts + :one \
+                     REMOVE #error, #gsi_pk, #gsi_sk"
+            .to_string(),
+        names: names(&[
+            ("#state", OUTBOX_STATE),
+            ("#sent_at", SENT_AT),
+            ("#attempts", ATTEMPTS),
+            ("#error", LAST_ERROR),
+            ("#gsi_pk", GSI1PK),
+            ("#gsi_sk", GSI1SK),
+        ]),
+        values: HashMap::from([
+            (":sent".into(), s(SENT)),
+            (":at".into(), timestamp(at)),
+            (":one".into(), n(1)),
+        ]),
+    }
+}
+
+/// Failed for good: leaves the due index, counts one attempt, keeps the error.
+pub fn outbox_failed(error: &str) -> Update {
+    Update {
+        expression: "SET #state = :failed, #error = :error, #attempts = #attempts + :one \
+                     REMOVE #gsi_pk, #gsi_sk"
+            .to_string(),
+        names: names(&[
+            ("#state", OUTBOX_STATE),
+            ("#error", LAST_ERROR),
+            ("#attempts", ATTEMPTS),
+            ("#gsi_pk", GSI1PK),
+            ("#gsi_sk", GSI1SK),
+        ]),
+        values: HashMap::from([
+            (":failed".into(), s(FAILED)),
+            (":error".into(), s(error)),
+            (":one".into(), n(1)),
+        ]),
+    }
+}
+
+/// A retry: attempts, next attempt time and error; the state is unchanged. With
+/// `pending: true` (for a message known to be pending) it also moves the message's place in
+/// the due index; a sent or failed message must stay out of it.
+pub fn outbox_retry(
+    id: &str,
+    attempts: u32,
+    next_at: DateTime<Utc>,
+    error: &str,
+    pending: bool,
+) -> Update {
+    let next_at = micros(next_at);
+    let mut update = Update {
+        expression: "SET #attempts = :attempts, #next = :next, #error = :error".to_string(),
+        names: names(&[
+            ("#attempts", ATTEMPTS),
+            ("#next", NEXT_ATTEMPT_AT),
+            ("#error", LAST_ERROR),
+        ]),
+        values: HashMap::from([
+            (":attempts".into(), n(attempts)),
+            (":next".into(), timestamp(next_at)),
+            (":error".into(), s(error)),
+        ]),
+    };
+    if pending {
+        update.expression.push_str(", #gsi_sk = :due");
+        update.names.insert("#gsi_sk".into(), GSI1SK.into());
+        update
+            .values
+            .insert(":due".into(), s(keys::due_sort(next_at, id)));
+    }
+    update
+}
+
+fn names(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+// Reading items back. A stored item that does not read is corruption: reported, never
+// replaced by a default.
+
+fn corrupt(what: &str, why: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("stored {what} is not readable: {why}"))
+}
+
+pub fn string<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(text)) => Ok(text),
+        other => Err(corrupt(name, format!("expected a string, found {other:?}"))),
+    }
+}
+
+fn number(item: &Item, name: &str) -> Result<i64, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(text)) => text.parse().map_err(|e| corrupt(name, e)),
+        other => Err(corrupt(name, format!("expected a number, found {other:?}"))),
+    }
+}
+
+fn data<T: DeserializeOwned>(item: &Item, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(string(item, DATA)?).map_err(|e| corrupt(what, e))
+}
+
+pub fn read_event(item: &Item) -> Result<Event, StoreError> {
+    data(item, "event")
+}
+
+pub fn read_message(item: &Item) -> Result<MessageRecord, StoreError> {
+    data(item, "message record")
+}
+
+pub fn read_invitee(item: &Item) -> Result<Invitee, StoreError> {
+    data(item, "invitee")
+}
+
+/// The event a lookup item (organizer-uid, invitee-id) points at.
+pub fn read_event_id(item: &Item) -> Result<EventId, StoreError> {
+    let text = string(item, EVENT_ID)?;
+    EventId::parse(text).ok_or_else(|| corrupt(EVENT_ID, format!("{text:?} is not an event id")))
+}
+
+/// The invitee an (event, email) item points at.
+pub fn read_invitee_id(item: &Item) -> Result<InviteeId, StoreError> {
+    let text = string(item, INVITEE_ID)?;
+    InviteeId::parse(text)
+        .ok_or_else(|| corrupt(INVITEE_ID, format!("{text:?} is not an invitee id")))
+}
+
+/// A signal record with its place in the history.
+pub fn read_signal(item: &Item) -> Result<(String, SignalRecord), StoreError> {
+    Ok((
+        string(item, HISTORY_ORDER)?.to_string(),
+        data(item, "signal record")?,
+    ))
+}
+
+pub fn read_counter(item: &Item) -> Result<(String, String, i64), StoreError> {
+    Ok((
+        string(item, TRACK)?.to_string(),
+        string(item, VALUE)?.to_string(),
+        number(item, COUNT)?,
+    ))
+}
+
+/// An outbox message with its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub message: OutboxMessage,
+    pub state: String,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+pub fn read_outbox(item: &Item) -> Result<OutboxEntry, StoreError> {
+    let next = string(item, NEXT_ATTEMPT_AT)?;
+    let next_attempt_at = DateTime::parse_from_rfc3339(next)
+        .map_err(|e| corrupt(NEXT_ATTEMPT_AT, e))?
+        .with_timezone(&Utc);
+    let attempts = number(item, ATTEMPTS)?;
+    Ok(OutboxEntry {
+        message: data(item, "outbox message")?,
+        state: string(item, OUTBOX_STATE)?.to_string(),
+        attempts: u32::try_from(attempts).map_err(|e| corrupt(ATTEMPTS, e))?,
+        next_attempt_at,
+    })
+}
+
+/// The primary key of a stored item (from a query or an index), to read it again.
+pub fn read_key(item: &Item) -> Result<Key, StoreError> {
+    Ok(Key {
+        pk: string(item, PK)?.to_string(),
+        sk: string(item, SK)?.to_string(),
+    })
+}

@@ -1,0 +1,228 @@
+//! Every key of the single table, in one place: partition (`PK`) and sort (`SK`) keys of each
+//! item kind, and the keys of the `GSI1` index that finds due outbox messages.
+//!
+//! | item                        | `PK`                        | `SK`                        |
+//! |-----------------------------|-----------------------------|-----------------------------|
+//! | event                       | `EVENT#<event id>`          | `EVENT`                     |
+//! | (organizer, UID) → event    | `ORGUID#<organizer>#<uid>`  | `ORGUID`                    |
+//! | message outcome             | `MSG#<message id>`          | `MSG`                       |
+//! | invitee                     | `EVENT#<event id>`          | `INVITEE#<invitee id>`      |
+//! | invitee id → event          | `INVITEE#<invitee id>`      | `INVITEE`                   |
+//! | (event, email) → invitee    | `EVENT#<event id>`          | `EMAIL#<email>`             |
+//! | signal (history + de-dup)   | `INVITEE#<invitee id>`      | `SIGNAL#<dedupe key>`       |
+//! | counter                     | `EVENT#<event id>`          | `COUNTER#<track>#<value>`   |
+//! | outbox message              | `OUTBOX#<outbox id>`        | `OUTBOX`                    |
+//!
+//! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
+//! `GSI1SK = <next attempt, µs>#<outbox id>`; sent and failed ones carry neither.
+//!
+//! Every variable part goes through [`part`]: `%`, `#` and `~` are percent-escaped, so the
+//! `#` between two parts is never ambiguous (`ORGUID#a%23b#c` is organizer `a#b`, UID `c`),
+//! and a part longer than [`MAX_PART`] bytes (a UID or Message-ID from mail can be anything) is
+//! replaced by `~` and its SHA-256, well inside DynamoDB's key size limits (2048 bytes for a
+//! partition key, 1024 for a sort key). Ids made by Rollcall (event and invitee ids, outbox ids)
+//! contain none of the escaped characters, so sort keys built from them sort as the ids do.
+
+use chrono::{DateTime, Utc};
+use rollcall_core::event::EventId;
+use rollcall_core::invitee::InviteeId;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Attribute names of the table's and the index's keys.
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+
+/// The `GSI1` partition of outbox messages that are still to be sent.
+pub const OUTBOX_PENDING: &str = "OUTBOX#PENDING";
+
+/// Sort key prefixes of the item kinds that are queried by prefix.
+pub const INVITEE_PREFIX: &str = "INVITEE#";
+pub const SIGNAL_PREFIX: &str = "SIGNAL#";
+pub const COUNTER_PREFIX: &str = "COUNTER#";
+
+/// Longest variable part kept as it is; longer ones become `~<sha256 hex>` (65 bytes).
+pub const MAX_PART: usize = 400;
+
+/// The primary key of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: String, sk: impl Into<String>) -> Key {
+        Key { pk, sk: sk.into() }
+    }
+}
+
+pub fn event(id: &EventId) -> Key {
+    Key::new(event_partition(id), "EVENT")
+}
+
+/// The partition holding an event, its invitees, their (event, email) keys and its counters.
+pub fn event_partition(id: &EventId) -> String {
+    format!("EVENT#{}", part(id.as_str()))
+}
+
+pub fn organizer_uid(organizer_email: &str, uid: &str) -> Key {
+    let pk = format!("ORGUID#{}#{}", part(organizer_email), part(uid));
+    Key::new(pk, "ORGUID")
+}
+
+pub fn message(message_id: &str) -> Key {
+    Key::new(format!("MSG#{}", part(message_id)), "MSG")
+}
+
+pub fn invitee(event: &EventId, id: &InviteeId) -> Key {
+    Key::new(event_partition(event), invitee_sort(id.as_str()))
+}
+
+/// The sort key of invitee `id` in its event's partition; `id` need not exist (a page start).
+pub fn invitee_sort(id: &str) -> String {
+    format!("{INVITEE_PREFIX}{}", part(id))
+}
+
+/// A key that sorts after every key starting with `prefix` (which ends in `#`) and before
+/// any other: the `#` becomes `$`, the next character.
+pub fn prefix_end(prefix: &str) -> String {
+    match prefix.strip_suffix('#') {
+        Some(stem) => format!("{stem}$"),
+        None => format!("{prefix}\u{10FFFF}"),
+    }
+}
+
+pub fn invitee_lookup(id: &InviteeId) -> Key {
+    Key::new(invitee_partition(id), "INVITEE")
+}
+
+/// The partition holding an invitee's id lookup item and its signals.
+pub fn invitee_partition(id: &InviteeId) -> String {
+    format!("INVITEE#{}", part(id.as_str()))
+}
+
+pub fn invitee_email(event: &EventId, email: &str) -> Key {
+    Key::new(event_partition(event), format!("EMAIL#{}", part(email)))
+}
+
+pub fn signal(invitee: &InviteeId, dedupe_key: &str) -> Key {
+    let sk = format!("{SIGNAL_PREFIX}{}", part(dedupe_key));
+    Key::new(invitee_partition(invitee), sk)
+}
+
+pub fn counter(event: &EventId, track: &str, value: &str) -> Key {
+    let sk = format!("{COUNTER_PREFIX}{}#{}", part(track), part(value));
+    Key::new(event_partition(event), sk)
+}
+
+pub fn outbox(id: &str) -> Key {
+    Key::new(format!("OUTBOX#{}", part(id)), "OUTBOX")
+}
+
+/// `GSI1SK` of a pending outbox message: due time, then id, so the index is in the order
+/// `due_outbox` returns.
+pub fn due_sort(next_attempt_at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{}", time(next_attempt_at), part(id))
+}
+
+/// Every `GSI1SK` of a message due at or before `now` sorts below this.
+pub fn due_before_or_at(now: DateTime<Utc>) -> String {
+    sortable(now.timestamp_micros().saturating_add(1))
+}
+
+/// A time to the microsecond as 20 digits that sort as the times do (also before 1970).
+pub fn time(at: DateTime<Utc>) -> String {
+    sortable(at.timestamp_micros())
+}
+
+/// A count of microseconds as 20 digits that sort as the numbers do (negative ones too).
+pub fn sortable(micros: i64) -> String {
+    // Shift i64 onto u64 (flip the sign bit): order is kept, and every value has 20 digits.
+    format!("{:020}", (micros as u64) ^ (1 << 63))
+}
+
+/// One variable part of a key: escaped so it cannot contain the `#` separator, and replaced
+/// by its hash if it is too long for a key.
+pub fn part(text: &str) -> Cow<'_, str> {
+    let escaped: Cow<'_, str> = if text.contains(['%', '#', '~']) {
+        let mut out = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '#' => out.push_str("%23"),
+                '~' => out.push_str("%7E"),
+                c => out.push(c),
+            }
+        }
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    };
+    if escaped.len() <= MAX_PART {
+        return escaped;
+    }
+    let mut hashed = String::with_capacity(65);
+    hashed.push('~');
+    for byte in Sha256::digest(text.as_bytes()) {
+        let _ = write!(hashed, "{byte:02x}");
+    }
+    Cow::Owned(hashed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn parts_cannot_run_into_each_other() {
+        assert_ne!(organizer_uid("a#b", "c"), organizer_uid("a", "b#c"));
+        assert_ne!(
+            counter(&EventId::parse("222222222222").expect("id"), "a#b", "c").sk,
+            { counter(&EventId::parse("222222222222").expect("id"), "a", "b#c").sk }
+        );
+        assert_eq!(part("olga@example.org"), "olga@example.org");
+        assert_eq!(part("100%#~"), "100%25%23%7E");
+    }
+
+    #[test]
+    fn long_parts_are_hashed_and_cannot_be_forged() {
+        let long = "x".repeat(MAX_PART + 1);
+        let hashed = part(&long).into_owned();
+        assert_eq!(hashed.len(), 65);
+        assert!(hashed.starts_with('~'));
+        // A short part that looks like a hash is escaped, so it never equals one.
+        assert_ne!(part(&hashed), hashed);
+        assert_eq!(part(&"y".repeat(MAX_PART)).len(), MAX_PART);
+    }
+
+    #[test]
+    fn times_sort_as_text_in_time_order() {
+        let times = [
+            Utc.with_ymd_and_hms(1960, 1, 1, 0, 0, 0)
+                .single()
+                .expect("time"),
+            Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
+                .single()
+                .expect("time"),
+            Utc.with_ymd_and_hms(2026, 3, 5, 16, 0, 0)
+                .single()
+                .expect("time"),
+            Utc.with_ymd_and_hms(2026, 3, 5, 16, 0, 0)
+                .single()
+                .expect("time")
+                + chrono::Duration::microseconds(1),
+        ];
+        let keys: Vec<String> = times.iter().map(|t| time(*t)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        assert!(keys.iter().all(|k| k.len() == 20));
+        let now = times[2];
+        assert!(due_sort(now, "zzz") < due_before_or_at(now));
+        assert!(due_sort(times[3], "a") > due_before_or_at(now));
+    }
+}
