@@ -20,14 +20,13 @@ pub(super) enum Refused {
 impl EventStore for SqliteStore {
     async fn event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
         let id = id.as_str().to_string();
-        Ok(self
-            .with(move |conn| {
-                let data: Option<String> = conn
-                    .query_row("SELECT data FROM events WHERE id = ?1", [&id], |r| r.get(0))
-                    .optional()?;
-                Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
-            })
-            .await?)
+        Ok(self.read(|conn| {
+            let data: Option<String> = conn
+                .prepare_cached("SELECT data FROM events WHERE id = ?1")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?;
+            Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+        })?)
     }
 
     async fn event_by_uid(
@@ -36,18 +35,16 @@ impl EventStore for SqliteStore {
         uid: &str,
     ) -> Result<Option<Event>, StoreError> {
         let (organizer, uid) = (organizer_email.to_string(), uid.to_string());
-        Ok(self
-            .with(move |conn| {
-                let data: Option<String> = conn
-                    .query_row(
-                        "SELECT data FROM events WHERE organizer_email = ?1 AND uid = ?2",
-                        [&organizer, &uid],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
-            })
-            .await?)
+        Ok(self.read(|conn| {
+            let data: Option<String> = conn
+                .query_row(
+                    "SELECT data FROM events WHERE organizer_email = ?1 AND uid = ?2",
+                    [&organizer, &uid],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+        })?)
     }
 
     async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
@@ -73,36 +70,34 @@ impl EventStore for SqliteStore {
 
     async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError> {
         let id = message_id.to_string();
-        Ok(self
-            .with(move |conn| {
-                let row = conn
-                    .query_row(
-                        "SELECT from_email, from_name, subject, outcome_json, processed_at
+        Ok(self.read(|conn| {
+            let row = conn
+                .query_row(
+                    "SELECT from_email, from_name, subject, outcome_json, processed_at
                          FROM message_outcomes WHERE message_id = ?1",
-                        [&id],
-                        |r| {
-                            Ok((
-                                r.get::<_, Option<String>>(0)?,
-                                r.get::<_, Option<String>>(1)?,
-                                r.get::<_, Option<String>>(2)?,
-                                r.get::<_, String>(3)?,
-                                r.get::<_, String>(4)?,
-                            ))
-                        },
-                    )
-                    .optional()?;
-                let Some((email, name, subject, outcome, at)) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(MessageRecord {
-                    message_id: id,
-                    from: email.map(|email| Mailbox { email, name }),
-                    subject,
-                    outcome: serde_json::from_str::<Outcome>(&outcome)?,
-                    processed_at: super::time::from_db(&at)?,
-                }))
-            })
-            .await?)
+                    [&id],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((email, name, subject, outcome, at)) = row else {
+                return Ok(None);
+            };
+            Ok(Some(MessageRecord {
+                message_id: id,
+                from: email.map(|email| Mailbox { email, name }),
+                subject,
+                outcome: serde_json::from_str::<Outcome>(&outcome)?,
+                processed_at: super::time::from_db(&at)?,
+            }))
+        })?)
     }
 }
 

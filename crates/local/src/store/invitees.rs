@@ -118,16 +118,14 @@ fn rows_of<T: serde::de::DeserializeOwned>(
 impl InviteeStore for SqliteStore {
     async fn invitee(&self, id: &InviteeId) -> Result<Option<Invitee>, StoreError> {
         let id = id.as_str().to_string();
-        Ok(self
-            .with(move |conn| {
-                let data: Option<String> = conn
-                    .query_row("SELECT data FROM invitees WHERE id = ?1", [&id], |r| {
-                        r.get(0)
-                    })
-                    .optional()?;
-                Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
-            })
-            .await?)
+        Ok(self.read(|conn| {
+            let data: Option<String> = conn
+                .query_row("SELECT data FROM invitees WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+        })?)
     }
 
     async fn invitee_by_email(
@@ -136,18 +134,16 @@ impl InviteeStore for SqliteStore {
         email: &str,
     ) -> Result<Option<Invitee>, StoreError> {
         let (event, email) = (event.as_str().to_string(), email.to_string());
-        Ok(self
-            .with(move |conn| {
-                let data: Option<String> = conn
-                    .query_row(
-                        "SELECT data FROM invitees WHERE event_id = ?1 AND email = ?2",
-                        [&event, &email],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
-            })
-            .await?)
+        Ok(self.read(|conn| {
+            let data: Option<String> = conn
+                .query_row(
+                    "SELECT data FROM invitees WHERE event_id = ?1 AND email = ?2",
+                    [&event, &email],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+        })?)
     }
 
     async fn invitees_of(
@@ -159,42 +155,36 @@ impl InviteeStore for SqliteStore {
         let event = event.as_str().to_string();
         let after = after.map(|id| id.as_str().to_string());
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(self
-            .with(move |conn| {
-                rows_of(
-                    conn,
-                    "SELECT data FROM invitees WHERE event_id = ?1 AND (?2 IS NULL OR id > ?2)
+        Ok(self.read(|conn| {
+            rows_of(
+                conn,
+                "SELECT data FROM invitees WHERE event_id = ?1 AND (?2 IS NULL OR id > ?2)
                      ORDER BY id LIMIT ?3",
-                    params![event, after, limit],
-                )
-            })
-            .await?)
+                params![event, after, limit],
+            )
+        })?)
     }
 
     async fn signals_of(&self, invitee: &InviteeId) -> Result<Vec<SignalRecord>, StoreError> {
         let invitee = invitee.as_str().to_string();
-        Ok(self
-            .with(move |conn| {
-                rows_of(
-                    conn,
-                    "SELECT data FROM signals WHERE invitee_id = ?1 ORDER BY received_at, seq",
-                    [invitee],
-                )
-            })
-            .await?)
+        Ok(self.read(|conn| {
+            rows_of(
+                conn,
+                "SELECT data FROM signals WHERE invitee_id = ?1 ORDER BY received_at, seq",
+                [invitee],
+            )
+        })?)
     }
 
     async fn counters(&self, event: &EventId) -> Result<Vec<(String, String, i64)>, StoreError> {
         let event = event.as_str().to_string();
-        Ok(self
-            .with(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT track, value, count FROM counters WHERE event_id = ?1 AND count != 0
+        Ok(self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT track, value, count FROM counters WHERE event_id = ?1 AND count != 0
                      ORDER BY track, value",
-                )?;
-                let rows = stmt.query_map([event], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await?)
+            )?;
+            let rows = stmt.query_map([event], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?)
     }
 }

@@ -15,27 +15,25 @@ impl OutboxStore for SqliteStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DueMessage>, StoreError> {
-        Ok(self
-            .with(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT data, attempts FROM outbox
+        Ok(self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT data, attempts FROM outbox
                      WHERE state = 'pending' AND next_attempt_at <= ?1
                      ORDER BY next_attempt_at, id LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![to_db(now), limit as i64], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-                })?;
-                let mut due = Vec::new();
-                for row in rows {
-                    let (data, attempts) = row?;
-                    due.push(DueMessage {
-                        message: serde_json::from_str::<OutboxMessage>(&data)?,
-                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                    });
-                }
-                Ok(due)
-            })
-            .await?)
+            )?;
+            let rows = stmt.query_map(params![to_db(now), limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            let mut due = Vec::new();
+            for row in rows {
+                let (data, attempts) = row?;
+                due.push(DueMessage {
+                    message: serde_json::from_str::<OutboxMessage>(&data)?,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                });
+            }
+            Ok(due)
+        })?)
     }
 
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
