@@ -250,6 +250,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 NPROC=$(nproc)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "machine: $NPROC core(s); wrk runs on the same machine as the servers and competes with them"
 if [[ -n "$WARMUP" && "$WARMUP" != 0 ]]; then
     log "warm-up: $WARMUP against each"
@@ -267,6 +268,7 @@ for ((round = 1; round <= REPEATS; round++)); do
     log "round $round/$REPEATS rollcall: $RPS req/s, p99 $P99 ms"
 done
 
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 S_RPS_M=$(median "${S_RPS[@]}") S_P99_M=$(median "${S_P99[@]}")
 R_RPS_M=$(median "${R_RPS[@]}") R_P99_M=$(median "${R_P99[@]}")
 RATIO=$(awk -v a="$R_RPS_M" -v b="$S_RPS_M" 'BEGIN { printf "%.2f", a / b }')
@@ -291,6 +293,7 @@ echo "Rollcall / nginx throughput: $RATIO (target >= 0.50: $VERDICT); p99 ratio:
 echo "all rounds nginx req/s:    ${S_RPS[*]}   p99 ms: ${S_P99[*]}"
 echo "all rounds Rollcall req/s: ${R_RPS[*]}   p99 ms: ${R_P99[*]}"
 echo
+echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (includes wrk and the servers)"
 echo "Caveat: $NPROC core(s), shared with other work, and wrk runs on the same machine:" \
     "load generator and server compete for the CPU, so absolute numbers are low and noisy;" \
     "the ratio is what to compare."

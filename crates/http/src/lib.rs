@@ -5,6 +5,7 @@
 
 mod calendar_links;
 mod forms;
+mod page_cache;
 mod pages;
 mod rate_limit;
 mod security;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub settings: Arc<HttpSettings>,
     /// Per-client and per-event limits on the writing forms, in this process's memory.
     pub limits: Arc<RateLimits>,
+    /// Rendered public event pages, for a second.
+    pub pages: Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             tokens,
             settings: Arc::new(settings),
             limits: Arc::new(RateLimits::default()),
+            pages: Arc::new(page_cache::PageCache::default()),
         }
     }
 }

@@ -243,3 +243,27 @@ async fn the_ics_file_is_a_publish_calendar_that_reads_back() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn text_that_imitates_the_token_slot_neither_gets_the_token_nor_breaks_the_form() {
+    let site = site_with(
+        &ics("<rollcall-form-token> party", "", ""),
+        EventState::Active,
+    )
+    .await;
+    for _ in 0..2 {
+        // The second view comes from the page cache.
+        let page = site.get(&site.event_page()).await;
+        assert!(
+            page.body.contains("&#60;rollcall-form-token&#62; party"),
+            "{}",
+            page.body
+        );
+        let token = common::hidden_token(&page.body);
+        assert!(
+            token.split('.').count() == 3,
+            "a real form token in the form: {token}"
+        );
+        assert!(!page.body.contains("<rollcall-form-token>"));
+    }
+}

@@ -4,6 +4,7 @@ use super::{EventView, cancelled, not_found, render, unavailable};
 use crate::AppState;
 use crate::calendar_links::{CalendarLinks, calendar_links};
 use crate::forms::{self, ClientKey, MAX_EMAIL_CHARS, parse_answer, rsvp_scope};
+use crate::page_cache;
 use crate::pages::{TokenForm, checked_form};
 use askama::Template;
 use axum::Form;
@@ -152,6 +153,13 @@ async fn event_page(
     typed: Option<(&RsvpInput, FormErrors)>,
     status: StatusCode,
 ) -> Response {
+    // The plain page (not a re-render with typed values) comes from the page cache when it
+    // can; only the form token differs between viewers.
+    let plain = typed.is_none() && status == StatusCode::OK;
+    let token = || forms::issue(&state.tokens, &rsvp_scope(id), Utc::now());
+    if plain && let Some(page) = state.pages.get(id) {
+        return render(StatusCode::OK, Ok(page_cache::with_token(&page, &token())));
+    }
     let event = match state.store.event(id).await {
         Ok(Some(event)) => event,
         Ok(None) => return not_found().await,
@@ -185,7 +193,11 @@ async fn event_page(
         };
         RsvpForm {
             action: format!("/e/{id}/rsvp"),
-            token: forms::issue(&state.tokens, &rsvp_scope(id), Utc::now()),
+            token: if plain {
+                page_cache::TOKEN_SLOT.to_string()
+            } else {
+                token()
+            },
             name,
             email,
             answer,
@@ -201,7 +213,20 @@ async fn event_page(
         form,
         calendar,
     };
-    render(status, page.render())
+    if !plain {
+        return render(status, page.render());
+    }
+    match page.render() {
+        Ok(rendered) => {
+            let rendered: std::sync::Arc<str> = rendered.into();
+            state.pages.put(id, rendered.clone());
+            render(
+                StatusCode::OK,
+                Ok(page_cache::with_token(&rendered, &token())),
+            )
+        }
+        Err(error) => render(status, Err(error)),
+    }
 }
 
 fn validate(input: &RsvpInput) -> FormErrors {
@@ -290,6 +315,8 @@ pub async fn rsvp(
     };
     match result {
         Ok(invitee) => {
+            // The counts changed: the next view renders afresh.
+            state.pages.forget(&id);
             let token = state.tokens.token(Purpose::Page, &invitee);
             Redirect::to(&format!("/r/{token}")).into_response()
         }

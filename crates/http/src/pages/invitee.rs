@@ -172,7 +172,11 @@ pub async fn change(
         );
     };
     match rsvp::change_answer(&id, answer, nonce, state.store.as_ref(), now).await {
-        Ok(_) => page_redirect(&state, &id),
+        Ok(invitee) => {
+            // The event's counts changed: its public page renders afresh.
+            state.pages.forget(&invitee.event_id);
+            page_redirect(&state, &id)
+        }
         Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
         Err(RsvpError::Cancelled) => cancelled(),
         Err(error) => unavailable("changing an answer failed", error),
