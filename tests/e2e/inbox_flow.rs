@@ -89,7 +89,7 @@ fn an_update_a_stale_update_and_a_cancellation_follow_rfc_5546() {
         "ignored: stale sequence 1 < 2"
     );
 
-    let (_, _, page) = server.get(&format!("/e/{id}")).expect("page");
+    let page = server.page_containing(&format!("/e/{id}"), "Team lunch (moved)");
     assert!(
         page.contains("Team lunch (moved)")
             && page.contains("Saturday 6 March 2027, 15:00–16:00 (Europe/Berlin)"),
@@ -104,7 +104,7 @@ fn an_update_a_stale_update_and_a_cancellation_follow_rfc_5546() {
         ..Invite::default()
     };
     assert_eq!(server.deliver(&cancel.to_mail()), format!("cancelled {id}"));
-    let (_, _, page) = server.get(&format!("/e/{id}")).expect("page");
+    let page = server.page_containing(&format!("/e/{id}"), "This event has been cancelled.");
     assert!(page.contains("This event has been cancelled."), "{page}");
 
     // Created, updated, cancelled: three notices, and none for the stale one.

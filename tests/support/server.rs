@@ -184,6 +184,19 @@ impl Server {
         );
     }
 
+    /// GETs `path` until its body contains `needle` (pages are cached for up to a second),
+    /// and returns the last body.
+    pub fn page_containing(&self, path: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let body = self.get(path).map(|r| r.2).unwrap_or_default();
+            if body.contains(needle) || Instant::now() > deadline {
+                return body;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until no message is queued any more, and returns the inbox.
     pub fn wait_until_processed(&self) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(60);

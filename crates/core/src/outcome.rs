@@ -144,6 +144,26 @@ impl OutcomeStatus {
 }
 
 impl Outcome {
+    /// The events this message touched (created, changed, answered).
+    pub fn event_ids(&self) -> Vec<&EventId> {
+        let Outcome::Processed(results) = self else {
+            return Vec::new();
+        };
+        results
+            .iter()
+            .filter_map(|r| match r {
+                EventResult::Created { event_id }
+                | EventResult::Updated { event_id, .. }
+                | EventResult::UpdatedOccurrence { event_id, .. }
+                | EventResult::Cancelled { event_id }
+                | EventResult::CancelledOccurrence { event_id, .. }
+                | EventResult::Bounced { event_id, .. }
+                | EventResult::Replied { event_id, .. } => Some(event_id),
+                EventResult::Ignored { .. } => None,
+            })
+            .collect()
+    }
+
     pub fn rejected(reason: impl Into<String>) -> Outcome {
         Outcome::Rejected {
             reason: reason.into(),

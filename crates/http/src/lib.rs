@@ -6,6 +6,8 @@
 mod calendar_links;
 mod forms;
 mod page_cache;
+
+pub use page_cache::PageCache;
 mod pages;
 mod rate_limit;
 mod security;

@@ -52,8 +52,11 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         }),
     };
 
+    // Shared by the web site and the worker, so a change by mail drops the event's page at once.
+    let pages = Arc::new(rollcall_http::PageCache::default());
     let worker = InboundWorker {
         store: store.clone(),
+        pages: pages.clone(),
         settings: IngestSettings {
             limits,
             domain: config.domain.clone(),
@@ -82,7 +85,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         trusted_networks: config.trusted_networks.clone(),
         ..SmtpConfig::default()
     });
-    let app = router(AppState::new(
+    let mut state = AppState::new(
         Arc::new(store.clone()),
         Arc::new(RandomIds),
         tokens.clone(),
@@ -90,7 +93,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             base_url: base_url.clone(),
             domain: config.domain.clone(),
         },
-    ));
+    );
+    state.pages = pages.clone();
+    let app = router(state);
 
     println!("rollcall: data folder {}", config.data_dir.display());
     println!(

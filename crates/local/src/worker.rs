@@ -20,6 +20,8 @@ const MAX_INBOUND_ATTEMPTS: u32 = 10;
 #[derive(Debug, Clone)]
 pub struct InboundWorker {
     pub store: SqliteStore,
+    /// The web site's page cache: pages of events a message changed are dropped at once.
+    pub pages: Arc<rollcall_http::PageCache>,
     pub settings: IngestSettings,
     pub domain: String,
     pub wake: Arc<Notify>,
@@ -72,6 +74,9 @@ impl InboundWorker {
                 };
                 match ingest(&message, &self.settings, &self.store, &RandomIds, now).await {
                     Ok(outcome) => {
+                        for event in outcome.event_ids() {
+                            self.pages.forget(event);
+                        }
                         tracing::info!(message = %entry.id, %outcome, "processed");
                         return Ok(true);
                     }
