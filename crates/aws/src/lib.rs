@@ -2,5 +2,9 @@
 //! ports (DynamoDB store, SES v2 mailer, SQS, S3, SNS) and the parsing of what SES sends us
 //! (receipt notifications, event publishing records).
 
+pub mod archive;
 pub mod dynamo;
+pub mod mailer;
+pub mod queue;
 pub mod ses;
+pub mod stream;
