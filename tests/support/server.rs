@@ -51,45 +51,62 @@ impl Server {
     }
 
     /// Starts a server on `data_dir` (kept by the caller, e.g. across a restart).
+    ///
+    /// Free ports are found by binding port 0 and letting go, so another test running at the
+    /// same time can take one before the server does; the server then exits at once saying
+    /// the port is in use, and this tries again on other ports.
     pub fn start_in(data_dir: PathBuf) -> Server {
-        let (http, smtp) = (free_port(), free_port());
-        let child = Command::new(binary())
-            .args(["serve", "--domain", DOMAIN])
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .args([
-                "--http-addr",
-                &http.to_string(),
-                "--smtp-addr",
-                &smtp.to_string(),
-            ])
-            .env("ROLLCALL_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("rollcall serve starts");
-        let server = Server {
-            child: Some(child),
-            data_dir,
-            http,
-            smtp,
-            _temp: None,
-        };
-        server.wait_until_ready();
-        server
+        for _ in 0..5 {
+            let (http, smtp) = (free_port(), free_port());
+            let child = Command::new(binary())
+                .args(["serve", "--domain", DOMAIN])
+                .arg("--data-dir")
+                .arg(&data_dir)
+                .args([
+                    "--http-addr",
+                    &http.to_string(),
+                    "--smtp-addr",
+                    &smtp.to_string(),
+                ])
+                .env("ROLLCALL_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("rollcall serve starts");
+            let mut server = Server {
+                child: Some(child),
+                data_dir: data_dir.clone(),
+                http,
+                smtp,
+                _temp: None,
+            };
+            if server.wait_until_ready() {
+                return server;
+            }
+            server.kill();
+        }
+        panic!("rollcall serve did not start on free ports in five tries");
     }
 
-    fn wait_until_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+    /// True once both ports answer as ours; false if the server exited (a taken port).
+    fn wait_until_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
+            let exited = self
+                .child
+                .as_mut()
+                .is_none_or(|c| c.try_wait().map(|s| s.is_some()).unwrap_or(true));
+            if exited {
+                return false;
+            }
             if TcpStream::connect(self.smtp).is_ok()
                 && self.get("/healthz").map(|r| r.0 == 200).unwrap_or(false)
             {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("rollcall serve did not become ready");
+        panic!("rollcall serve did not become ready in 30 s");
     }
 
     /// Sends a message to `invites@` (or the given recipients) over SMTP.
