@@ -29,6 +29,7 @@
 //! new (the invitee, its id key and its (event, email) key), 1 when replaced; a signal 1; a
 //! counter 1 (deltas of one counter merged); an outbox message 1.
 
+mod cancellation;
 mod commit;
 #[cfg(feature = "emulator")]
 pub mod emulator;
