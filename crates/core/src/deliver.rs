@@ -140,17 +140,7 @@ async fn record_sent(
         };
         let expected = invitee.version;
         let tracked = track(&mut invitee, vec![signal.clone()]);
-        invitee.version += 1;
-        invitee.updated_at = now;
-        let commit = Commit {
-            invitees: vec![InviteeWrite {
-                invitee,
-                expected_version: Some(expected),
-            }],
-            signals: tracked.records,
-            counters: tracked.counters,
-            ..Commit::default()
-        };
+        let commit = tracked.into_commit(invitee, expected, now);
         match store.commit(&commit).await {
             Ok(_) => return Ok(()),
             Err(StoreError::Conflict) => continue,

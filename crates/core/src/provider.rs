@@ -5,7 +5,7 @@
 //! events and their repeats irrelevant; the store's de-duplication makes a redelivery a no-op.
 
 use crate::invitee::InviteeId;
-use crate::ports::{Commit, Committed, InviteeWrite, SignalRecord, Store, StoreError};
+use crate::ports::{Committed, SignalRecord, Store, StoreError};
 use crate::status::Signal;
 use crate::tracking::{Tracked, track};
 use chrono::{DateTime, Utc};
@@ -138,17 +138,7 @@ pub async fn apply_provider_action(
             .first()
             .map(|r| r.effect.clone())
             .unwrap_or_default();
-        invitee.version += 1;
-        invitee.updated_at = now;
-        let commit = Commit {
-            invitees: vec![InviteeWrite {
-                invitee,
-                expected_version: Some(expected),
-            }],
-            signals: tracked.records,
-            counters: tracked.counters,
-            ..Commit::default()
-        };
+        let commit = tracked.into_commit(invitee, expected, now);
         match store.commit(&commit).await {
             Ok(Committed::Applied) => {
                 return Ok(ProviderOutcome::Applied {

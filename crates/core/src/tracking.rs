@@ -2,8 +2,9 @@
 //! the history entries and the counter deltas, so one commit carries all of it.
 
 use crate::invitee::Invitee;
-use crate::ports::{CounterDelta, SignalRecord};
+use crate::ports::{Commit, CounterDelta, InviteeWrite, SignalRecord};
 use crate::status::{Effect, INVITEE_MODEL, Signal, apply, counter_deltas};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
 pub struct Tracked {
@@ -12,6 +13,22 @@ pub struct Tracked {
 }
 
 impl Tracked {
+    /// The commit that writes `invitee` (changed by `track`) in place of version `expected`,
+    /// with these history entries and counter deltas.
+    pub fn into_commit(self, mut invitee: Invitee, expected: u64, now: DateTime<Utc>) -> Commit {
+        invitee.version = expected + 1;
+        invitee.updated_at = now;
+        Commit {
+            invitees: vec![InviteeWrite {
+                invitee,
+                expected_version: Some(expected),
+            }],
+            signals: self.records,
+            counters: self.counters,
+            ..Commit::default()
+        }
+    }
+
     pub fn extend(&mut self, other: Tracked) {
         self.records.extend(other.records);
         self.counters.extend(other.counters);
