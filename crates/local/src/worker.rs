@@ -5,7 +5,7 @@ use crate::ids::RandomIds;
 use crate::store::SqliteStore;
 use chrono::{Duration as ChronoDuration, Utc};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, ingest};
+use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::ports::{Composer, Mailer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +71,8 @@ impl InboundWorker {
                     id: &entry.id,
                     raw: &raw,
                     recipient,
+                    // The listener accepts only trusted networks (DESIGN §6).
+                    trust: SenderTrust::Trusted("trusted network".to_string()),
                 };
                 match ingest(&message, &self.settings, &self.store, &RandomIds, now).await {
                     Ok(outcome) => {

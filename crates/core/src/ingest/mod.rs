@@ -51,6 +51,36 @@ pub struct InboundMessage<'a> {
     pub id: &'a str,
     pub raw: &'a [u8],
     pub recipient: Recipient,
+    /// What the receiving side established about who sent it (DESIGN §6).
+    pub trust: SenderTrust,
+}
+
+/// Whether organizer mail may create or change events. Decided by the adapter that received
+/// the message (SES verdicts, the trusted-network rule, DMARC), never by the message itself.
+/// Replies do not need it: their reply key is the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SenderTrust {
+    /// Authenticated; the words say how (`dmarc=pass`, `trusted network 127.0.0.1`).
+    Trusted(String),
+    /// Not authenticated; the words say why (`dmarc=fail`, `spam verdict FAIL`).
+    Untrusted(String),
+    /// The claimed organizer confirmed it through the link Rollcall mailed them.
+    Confirmed,
+}
+
+impl SenderTrust {
+    pub fn is_trusted(&self) -> bool {
+        !matches!(self, SenderTrust::Untrusted(_))
+    }
+
+    /// The words recorded in each signal's provenance.
+    pub fn describe(&self) -> String {
+        match self {
+            SenderTrust::Trusted(how) => how.clone(),
+            SenderTrust::Untrusted(why) => format!("unauthenticated: {why}"),
+            SenderTrust::Confirmed => "confirmed by the organizer's link".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

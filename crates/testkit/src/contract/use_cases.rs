@@ -7,7 +7,7 @@ use chrono::Duration;
 use rollcall_core::Limits;
 use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
 use rollcall_core::event::EventState;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, ingest};
+use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::notice::{FanOut, Notice};
 use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::{Committed, EventStore, Store};
@@ -62,6 +62,7 @@ async fn run_ingest<S: Store>(
         id,
         raw,
         recipient: Recipient::Organizer,
+        trust: SenderTrust::Trusted("test".to_string()),
     };
     let settings = IngestSettings {
         limits: Limits::default(),
