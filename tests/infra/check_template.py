@@ -17,6 +17,8 @@ from pathlib import Path
 
 from samcli.yamlhelper import yaml_parse
 
+ROOT = Path(__file__).resolve().parents[2]
+
 ENV_VARS = {
     "ROLLCALL_DOMAIN",
     "ROLLCALL_BASE_URL",
@@ -96,8 +98,10 @@ def main(argv):
         )
         c.check(
             meta.get("BuildMethod") == "rust-cargolambda"
-            and props.get("CodeUri") == f"../functions/{binary}",
-            f"{name}: built by cargo-lambda from functions/{binary} (binary {binary})",
+            and props.get("CodeUri") == "../functions"
+            and binary in FUNCTIONS
+            and (ROOT / "functions" / "src" / "bin" / f"{binary}.rs").is_file(),
+            f"{name}: built by cargo-lambda from functions/ (binary {binary}, functions/src/bin/{binary}.rs)",
         )
         env = dict(glob.get("Environment", {}).get("Variables", {}))
         env.update(props.get("Environment", {}).get("Variables", {}))

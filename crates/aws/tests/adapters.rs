@@ -5,56 +5,12 @@ use rollcall_aws::dynamo::emulator::{emulator, unique_table_name};
 use rollcall_aws::mailer::{SesMailer, is_paused};
 use rollcall_aws::queue::{JobQueue, Received};
 use rollcall_aws::stream::{EventStream, StreamError};
+use rollcall_aws::testbed::{moto_data, strings_containing};
 use rollcall_core::ports::{ComposedMail, Mailer, SendError};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 
 /// A name no other test uses (lower case, for buckets).
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", unique_table_name()).to_ascii_lowercase()
-}
-
-/// moto's record of everything it holds: `GET /moto-api/data.json`.
-fn moto_data() -> serde_json::Value {
-    let endpoint = emulator().endpoint();
-    let address = endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).expect("connect to moto");
-    write!(
-        stream,
-        "GET /moto-api/data.json HTTP/1.0\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send the request");
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .expect("read the response");
-    let response = String::from_utf8(response).expect("UTF-8 response");
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .expect("an HTTP response with a body");
-    assert!(
-        head.starts_with("HTTP/1.") && head.contains(" 200 "),
-        "{head}"
-    );
-    serde_json::from_str(body).expect("JSON from data.json")
-}
-
-/// Every string in `value` that contains `needle`.
-fn strings_containing<'a>(value: &'a serde_json::Value, needle: &str, out: &mut Vec<&'a str>) {
-    match value {
-        serde_json::Value::String(s) if s.contains(needle) => out.push(s),
-        serde_json::Value::Array(items) => {
-            for item in items {
-                strings_containing(item, needle, out);
-            }
-        }
-        serde_json::Value::Object(map) => {
-            for item in map.values() {
-                strings_containing(item, needle, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn composed(from: &str, to: &str, message_id: &str, subject: &str) -> ComposedMail {

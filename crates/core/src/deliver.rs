@@ -23,6 +23,9 @@ pub struct DeliverySettings {
     pub max_backoff: Duration,
     /// Invitees read per page while fanning out.
     pub fan_out_page: usize,
+    /// How long a claimed message is left to the sender that claimed it before another may
+    /// take it (longer than one send can take; a sender that died is replaced after it).
+    pub lease: Duration,
 }
 
 impl Default for DeliverySettings {
@@ -33,6 +36,7 @@ impl Default for DeliverySettings {
             base_backoff: Duration::seconds(5),
             max_backoff: Duration::minutes(30),
             fan_out_page: 200,
+            lease: Duration::minutes(5),
         }
     }
 }
@@ -60,6 +64,9 @@ pub async fn deliver_due(
     let mut report = DeliveryReport::default();
     for due in store.due_outbox(now, settings.batch).await? {
         let message = &due.message;
+        if !store.claim(&message.id, now, now + settings.lease).await? {
+            continue; // another sender has it
+        }
         let result = match &message.notice {
             Notice::FanOut(fan_out) => {
                 match fan_out_to_invitees(message, fan_out, store, settings, now).await {

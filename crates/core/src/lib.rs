@@ -4,6 +4,7 @@
 pub mod deliver;
 pub mod event;
 pub mod ical;
+pub mod ids;
 pub mod imip;
 pub mod ingest;
 pub mod invitee;

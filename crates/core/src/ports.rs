@@ -143,6 +143,17 @@ pub trait OutboxStore: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DueMessage>, StoreError>;
+    /// Takes message `id` for one sender: if it is pending and due at `now`, its next attempt
+    /// moves to `until` (a lease: no other sender is handed it meanwhile) and the answer is
+    /// `true`; `false` if another sender took it first, or it was sent or failed. Senders
+    /// that may run side by side (Lambda workers) claim before sending, so each message is
+    /// sent once; one that dies holding a lease is retried when the lease ends.
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn mark_retry(
         &self,

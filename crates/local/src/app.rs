@@ -3,7 +3,6 @@
 
 use crate::config::{Outbound, ServeConfig};
 use crate::data_dir::DataDir;
-use crate::ids::RandomIds;
 use crate::intake::StoreIntake;
 use crate::mailer::{FileMailer, RelayMailer};
 use crate::smtp::{self, SmtpConfig};
@@ -12,6 +11,7 @@ use crate::worker::{InboundWorker, OutboxSender};
 use anyhow::{Context, Result};
 use rollcall_core::Limits;
 use rollcall_core::deliver::DeliverySettings;
+use rollcall_core::ids::RandomIds;
 use rollcall_core::ingest::IngestSettings;
 use rollcall_core::ports::{Composer, Mailer};
 use rollcall_core::tokens::TokenKey;

@@ -5,7 +5,6 @@ pub mod app;
 pub mod commands;
 pub mod config;
 pub mod data_dir;
-pub mod ids;
 pub mod intake;
 pub mod mailer;
 pub mod smtp;

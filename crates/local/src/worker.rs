@@ -1,10 +1,10 @@
 //! The background loops of `rollcall serve`: the inbound worker that drains the queue through
 //! the ingest use case, and the sender that drains the outbox through the mailer.
 
-use crate::ids::RandomIds;
 use crate::store::SqliteStore;
 use chrono::{Duration as ChronoDuration, Utc};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::ids::RandomIds;
 use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::ports::{Composer, Mailer};
 use std::sync::Arc;

@@ -204,8 +204,9 @@ fn subjects_say_invitation_update_or_cancellation() {
     let event = all_day();
     let when = "Thursday 10 June 2027 to Friday 11 June 2027 (all day)";
     assert_eq!(
-        subject(&event, InvitationMethod::Request, 0),
-        format!("Invitation: Offsite @ {when}")
+        subject(&event, InvitationMethod::Request, 1),
+        format!("Invitation: Offsite @ {when}"),
+        "an invitee's first invitation carries SEQUENCE 1"
     );
     assert_eq!(
         subject(&event, InvitationMethod::Request, 2),

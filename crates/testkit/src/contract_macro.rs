@@ -29,6 +29,7 @@ macro_rules! store_contract_tests {
             a_retry_is_not_due_before_its_time,
             sent_and_failed_messages_are_no_longer_due,
             marking_an_unknown_outbox_message_changes_nothing,
+            a_claimed_message_is_left_to_its_sender_until_the_lease_ends,
             a_new_invitee_is_readable_by_id_and_by_event_and_email,
             a_duplicate_event_and_email_insert_conflicts_and_writes_nothing,
             a_duplicate_invitee_id_insert_conflicts,

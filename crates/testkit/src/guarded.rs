@@ -103,6 +103,15 @@ impl<S: OutboxStore, G: Send + Sync> OutboxStore for GuardedStore<S, G> {
         self.store.due_outbox(now, limit).await
     }
 
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.store.claim(id, now, until).await
+    }
+
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.store.mark_sent(id, at).await
     }

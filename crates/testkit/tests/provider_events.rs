@@ -313,6 +313,9 @@ impl OutboxStore for RacingStore {
     async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<DueMessage>> {
         self.inner.due_outbox(now, limit).await
     }
+    async fn claim(&self, id: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<bool> {
+        self.inner.claim(id, now, until).await
+    }
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
         self.inner.mark_sent(id, at).await
     }

@@ -73,7 +73,7 @@ pub fn micros(time: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// A timestamp as operators read it: RFC 3339, UTC, microseconds (fixed width, so it sorts).
-fn timestamp(time: DateTime<Utc>) -> AttributeValue {
+pub fn timestamp(time: DateTime<Utc>) -> AttributeValue {
     s(micros(time).to_rfc3339_opts(SecondsFormat::Micros, true))
 }
 
@@ -236,6 +236,21 @@ pub fn outbox_failed(error: &str) -> Update {
             (":failed".into(), s(FAILED)),
             (":error".into(), s(error)),
             (":one".into(), n(1)),
+        ]),
+    }
+}
+
+/// A claim (lease) until `until`: the next attempt time and the message's place in the due
+/// index move together; attempts and error are unchanged. The caller makes it conditional on
+/// the message being pending and due, so it never touches a sent or failed one.
+pub fn outbox_claim(id: &str, until: DateTime<Utc>) -> Update {
+    let until = micros(until);
+    Update {
+        expression: "SET #next = :next, #gsi_sk = :due".to_string(),
+        names: names(&[("#next", NEXT_ATTEMPT_AT), ("#gsi_sk", GSI1SK)]),
+        values: HashMap::from([
+            (":next".into(), timestamp(until)),
+            (":due".into(), s(keys::due_sort(until, id))),
         ]),
     }
 }

@@ -115,6 +115,39 @@ impl OutboxStore for DynamoStore {
             .collect())
     }
 
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // One conditional write: of two workers claiming at once, DynamoDB lets one through.
+        let update = items::outbox_claim(id, until);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::key(&keys::outbox(id))))
+            .update_expression(update.expression)
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
+            .condition_expression("#state = :pending AND #next <= :now")
+            .expression_attribute_names("#state", items::OUTBOX_STATE)
+            .expression_attribute_values(":pending", AttributeValue::S(items::PENDING.into()))
+            .expression_attribute_values(":now", items::timestamp(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.update_outbox(id, items::outbox_sent(at), None).await?;
         Ok(())

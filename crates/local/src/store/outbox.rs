@@ -36,6 +36,25 @@ impl OutboxStore for SqliteStore {
         })?)
     }
 
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        Ok(self
+            .with(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE outbox SET next_attempt_at = ?3
+                         WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?2",
+                    params![id, to_db(now), to_db(until)],
+                )?;
+                Ok(changed == 1)
+            })
+            .await?)
+    }
+
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         let id = id.to_string();
         Ok(self

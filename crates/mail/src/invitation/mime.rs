@@ -80,7 +80,9 @@ pub fn build_invitation(inv: &PersonalInvitation) -> Vec<u8> {
             "Event cancelled",
             format!("{organizer_shown} cancelled {one}this event."),
         ),
-        InvitationMethod::Request if inv.sequence > 0 => (
+        // An invitee's first invitation carries SEQUENCE 1 (0 means "never sent"), so only a
+        // later one is an update.
+        InvitationMethod::Request if inv.sequence > 1 => (
             "Updated invitation",
             "Invitation updated",
             format!("{organizer_shown} updated {one}this event."),

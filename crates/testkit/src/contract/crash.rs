@@ -100,6 +100,15 @@ impl<S: OutboxStore> OutboxStore for LosesFirstMarkSent<'_, S> {
         self.store.due_outbox(now, limit).await
     }
 
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.store.claim(id, now, until).await
+    }
+
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         if id == self.id && !self.lost.swap(true, Ordering::SeqCst) {
             return Ok(());

@@ -130,3 +130,44 @@ where
     assert_eq!(due(store, at(9)).await, ids(&[("known", 0)]));
     assert_eq!(due(store, at(10)).await, ids(&[("known", 0), ("ghost", 0)]));
 }
+
+pub async fn a_claimed_message_is_left_to_its_sender_until_the_lease_ends<S>(store: &S)
+where
+    S: EventStore + OutboxStore,
+{
+    queue(store, "m1", &[("a", 0), ("b", 0), ("c", 0)]).await;
+    assert!(
+        !store.claim("a", at(-1), at(60)).await.expect("claim"),
+        "not due yet"
+    );
+    assert!(store.claim("a", at(5), at(60)).await.expect("claim"));
+    assert!(
+        !store.claim("a", at(5), at(60)).await.expect("claim"),
+        "a second sender at the same moment is refused"
+    );
+    assert_eq!(
+        due(store, at(59)).await,
+        ids(&[("b", 0), ("c", 0)]),
+        "leased"
+    );
+    assert_eq!(
+        due(store, at(60)).await,
+        ids(&[("b", 0), ("c", 0), ("a", 0)]),
+        "due again when the lease ends (a sender that died)"
+    );
+
+    // Two claims racing for one message: exactly one wins.
+    let (first, second) = tokio::join!(
+        store.claim("b", at(10), at(70)),
+        store.claim("b", at(10), at(70))
+    );
+    let won = [first.expect("claim"), second.expect("claim")];
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+
+    // Sent and failed messages cannot be claimed.
+    store.mark_sent("c", at(11)).await.expect("mark_sent");
+    assert!(!store.claim("c", at(12), at(80)).await.expect("claim"));
+    store.mark_failed("a", "x").await.expect("mark_failed");
+    assert!(!store.claim("a", at(3600), at(3700)).await.expect("claim"));
+    assert!(!store.claim("ghost", at(12), at(80)).await.expect("claim"));
+}

@@ -162,6 +162,7 @@ fn settings() -> DeliverySettings {
         base_backoff: Duration::seconds(5),
         max_backoff: Duration::minutes(30),
         fan_out_page: 2,
+        lease: Duration::minutes(5),
     }
 }
 

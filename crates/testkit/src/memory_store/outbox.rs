@@ -32,6 +32,24 @@ impl OutboxStore for InMemoryStore {
             .collect())
     }
 
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock()?;
+        match state.outbox.get_mut(id) {
+            Some(entry)
+                if entry.state == OutboxState::Pending && entry.next_attempt_at <= micros(now) =>
+            {
+                entry.next_attempt_at = micros(until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         if let Some(entry) = self.lock()?.outbox.get_mut(id) {
             entry.state = OutboxState::Sent;

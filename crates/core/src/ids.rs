@@ -1,9 +1,10 @@
 //! Event and invitee ids from a CSPRNG (rand's thread generator: ChaCha seeded from the OS).
+//! The one adapter the core carries itself: every runtime needs exactly this one.
 
+use crate::event::EventId;
+use crate::invitee::InviteeId;
+use crate::ports::IdSource;
 use rand::RngCore;
-use rollcall_core::event::EventId;
-use rollcall_core::invitee::InviteeId;
-use rollcall_core::ports::IdSource;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RandomIds;

@@ -1,0 +1,112 @@
+//! Start-up: each function's handler built from the [`Config`] and the AWS [`Services`]. The
+//! binaries call these once per cold start; the tests call the same ones against the emulator,
+//! so what is tested is how the functions are really put together.
+
+use crate::config::{
+    ALARM_TOPIC_ARN, CONFIGURATION_SET, Config, ConfigError, EVENTS_TOPIC_ARN, JOBS_QUEUE_URL,
+    RAW_MAIL_BUCKET, SECRET_PARAMETER,
+};
+use crate::effects::Effects;
+use crate::events::Events;
+use crate::inbound::Inbound;
+use crate::worker::{Alarming, DEFAULT_BUDGET, Worker};
+use rollcall_aws::services::{SecretError, Services};
+use rollcall_core::deliver::DeliverySettings;
+use rollcall_core::ids::RandomIds;
+use rollcall_core::ingest::IngestSettings;
+use rollcall_core::ports::Store;
+use rollcall_core::tokens::TokenKey;
+use rollcall_http::{AppState, HttpSettings};
+use rollcall_mail::{MailComposer, MailSettings};
+use std::sync::Arc;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum BootError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// The table, wrapped so commits ring the doorbell (`ring`) and publish the event stream.
+fn store(config: &Config, services: &Services, ring: bool) -> Arc<dyn Store> {
+    let doorbell = ring
+        .then(|| config.optional(JOBS_QUEUE_URL))
+        .flatten()
+        .map(|url| services.queue(url));
+    let stream = config
+        .optional(EVENTS_TOPIC_ARN)
+        .map(|arn| services.topic(arn));
+    Arc::new(Effects::new(
+        Arc::new(services.store(&config.table)),
+        doorbell,
+        stream,
+    ))
+}
+
+async fn token_key(config: &Config, services: &Services) -> Result<TokenKey, BootError> {
+    Ok(services
+        .token_key(config.require(SECRET_PARAMETER)?)
+        .await?)
+}
+
+pub async fn api(config: &Config, services: &Services) -> Result<AppState, BootError> {
+    let tokens = token_key(config, services).await?;
+    Ok(AppState::new(
+        store(config, services, true),
+        Arc::new(RandomIds),
+        tokens,
+        HttpSettings {
+            base_url: config.base_url.clone(),
+            domain: config.domain.clone(),
+        },
+    ))
+}
+
+pub async fn inbound(config: &Config, services: &Services) -> Result<Inbound, BootError> {
+    let limits = config.limits()?;
+    let archive = services
+        .archive(config.require(RAW_MAIL_BUCKET)?)
+        .with_max_bytes(limits.max_message_bytes as u64);
+    Ok(Inbound {
+        store: store(config, services, true),
+        archive,
+        settings: IngestSettings {
+            limits,
+            domain: config.domain.clone(),
+            tokens: token_key(config, services).await?,
+        },
+    })
+}
+
+pub async fn worker(config: &Config, services: &Services) -> Result<Worker, BootError> {
+    let tokens = token_key(config, services).await?;
+    let mailer = Arc::new(services.mailer(config.require(CONFIGURATION_SET)?));
+    let alarms = config
+        .optional(ALARM_TOPIC_ARN)
+        .map(|arn| services.topic(arn));
+    Ok(Worker {
+        // The worker keeps going until the outbox is empty: its own commits need no doorbell.
+        store: store(config, services, false),
+        composer: Arc::new(MailComposer::new(MailSettings {
+            base_url: config.base_url.clone(),
+            domain: config.domain.clone(),
+            tokens,
+        })),
+        mailer: Arc::new(Alarming::new(mailer, alarms)),
+        settings: DeliverySettings::default(),
+        rate: config.send_rate()?,
+        budget: DEFAULT_BUDGET,
+        doorbell: config
+            .optional(JOBS_QUEUE_URL)
+            .map(|url| services.queue(url)),
+    })
+}
+
+pub fn events(config: &Config, services: &Services) -> Events {
+    Events {
+        store: store(config, services, false),
+        domain: config.domain.clone(),
+    }
+}

@@ -1,0 +1,179 @@
+//! The functions' configuration: environment variables only, as `infra/template.yaml` sets
+//! them (the same for every function; each reads what it needs and fails at start-up, naming
+//! the variable, if it is missing).
+
+use rollcall_core::Limits;
+use std::collections::HashMap;
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {why}")]
+    Invalid { name: &'static str, why: String },
+}
+
+/// Every variable of the template's function environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `ROLLCALL_DOMAIN`: `invites@<domain>`, `rsvp+<key>@<domain>`.
+    pub domain: String,
+    /// `ROLLCALL_BASE_URL`, without a trailing slash.
+    pub base_url: String,
+    /// `ROLLCALL_TABLE`.
+    pub table: String,
+    vars: HashMap<&'static str, String>,
+}
+
+pub const DOMAIN: &str = "ROLLCALL_DOMAIN";
+pub const BASE_URL: &str = "ROLLCALL_BASE_URL";
+pub const TABLE: &str = "ROLLCALL_TABLE";
+pub const SENDER: &str = "ROLLCALL_SENDER";
+pub const JOBS_QUEUE_URL: &str = "ROLLCALL_JOBS_QUEUE_URL";
+pub const RAW_MAIL_BUCKET: &str = "ROLLCALL_RAW_MAIL_BUCKET";
+pub const EVENTS_TOPIC_ARN: &str = "ROLLCALL_EVENTS_TOPIC_ARN";
+pub const ALARM_TOPIC_ARN: &str = "ROLLCALL_ALARM_TOPIC_ARN";
+pub const CONFIGURATION_SET: &str = "ROLLCALL_CONFIGURATION_SET";
+pub const SECRET_PARAMETER: &str = "ROLLCALL_SECRET_PARAMETER";
+pub const SEND_RATE: &str = "ROLLCALL_SEND_RATE";
+pub const MAX_MESSAGE_BYTES: &str = "ROLLCALL_MAX_MESSAGE_BYTES";
+
+const OPTIONAL: [&str; 9] = [
+    SENDER,
+    JOBS_QUEUE_URL,
+    RAW_MAIL_BUCKET,
+    EVENTS_TOPIC_ARN,
+    ALARM_TOPIC_ARN,
+    CONFIGURATION_SET,
+    SECRET_PARAMETER,
+    SEND_RATE,
+    MAX_MESSAGE_BYTES,
+];
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// From any lookup (tests pass a map). Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &'static str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let need = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let base_url = need(BASE_URL)?.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name: BASE_URL,
+                why: format!("{base_url:?} is not an http(s) URL"),
+            });
+        }
+        let config = Config {
+            domain: need(DOMAIN)?.to_ascii_lowercase(),
+            base_url,
+            table: need(TABLE)?,
+            vars: OPTIONAL
+                .iter()
+                .filter_map(|name| get(name).map(|value| (*name, value)))
+                .collect(),
+        };
+        config.send_rate()?;
+        config.limits()?;
+        Ok(config)
+    }
+
+    /// A variable only some functions need: an error naming it if it is missing.
+    pub fn require(&self, name: &'static str) -> Result<&str, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn optional(&self, name: &'static str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// Messages per second one worker sends at most (`ROLLCALL_SEND_RATE`, default 1: the SES
+    /// sandbox rate).
+    pub fn send_rate(&self) -> Result<u32, ConfigError> {
+        positive(self, SEND_RATE, 1)
+    }
+
+    /// The core's input limits; `ROLLCALL_MAX_MESSAGE_BYTES` overrides the message size.
+    pub fn limits(&self) -> Result<Limits, ConfigError> {
+        let mut limits = Limits::DEFAULT;
+        let default = u32::try_from(limits.max_message_bytes).unwrap_or(u32::MAX);
+        let max = positive(self, MAX_MESSAGE_BYTES, default)?;
+        limits.max_message_bytes = max as usize;
+        Ok(limits)
+    }
+}
+
+fn positive(config: &Config, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match config.optional(name) {
+        None => Ok(default),
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                name,
+                why: format!("{text:?} is not a positive whole number"),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const BASE: [(&str, &str); 3] = [
+        (DOMAIN, "Rollcall.Example.org"),
+        (BASE_URL, "https://rsvp.example.org/"),
+        (TABLE, "rollcall"),
+    ];
+
+    #[test]
+    fn required_variables_are_named_when_missing() {
+        assert_eq!(config(&BASE[1..]), Err(ConfigError::Missing(DOMAIN)));
+        assert_eq!(config(&BASE[..2]), Err(ConfigError::Missing(TABLE)));
+        let ok = config(&BASE).expect("complete");
+        assert_eq!(ok.domain, "rollcall.example.org");
+        assert_eq!(ok.base_url, "https://rsvp.example.org");
+        assert_eq!(ok.require(SENDER), Err(ConfigError::Missing(SENDER)));
+        assert_eq!(ok.send_rate(), Ok(1));
+    }
+
+    #[test]
+    fn bad_values_are_refused_at_start_up() {
+        let mut pairs = BASE.to_vec();
+        pairs.push((SEND_RATE, "fast"));
+        assert!(matches!(
+            config(&pairs),
+            Err(ConfigError::Invalid {
+                name: SEND_RATE,
+                ..
+            })
+        ));
+        let mut pairs = BASE.to_vec();
+        pairs[1] = (BASE_URL, "rsvp.example.org");
+        assert!(matches!(
+            config(&pairs),
+            Err(ConfigError::Invalid { name: BASE_URL, .. })
+        ));
+        let mut pairs = BASE.to_vec();
+        pairs.push((SEND_RATE, "14"));
+        pairs.push((MAX_MESSAGE_BYTES, "1000"));
+        let ok = config(&pairs).expect("valid");
+        assert_eq!(ok.send_rate(), Ok(14));
+        assert_eq!(ok.limits().map(|l| l.max_message_bytes), Ok(1000));
+    }
+}

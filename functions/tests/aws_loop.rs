@@ -1,0 +1,269 @@
+//! The whole RSVP loop on the AWS functions, against the emulator (moto's server mode), driven
+//! the way AWS drives them: an organizer's invitation lands in S3 with its receipt
+//! notification going SNS → SQS → `inbound`; an invitee answers through `api`; `worker` sends
+//! through SES (read back from moto); the invitee's calendar replies by mail; SES's delivery,
+//! bounce and complaint events go SNS → SQS → `events`. The state is asserted in DynamoDB.
+
+mod support;
+
+use rollcall_core::Limits;
+use rollcall_core::imip::read_message;
+use rollcall_core::invitee::InviteeId;
+use rollcall_core::outcome::OutcomeStatus;
+use rollcall_core::ports::{EventStore, InviteeStore};
+use support::{World, ack, drain, form_token, header, invitation, ses_event};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_functions() {
+    let world = World::new().await;
+    let store = world.bed.store();
+
+    // 1. The organizer's invitation arrives: S3 + notification → inbound queue → `inbound`.
+    let uid = format!("loop-{}@google.com", world.bed.table);
+    let invitation_id = world
+        .mail_arrives(
+            &invitation(&world, &uid, "Compiler team planning"),
+            &[&world.invites()],
+            "PASS",
+        )
+        .await;
+    let inbound = std::sync::Arc::new(world.inbound().await);
+    let (batch, received) = drain(&world.bed.inbound_queue).await;
+    assert_eq!(
+        received.len(),
+        1,
+        "the notification came through SNS to SQS"
+    );
+    let envelope: serde_json::Value = serde_json::from_str(&received[0].body).expect("a JSON body");
+    assert_eq!(
+        envelope["Type"], "Notification",
+        "an SNS envelope: {envelope}"
+    );
+    let outcome = inbound.handle(batch).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(&world.bed.inbound_queue, &received, &[]).await;
+
+    let record = store
+        .message_record(&invitation_id)
+        .await
+        .expect("store")
+        .expect("the message's outcome is recorded under SES's id");
+    assert_eq!(
+        record.outcome.status(),
+        OutcomeStatus::Applied,
+        "{:?}",
+        record.outcome
+    );
+    let event = store
+        .event_by_uid("grace@example.com", &uid)
+        .await
+        .expect("store")
+        .expect("the event is in DynamoDB");
+    assert_eq!(event.title(), "Compiler team planning");
+    let alan = store
+        .invitee_by_email(&event.id, "alan@example.net")
+        .await
+        .expect("store")
+        .expect("the organizer's own guest is recorded");
+    assert_eq!(alan.status.value("response"), Some("tentative"));
+
+    // 2. The acknowledgement: the commit rang the doorbell; `worker` sends it through SES.
+    let worker = std::sync::Arc::new(world.worker().await);
+    let (jobs, received) = drain(&world.bed.jobs_queue).await;
+    assert!(!received.is_empty(), "a deliver-due job was queued");
+    assert!(
+        received
+            .iter()
+            .all(|r| r.body == r#"{"kind":"deliver-due"}"#)
+    );
+    let outcome = worker.handle(jobs).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(&world.bed.jobs_queue, &received, &[]).await;
+    let public = format!("/e/{}", event.id);
+    let acks = world.sent_containing(&["To: \"Grace Hopper\" <grace@example.com>", &public]);
+    assert_eq!(acks.len(), 1, "one acknowledgement with the public link");
+
+    // 3. An invitee answers on the public page, through `api`.
+    let page = world.http("GET", &public, None).await;
+    assert_eq!(page["statusCode"], 200, "{page}");
+    let html = page["body"].as_str().expect("an HTML body");
+    assert!(html.contains("Compiler team planning"));
+    let form = format!(
+        "form_token={}&name=Ann+Example&email=ann%40example.org&answer=yes",
+        form_token(html)
+    );
+    let answered = world
+        .http("POST", &format!("{public}/rsvp"), Some(&form))
+        .await;
+    assert_eq!(answered["statusCode"], 303, "{answered}");
+    let personal = header(&answered, "location").expect("a redirect to the personal page");
+    assert!(personal.starts_with("/r/"), "{personal}");
+    let ann = store
+        .invitee_by_email(&event.id, "ann@example.org")
+        .await
+        .expect("store")
+        .expect("Ann is an invitee");
+    assert_eq!(ann.status.value("response"), Some("accepted"));
+
+    // 4. Her personal invitation leaves through SES.
+    let (jobs, received) = drain(&world.bed.jobs_queue).await;
+    assert!(!received.is_empty(), "the RSVP rang the doorbell");
+    let outcome = worker.handle(jobs).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(&world.bed.jobs_queue, &received, &[]).await;
+    let sent = world.sent_containing(&["To: \"Ann Example\" <ann@example.org>", "BEGIN:VCALENDAR"]);
+    assert_eq!(sent.len(), 1, "one personal invitation: {sent:?}");
+    let read = read_message(sent[0].as_bytes(), &Limits::default()).expect("a readable invitation");
+    assert!(
+        read.subject
+            .as_deref()
+            .is_some_and(|s| s.starts_with("Invitation: Compiler team planning")),
+        "her first invitation is not an update: {:?}",
+        read.subject
+    );
+    let (_, personal_event) = read.events().next().expect("one event");
+    let reply_address = personal_event
+        .organizer
+        .as_ref()
+        .and_then(|o| o.email.clone())
+        .expect("ORGANIZER is her reply address");
+    assert!(reply_address.starts_with("rsvp+"), "{reply_address}");
+    assert!(
+        reply_address.ends_with(&world.bed.domain),
+        "{reply_address}"
+    );
+    let message_id = message_id_of(&sent[0]);
+    assert_eq!(
+        rollcall_core::provider::invitee_of_message_id(&message_id, &world.bed.domain),
+        Some(ann.id.clone())
+    );
+
+    // 5. Her calendar declines by mail to the reply address: back through `inbound`.
+    let reply = format!(
+        "From: Ann Example <ann@example.org>\r\nTo: <{reply_address}>\r\nSubject: Declined: Compiler team planning\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/calendar; charset=\"utf-8\"; method=REPLY\r\n\r\n\
+         BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\n\
+         BEGIN:VEVENT\r\nATTENDEE;PARTSTAT=DECLINED;CN=Ann:mailto:ann@example.org\r\nUID:{uid}\r\n\
+         SEQUENCE:{sequence}\r\nDTSTAMP:20261123T100500Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        uid = personal_event.uid.clone().unwrap_or_default(),
+        sequence = personal_event.sequence,
+    );
+    world
+        .mail_arrives(reply.as_bytes(), &[&reply_address], "FAIL")
+        .await;
+    let (batch, received) = drain(&world.bed.inbound_queue).await;
+    let outcome = inbound.handle(batch).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(&world.bed.inbound_queue, &received, &[]).await;
+    let ann = invitee(&store, &ann.id).await;
+    assert_eq!(
+        ann.status.value("response"),
+        Some("declined"),
+        "a reply counts through its reply key, whatever the sender's DMARC"
+    );
+
+    // 6. SES reports delivery, then a bounce and a complaint: SNS → SQS → `events`.
+    let events = std::sync::Arc::new(world.events());
+    for (kind, at) in [
+        ("Delivery", "2026-11-23T10:01:00.000Z"),
+        ("Bounce", "2026-11-23T10:02:00.000Z"),
+    ] {
+        world
+            .bed
+            .notify_ses_event(&ses_event(kind, &message_id, "ann@example.org", at))
+            .await;
+    }
+    let (batch, received) = drain(&world.bed.events_queue).await;
+    assert_eq!(received.len(), 2);
+    let outcome = events.handle(batch).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(&world.bed.events_queue, &received, &[]).await;
+    let ann = invitee(&store, &ann.id).await;
+    assert_eq!(ann.status.value("delivery"), Some("delivered"));
+    assert_eq!(ann.status.value("reachability"), Some("bounced"));
+
+    world
+        .bed
+        .notify_ses_event(&ses_event(
+            "Complaint",
+            &message_id,
+            "ann@example.org",
+            "2026-11-23T10:03:00.000Z",
+        ))
+        .await;
+    let (batch, received) = drain(&world.bed.events_queue).await;
+    let outcome = events.handle(batch).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(&world.bed.events_queue, &received, &[]).await;
+    let ann = invitee(&store, &ann.id).await;
+    assert_eq!(ann.status.value("reachability"), Some("complained"));
+    let history = store.signals_of(&ann.id).await.expect("history");
+    for kind in ["delivered", "bounced", "complained"] {
+        assert!(
+            history.iter().any(|r| serde_json::to_string(&r.signal.kind)
+                .unwrap_or_default()
+                .contains(kind)),
+            "{kind} in her history: {history:?}"
+        );
+    }
+
+    // The counters moved in the same transactions: reports read them, not the invitees.
+    let counters = store.counters(&event.id).await.expect("counters");
+    let count = |track: &str, value: &str| {
+        counters
+            .iter()
+            .find(|(t, v, _)| t == track && v == value)
+            .map_or(0, |(_, _, n)| *n)
+    };
+    assert_eq!(count("response", "declined"), 1, "{counters:?}");
+    assert_eq!(count("reachability", "complained"), 1, "{counters:?}");
+
+    // And Rollcall's event stream told integrators: SNS → the subscribed queue.
+    let (_, published) = drain(&world.bed.stream_queue).await;
+    assert!(
+        published
+            .iter()
+            .any(|m| m.body.contains("signals") && m.body.contains(ann.id.as_str())),
+        "signals published: {published:?}"
+    );
+}
+
+async fn invitee(
+    store: &rollcall_aws::dynamo::DynamoStore,
+    id: &InviteeId,
+) -> rollcall_core::invitee::Invitee {
+    store
+        .invitee(id)
+        .await
+        .expect("store")
+        .expect("invitee exists")
+}
+
+/// The Message-ID header's value, without angle brackets.
+fn message_id_of(raw: &str) -> String {
+    raw.lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("Message-ID")
+                .then(|| value.trim().trim_matches(['<', '>']).to_string())
+        })
+        .expect("a Message-ID header")
+}
