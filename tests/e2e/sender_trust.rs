@@ -23,7 +23,9 @@ fn read(raw: &[u8]) -> (String, String, String) {
     let mail = MessageParser::new().parse(raw).expect("outbox mail parses");
     (
         mail.subject().unwrap_or_default().to_string(),
-        mail.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+        mail.body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
         mail.to()
             .and_then(|a| a.first())
             .and_then(|a| a.address())
@@ -40,9 +42,8 @@ fn unauthenticated_mail_creates_nothing_until_the_organizer_confirms_by_link() {
     let id = queue_id(&reply);
     let outcome = server.outcome_of(&id);
     assert!(
-        outcome.starts_with(
-            "awaiting the organizer's confirmation (sender not authenticated: dmarc="
-        ),
+        outcome
+            .starts_with("awaiting the organizer's confirmation (sender not authenticated: dmarc="),
         "{outcome}"
     );
     assert!(
@@ -65,7 +66,10 @@ fn unauthenticated_mail_creates_nothing_until_the_organizer_confirms_by_link() {
         subject,
         "Please confirm: did you send \"Team lunch\" to Rollcall?"
     );
-    assert!(text.contains("could not confirm that you sent it"), "{text}");
+    assert!(
+        text.contains("could not confirm that you sent it"),
+        "{text}"
+    );
     let base = format!("http://{}", server.http);
     let link = text
         .split_whitespace()
@@ -79,7 +83,11 @@ fn unauthenticated_mail_creates_nothing_until_the_organizer_confirms_by_link() {
         let page = server.get(&link).expect("confirmation page");
         assert_eq!(page.0, 200, "{}", page.2);
         assert_eq!(header(&page, "referrer-policy"), Some("no-referrer"));
-        assert!(page.2.contains("Did you send this invitation?"), "{}", page.2);
+        assert!(
+            page.2.contains("Did you send this invitation?"),
+            "{}",
+            page.2
+        );
         assert!(page.2.contains("organizer@example.com"), "{}", page.2);
         assert!(page.2.contains("Team lunch"), "{}", page.2);
     }
@@ -93,22 +101,29 @@ fn unauthenticated_mail_creates_nothing_until_the_organizer_confirms_by_link() {
         .post_form(&link, &[("form_token", &form_token(&page.2))])
         .expect("confirm");
     assert_eq!(confirmed.0, 200, "{}", confirmed.2);
-    assert!(confirmed.2.contains("<h1>Confirmed</h1>"), "{}", confirmed.2);
+    assert!(
+        confirmed.2.contains("<h1>Confirmed</h1>"),
+        "{}",
+        confirmed.2
+    );
     let marker = format!("{base}/e/");
     let start = confirmed.2.find(&marker).expect("public link") + marker.len();
     let event_id: String = confirmed.2[start..]
         .chars()
         .take_while(char::is_ascii_alphanumeric)
         .collect();
-    let event = server
-        .get(&format!("/e/{event_id}"))
-        .expect("event page");
+    let event = server.get(&format!("/e/{event_id}")).expect("event page");
     assert_eq!(event.0, 200, "{}", event.2);
     assert!(event.2.contains(">Team lunch</h1>"), "{}", event.2);
 
     // The organizer gets the usual acknowledgement, and only one.
     let outbox = server.outbox(2);
-    assert_eq!(outbox.len(), 2, "{:?}", outbox.iter().map(|o| &o.0).collect::<Vec<_>>());
+    assert_eq!(
+        outbox.len(),
+        2,
+        "{:?}",
+        outbox.iter().map(|o| &o.0).collect::<Vec<_>>()
+    );
     let acks: Vec<_> = outbox
         .iter()
         .map(|(_, raw)| read(raw))
@@ -116,7 +131,11 @@ fn unauthenticated_mail_creates_nothing_until_the_organizer_confirms_by_link() {
         .collect();
     assert_eq!(acks.len(), 1, "one acknowledgement");
     assert_eq!(acks[0].2, "organizer@example.com");
-    assert!(acks[0].1.contains(&format!("/e/{event_id}")), "{}", acks[0].1);
+    assert!(
+        acks[0].1.contains(&format!("/e/{event_id}")),
+        "{}",
+        acks[0].1
+    );
 
     // Confirming again changes nothing; the inbox says what confirming did.
     let again = server
@@ -133,7 +152,9 @@ fn unauthenticated_mail_creates_nothing_until_the_organizer_confirms_by_link() {
         .expect("rollcall inbox");
     let listing = String::from_utf8_lossy(&listing.stdout);
     assert!(
-        listing.contains(&format!("confirmed by the organizer: created event {event_id}")),
+        listing.contains(&format!(
+            "confirmed by the organizer: created event {event_id}"
+        )),
         "{listing}"
     );
 }

@@ -302,7 +302,11 @@ mod tests {
 
     #[test]
     fn a_confirmation_token_names_its_message_and_nothing_else() {
-        for id in ["1763884800000-1a2b3c4d", "a", "ses/Message.ID+with=odd chars"] {
+        for id in [
+            "1763884800000-1a2b3c4d",
+            "a",
+            "ses/Message.ID+with=odd chars",
+        ] {
             let token = key(1).confirm_token(id);
             assert!(
                 token

@@ -60,7 +60,8 @@ impl AppState {
         tokens: TokenKey,
         settings: HttpSettings,
     ) -> AppState {
-        let ingest = IngestSettings::new(Limits::default(), settings.domain.clone(), tokens.clone());
+        let ingest =
+            IngestSettings::new(Limits::default(), settings.domain.clone(), tokens.clone());
         AppState {
             store,
             ids,

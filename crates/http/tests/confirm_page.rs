@@ -74,11 +74,7 @@ impl Confirming {
     /// Receives `raw` as message `id` from an unauthenticated sender, `age` ago.
     async fn receive_untrusted(&self, id: &str, raw: &[u8], age: Duration) {
         self.raw_mail.put(id, raw);
-        let settings = IngestSettings::new(
-            Limits::default(),
-            "rollcall.test",
-            self.tokens.clone(),
-        );
+        let settings = IngestSettings::new(Limits::default(), "rollcall.test", self.tokens.clone());
         let message = InboundMessage {
             id,
             raw,
@@ -157,8 +153,12 @@ async fn call(app: &Router, request: Request<Body>) -> Reply {
 #[tokio::test]
 async fn the_page_says_what_would_happen_and_who_it_claims_to_be_from_and_changes_nothing() {
     let site = confirming();
-    site.receive_untrusted("m1", &invitation("<script>alert(1)</script> Party"), Duration::zero())
-        .await;
+    site.receive_untrusted(
+        "m1",
+        &invitation("<script>alert(1)</script> Party"),
+        Duration::zero(),
+    )
+    .await;
     let link = site.link("m1");
     let before = site.outbox_ids().await;
     for method in [Method::GET, Method::HEAD, Method::GET] {
@@ -202,7 +202,9 @@ async fn confirming_creates_the_event_once_and_shows_its_public_link() {
     let public = format!("{BASE_URL}/e/{}", event.id);
     assert!(reply.body.contains("<h1>Confirmed</h1>"), "{}", reply.body);
     assert!(
-        reply.body.contains(&format!("<a href=\"{public}\">{public}</a>")),
+        reply
+            .body
+            .contains(&format!("<a href=\"{public}\">{public}</a>")),
         "{}",
         reply.body
     );
@@ -237,7 +239,9 @@ async fn a_confirmation_needs_our_form_token_and_origin() {
     let link = site.link("m1");
     let missing = site.post(&link, "").await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN, "{}", missing.body);
-    let forged = site.post(&link, &form(&[("form_token", "1.abc.def")])).await;
+    let forged = site
+        .post(&link, &form(&[("form_token", "1.abc.def")]))
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     // A token of another message's form does not confirm this one.
     site.receive_untrusted("m2", &invitation("Other"), Duration::zero())
@@ -286,7 +290,10 @@ async fn forged_unknown_and_expired_links_are_refused() {
     let token = site.tokens.confirm_token("m1");
     let forged = format!("/c/{}", token.replace('.', ".a"));
     assert_eq!(site.get(&forged).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(site.post(&forged, &body).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        site.post(&forged, &body).await.status,
+        StatusCode::NOT_FOUND
+    );
     let other_key = TokenKey::from_bytes([8; 32]).confirm_token("m1");
     assert_eq!(
         site.get(&format!("/c/{other_key}")).await.status,
@@ -295,7 +302,11 @@ async fn forged_unknown_and_expired_links_are_refused() {
     // Genuine, but no such message was processed.
     let unknown = site.get(&site.link("never-received")).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert!(unknown.body.contains("Nothing to confirm"), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("Nothing to confirm"),
+        "{}",
+        unknown.body
+    );
 }
 
 #[tokio::test]
@@ -306,7 +317,12 @@ async fn without_a_raw_mail_source_confirmation_answers_503() {
     let app = router(state(&site.store, &site.ids, &site.tokens));
     let link = site.link("m1");
     let page = call(&app, request(Method::GET, &link, None)).await;
-    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("cannot confirm"), "{}", page.body);
     let body = form(&[(
         "form_token",

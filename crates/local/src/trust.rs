@@ -10,7 +10,6 @@
 
 use crate::smtp::IpNet;
 use crate::store::InboxEntry;
-use mail_auth::common::cache::NoCache;
 use mail_auth::dmarc::verify::DmarcParameters;
 use mail_auth::hickory_resolver::config::ResolverOpts;
 use mail_auth::hickory_resolver::system_conf::read_system_conf;
@@ -172,9 +171,7 @@ impl DmarcVerifier {
             .unwrap_or_default();
         let caches = &self.caches;
         let auth = &self.authenticator;
-        let dkim = auth
-            .verify_dkim(caches.params(&message))
-            .await;
+        let dkim = auth.verify_dkim(caches.params(&message)).await;
         let helo = envelope.helo.trim();
         let spf = if envelope.mail_from.is_empty() {
             auth.verify_spf(caches.params(SpfParameters::verify_ehlo(
@@ -192,10 +189,7 @@ impl DmarcVerifier {
             )))
             .await
         };
-        let mail_from_domain = envelope
-            .mail_from
-            .rsplit_once('@')
-            .map_or(helo, |(_, d)| d);
+        let mail_from_domain = envelope.mail_from.rsplit_once('@').map_or(helo, |(_, d)| d);
         let dmarc = auth
             .verify_dmarc(caches.params(DmarcParameters::new(
                 &message,
@@ -289,16 +283,8 @@ type CachedParameters<'x, P> = Parameters<
 
 impl DnsCaches {
     fn params<'x, P>(&'x self, params: P) -> CachedParameters<'x, P> {
-        let bare: Parameters<
-            'x,
-            P,
-            NoCache<Box<str>, Txt>,
-            NoCache<Box<str>, RecordSet<MX>>,
-            NoCache<Box<str>, RecordSet<Ipv4Addr>>,
-            NoCache<Box<str>, RecordSet<Ipv6Addr>>,
-            NoCache<IpAddr, RecordSet<Box<str>>>,
-        > = Parameters::new(params);
-        bare.with_txt_cache(&self.txt)
+        Parameters::new(params)
+            .with_txt_cache(&self.txt)
             .with_mx_cache(&self.mx)
             .with_ipv4_cache(&self.ipv4)
             .with_ipv6_cache(&self.ipv6)
@@ -312,7 +298,9 @@ pub struct DnsCache<K, V>(Mutex<HashMap<K, (V, Instant)>>);
 impl<K, V> std::fmt::Debug for DnsCache<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let entries = self.0.lock().map(|m| m.len()).unwrap_or(0);
-        f.debug_struct("DnsCache").field("entries", &entries).finish()
+        f.debug_struct("DnsCache")
+            .field("entries", &entries)
+            .finish()
     }
 }
 

@@ -4,12 +4,12 @@
 use crate::headers::header_safe;
 use crate::invitation::{InvitationMethod, PersonalInvitation, build_invitation};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::raw::Raw;
 use rollcall_core::deliver::partstat;
 use rollcall_core::ical::TimeValue;
 use rollcall_core::invitee::Invitee;
-use chrono::{DateTime, Utc};
 use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
 use rollcall_core::outcome::PendingChange;
 use rollcall_core::ports::{ComposedMail, Composer};

@@ -175,11 +175,20 @@ fn the_confirmation_mail_says_why_what_and_where_to_confirm_with_everything_esca
     assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
     assert!(!html.contains("<b>Party"), "escaped: {html}");
     assert!(!html.contains("<evil>"), "escaped: {html}");
-    assert!(html.contains("&#60;b&#62;Party&#60;/b&#62; &#38; "), "{html}");
-    assert!(html.contains("named org@example.com as its sender"), "{html}");
+    assert!(
+        html.contains("&#60;b&#62;Party&#60;/b&#62; &#38; "),
+        "{html}"
+    );
+    assert!(
+        html.contains("named org@example.com as its sender"),
+        "{html}"
+    );
     // The ordinary acknowledgement keeps its own footer.
     let ack = compose(Notice::EventCreated, event("Board dinner", "Paris"));
     let ack = MessageParser::new().parse(&ack).expect("parses");
     let html = ack.body_html(0).expect("html");
-    assert!(html.contains("added invites@rsvp.example to a calendar event"), "{html}");
+    assert!(
+        html.contains("added invites@rsvp.example to a calendar event"),
+        "{html}"
+    );
 }

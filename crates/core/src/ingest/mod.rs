@@ -143,8 +143,7 @@ pub async fn ingest(
                 reply::plan(message.id, read, key, settings, store, now).await?
             }
             (Ok(read), Recipient::Organizer, _) => {
-                organizer::plan(message.id, read, &message.trust, settings, store, ids, now)
-                    .await?
+                organizer::plan(message.id, read, &message.trust, settings, store, ids, now).await?
             }
         };
         // Every signal says how its sender was authenticated.

@@ -20,7 +20,6 @@ use std::collections::HashMap;
 
 type Key = (String, String);
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn plan(
     id: &str,
     read: &ReadMessage,
@@ -69,7 +68,9 @@ pub(super) async fn plan(
                 order.push(key.clone());
             }
             // Whether the event is stored (not just created by an earlier part of this message).
-            let stored = touched.get(&key).is_some_and(|(version, _)| version.is_some());
+            let stored = touched
+                .get(&key)
+                .is_some_and(|(version, _)| version.is_some());
             let Some((_, current)) = touched.get_mut(&key) else {
                 continue;
             };

@@ -112,8 +112,7 @@ impl ConfirmPage {
                 .iter()
                 .map(|result| ResultRow {
                     text: capitalized(&clean(&result.to_string())),
-                    link: event_of(result)
-                        .map(|id| format!("{}/e/{id}", state.settings.base_url)),
+                    link: event_of(result).map(|id| format!("{}/e/{id}", state.settings.base_url)),
                 })
                 .collect(),
         };

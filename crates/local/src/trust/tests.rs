@@ -126,7 +126,9 @@ async fn a_dkim_signed_invitation_passes_dmarc_from_any_network() {
 #[tokio::test]
 async fn an_unsigned_invitation_passes_through_aligned_spf() {
     let raw = invitation("joe@football.example.com");
-    let verdict = verifier().verify(raw.as_bytes(), envelope(ITS_SERVER)).await;
+    let verdict = verifier()
+        .verify(raw.as_bytes(), envelope(ITS_SERVER))
+        .await;
     assert!(verdict.pass, "{verdict:?}");
     assert!(verdict.summary.contains("spf=pass"), "{verdict:?}");
 }
@@ -145,7 +147,9 @@ async fn a_changed_message_from_elsewhere_fails_dmarc() {
             summary: "dmarc=fail (dkim=neutral spf=fail) header.from=football.example.com".into()
         }
     );
-    assert!(matches!(verdict.trust(), SenderTrust::Untrusted(why) if why.starts_with("dmarc=fail")));
+    assert!(
+        matches!(verdict.trust(), SenderTrust::Untrusted(why) if why.starts_with("dmarc=fail"))
+    );
 }
 
 #[tokio::test]
@@ -155,7 +159,9 @@ async fn a_valid_signature_of_another_domain_does_not_vouch_for_the_from_address
     let verdict = verifier().verify(&raw, envelope(ITS_SERVER)).await;
     assert!(!verdict.pass, "{verdict:?}");
     assert!(
-        verdict.summary.starts_with("dmarc=fail (dkim=pass spf=pass) header.from=bank.example"),
+        verdict
+            .summary
+            .starts_with("dmarc=fail (dkim=pass spf=pass) header.from=bank.example"),
         "{verdict:?}"
     );
 }
@@ -182,7 +188,9 @@ async fn a_trusted_network_needs_no_dns_and_others_are_judged_by_dmarc() {
         SenderTrust::Trusted("trusted network 127.0.0.1".into())
     );
     assert_eq!(
-        check.judge(&entry("[::ffff:127.0.0.1]:4000"), raw.as_bytes()).await,
+        check
+            .judge(&entry("[::ffff:127.0.0.1]:4000"), raw.as_bytes())
+            .await,
         SenderTrust::Trusted("trusted network 127.0.0.1".into())
     );
     assert!(matches!(
@@ -235,11 +243,18 @@ async fn a_from_domain_without_a_dmarc_policy_is_not_trusted() {
 async fn a_lookup_nobody_answers_is_a_temporary_error_not_a_pass() {
     // No records at all for this domain, and no name servers to ask.
     let raw = invitation("someone@unknown.example");
-    let verdict = verifier().verify(raw.as_bytes(), Envelope {
-        mail_from: "someone@unknown.example",
-        ..envelope(ELSEWHERE)
-    })
-    .await;
+    let verdict = verifier()
+        .verify(
+            raw.as_bytes(),
+            Envelope {
+                mail_from: "someone@unknown.example",
+                ..envelope(ELSEWHERE)
+            },
+        )
+        .await;
     assert!(!verdict.pass, "{verdict:?}");
-    assert!(verdict.summary.starts_with("dmarc=temperror"), "{verdict:?}");
+    assert!(
+        verdict.summary.starts_with("dmarc=temperror"),
+        "{verdict:?}"
+    );
 }

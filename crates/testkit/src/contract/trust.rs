@@ -93,13 +93,20 @@ pub async fn an_untrusted_invitation_creates_nothing_and_asks_its_organizer_once
     else {
         panic!("not a confirmation: {:?}", question.notice);
     };
-    assert_eq!((message_id.as_str(), reason.as_str()), ("in-1", "dmarc=fail"));
+    assert_eq!(
+        (message_id.as_str(), reason.as_str()),
+        ("in-1", "dmarc=fail")
+    );
     assert_eq!(*expires_at, at(0) + Duration::days(7));
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].would, "create a new event");
     assert_eq!(changes[0].title, "Planning");
     assert_eq!(changes[0].event_id, None);
-    assert_eq!(question.event.title(), "Planning", "the event as it would be");
+    assert_eq!(
+        question.event.title(),
+        "Planning",
+        "the event as it would be"
+    );
 
     // A redelivery answers from the record and asks nothing more.
     let again = receive(store, &ids, "in-1", &raw, untrusted(), 60).await;
@@ -132,7 +139,10 @@ pub async fn an_untrusted_message_that_would_change_nothing_sends_nothing<S: Sto
         "no mail about mail that changes nothing (no backscatter)"
     );
     let event = store.event_by_uid(OLGA, UID).await.expect("read");
-    assert_eq!(event.map(|e| e.title().to_string()), Some("Planning".into()));
+    assert_eq!(
+        event.map(|e| e.title().to_string()),
+        Some("Planning".into())
+    );
 }
 
 pub async fn an_untrusted_update_leaves_the_event_alone_until_confirmed<S: Store>(store: &S) {
@@ -154,7 +164,11 @@ pub async fn an_untrusted_update_leaves_the_event_alone_until_confirmed<S: Store
     let unchanged = store.event(&before.id).await.expect("read");
     assert_eq!(unchanged.as_ref(), Some(&before), "nothing applied");
     let queued: Vec<String> = outbox(store, 60).await.into_iter().map(|q| q.0).collect();
-    assert_eq!(queued, ["in-1-0", "in-2-confirm"], "no fan-out, no update notice");
+    assert_eq!(
+        queued,
+        ["in-1-0", "in-2-confirm"],
+        "no fan-out, no update notice"
+    );
 
     let confirmed = confirm_sender("in-2", &settings(), store, &raw_mail, &ids, at(120))
         .await
@@ -163,7 +177,11 @@ pub async fn an_untrusted_update_leaves_the_event_alone_until_confirmed<S: Store
         confirmed.to_string(),
         format!("updated {} to sequence 1", before.id)
     );
-    let after = store.event(&before.id).await.expect("read").expect("exists");
+    let after = store
+        .event(&before.id)
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(after.title(), "Planning (moved)");
 }
 
@@ -195,7 +213,11 @@ pub async fn confirming_applies_the_message_once<S: Store>(store: &S) {
     let record = store.message_record("in-1.confirmed").await.expect("read");
     assert_eq!(record.map(|r| r.outcome), Some(confirmed.clone()));
     assert_eq!(
-        store.message_record("in-1").await.expect("read").map(|r| r.outcome),
+        store
+            .message_record("in-1")
+            .await
+            .expect("read")
+            .map(|r| r.outcome),
         Some(pending),
         "the original outcome stays as it was"
     );
@@ -206,12 +228,18 @@ pub async fn confirming_applies_the_message_once<S: Store>(store: &S) {
     let history = store.signals_of(&bob.id).await.expect("history");
     assert!(!history.is_empty());
     assert!(
-        history.iter().all(|r| r.signal.provenance.sender_auth.as_deref()
-            == Some("confirmed by the organizer's link")),
+        history
+            .iter()
+            .all(|r| r.signal.provenance.sender_auth.as_deref()
+                == Some("confirmed by the organizer's link")),
         "{history:?}"
     );
     let queued: Vec<String> = outbox(store, 60).await.into_iter().map(|q| q.0).collect();
-    assert_eq!(queued, ["in-1-confirm", "in-1.confirmed-0"], "the acknowledgement");
+    assert_eq!(
+        queued,
+        ["in-1-confirm", "in-1.confirmed-0"],
+        "the acknowledgement"
+    );
 
     // Confirming again (a second click, another device) changes nothing.
     let again = confirm_sender("in-1", &settings(), store, &raw_mail, &ids, at(120))
@@ -243,7 +271,10 @@ pub async fn an_expired_or_unknown_confirmation_is_refused<S: Store>(store: &S) 
     );
     assert_eq!(store.event_by_uid(OLGA, UID).await.expect("read"), None);
     let state = confirmation("in-1", &settings(), store, at(week)).await;
-    assert!(matches!(state, Ok(Confirmation::Expired { .. })), "{state:?}");
+    assert!(
+        matches!(state, Ok(Confirmation::Expired { .. })),
+        "{state:?}"
+    );
 
     let unknown = confirm_sender("in-9", &settings(), store, &raw_mail, &ids, at(60)).await;
     assert!(matches!(unknown, Err(ConfirmError::Unknown)), "{unknown:?}");
@@ -252,7 +283,10 @@ pub async fn an_expired_or_unknown_confirmation_is_refused<S: Store>(store: &S) 
     receive(store, &ids, "in-2", &raw, trusted(), 60).await;
     raw_mail.put("in-2", &raw);
     let trusted = confirm_sender("in-2", &settings(), store, &raw_mail, &ids, at(120)).await;
-    assert!(matches!(trusted, Err(ConfirmError::NotAwaiting)), "{trusted:?}");
+    assert!(
+        matches!(trusted, Err(ConfirmError::NotAwaiting)),
+        "{trusted:?}"
+    );
 
     // The outcome waits but the stored mail is gone: refused, nothing applied.
     let moved = invitation(1, "20260302T100000Z", "Planning (moved)");
