@@ -10,6 +10,7 @@ use crate::effects::Effects;
 use crate::events::Events;
 use crate::inbound::Inbound;
 use crate::worker::{Alarming, DEFAULT_BUDGET, Worker};
+use rollcall_aws::archive::InboundMail;
 use rollcall_aws::services::{SecretError, Services};
 use rollcall_core::deliver::DeliverySettings;
 use rollcall_core::ids::RandomIds;
@@ -51,17 +52,29 @@ async fn token_key(config: &Config, services: &Services) -> Result<TokenKey, Boo
         .await?)
 }
 
+/// The web pages; with the raw-mail bucket, also the confirmation page that applies an
+/// unauthenticated organizer's message once they confirm it.
 pub async fn api(config: &Config, services: &Services) -> Result<AppState, BootError> {
     let tokens = token_key(config, services).await?;
-    Ok(AppState::new(
+    let limits = config.limits()?;
+    let state = AppState::new(
         store(config, services, true),
         Arc::new(RandomIds),
-        tokens,
+        tokens.clone(),
         HttpSettings {
             base_url: config.base_url.clone(),
             domain: config.domain.clone(),
         },
-    ))
+    )
+    .with_ingest_settings(IngestSettings::new(limits, config.domain.clone(), tokens));
+    Ok(match config.optional(RAW_MAIL_BUCKET) {
+        Some(bucket) => state.with_raw_mail(Arc::new(InboundMail {
+            archive: services
+                .archive(bucket)
+                .with_max_bytes(limits.max_message_bytes as u64),
+        })),
+        None => state,
+    })
 }
 
 pub async fn inbound(config: &Config, services: &Services) -> Result<Inbound, BootError> {
@@ -72,11 +85,11 @@ pub async fn inbound(config: &Config, services: &Services) -> Result<Inbound, Bo
     Ok(Inbound {
         store: store(config, services, true),
         archive,
-        settings: IngestSettings {
+        settings: IngestSettings::new(
             limits,
-            domain: config.domain.clone(),
-            tokens: token_key(config, services).await?,
-        },
+            config.domain.clone(),
+            token_key(config, services).await?,
+        ),
     })
 }
 

@@ -8,3 +8,4 @@ mod inbox_flow;
 mod reply_shapes;
 mod rsvp_edges;
 mod rsvp_loop;
+mod sender_trust;

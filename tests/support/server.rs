@@ -56,6 +56,19 @@ impl Server {
     /// same time can take one before the server does; the server then exits at once saying
     /// the port is in use, and this tries again on other ports.
     pub fn start_in(data_dir: PathBuf) -> Server {
+        Server::start_in_with(data_dir, &[])
+    }
+
+    /// Starts a server with a fresh temporary data folder and extra `serve` flags.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut server = Server::start_in_with(temp.path().join("data"), extra);
+        server._temp = Some(temp);
+        server
+    }
+
+    /// [`Server::start_in`] with extra `serve` flags.
+    pub fn start_in_with(data_dir: PathBuf, extra: &[&str]) -> Server {
         for _ in 0..5 {
             let (http, smtp) = (free_port(), free_port());
             let child = Command::new(binary())
@@ -68,6 +81,7 @@ impl Server {
                     "--smtp-addr",
                     &smtp.to_string(),
                 ])
+                .args(extra)
                 .env("ROLLCALL_LOG", "warn")
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())

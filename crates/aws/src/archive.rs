@@ -161,3 +161,39 @@ where
 {
     ArchiveError::Unavailable(format!("S3 {operation}: {}", DisplayErrorContext(&error)))
 }
+
+/// Where SES's receipt rule stores inbound mail (`infra/template.yaml`: `ObjectKeyPrefix`);
+/// the object is `<prefix><SES message id>`, and the SES message id is the inbound message's
+/// id in the store.
+pub const INBOUND_PREFIX: &str = "inbound/";
+
+/// The raw inbound mail by the id the store knows it under: what the confirmation page needs
+/// to apply an organizer's message once they confirm it.
+#[derive(Debug, Clone)]
+pub struct InboundMail {
+    pub archive: RawMailArchive,
+}
+
+#[async_trait::async_trait]
+impl rollcall_core::ports::RawMailSource for InboundMail {
+    async fn raw_message(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<Vec<u8>>, rollcall_core::ports::StoreError> {
+        // SES message ids are letters and digits; anything else is not one of ours.
+        if message_id.is_empty() || !message_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Ok(None);
+        }
+        match self
+            .archive
+            .get(&format!("{INBOUND_PREFIX}{message_id}"))
+            .await
+        {
+            Ok(raw) => Ok(Some(raw)),
+            Err(ArchiveError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(rollcall_core::ports::StoreError::Unavailable(
+                error.to_string(),
+            )),
+        }
+    }
+}

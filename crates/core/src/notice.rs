@@ -5,6 +5,7 @@ use crate::event::Event;
 use crate::ical::TimeValue;
 use crate::imip::Mailbox;
 use crate::invitee::Invitee;
+use crate::outcome::PendingChange;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,17 @@ pub enum Notice {
     },
     OccurrenceCancelled {
         recurrence_id: String,
+    },
+    /// To the claimed organizer of a message whose sender could not be authenticated: what
+    /// it would do, and the link (derived from `message_id`) that alone makes it happen.
+    ConfirmSender {
+        /// Our id of the stored inbound message; the confirmation link's token names it.
+        message_id: String,
+        /// Why the sender was not trusted (`dmarc=fail`).
+        reason: String,
+        changes: Vec<PendingChange>,
+        /// The link stops working then.
+        expires_at: DateTime<Utc>,
     },
 }
 

@@ -43,6 +43,58 @@ pub enum EventResult {
     Ignored {
         reason: String,
     },
+    /// The sender could not be authenticated (DESIGN §6): nothing was applied. The claimed
+    /// organizer was mailed a confirmation link, and confirming would make this change.
+    AwaitingConfirmation {
+        /// Why the sender was not trusted (`dmarc=fail`).
+        reason: String,
+        change: PendingChange,
+    },
+}
+
+/// A change an unauthenticated message asks for, as the confirmation mail and page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingChange {
+    /// What confirming would do, in words: `create a new event`, `update the event to
+    /// sequence 2`, `cancel the event`, `cancel the occurrence 20270305T120000`.
+    pub would: String,
+    /// The existing event it would change; `None` when it would create one.
+    pub event_id: Option<EventId>,
+    /// The event's title and time as they would be after the change (untrusted text).
+    pub title: String,
+    pub when: String,
+}
+
+impl PendingChange {
+    pub fn new(action: &Action, existing: Option<EventId>, title: &str, when: String) -> Self {
+        let would = match action {
+            Action::Create => "create a new event".to_string(),
+            Action::Update { to, .. } => format!("update the event to sequence {to}"),
+            Action::UpdateOccurrence { recurrence_id } => {
+                format!("update the occurrence {recurrence_id}")
+            }
+            Action::Cancel => "cancel the event".to_string(),
+            Action::CancelOccurrence { recurrence_id } => {
+                format!("cancel the occurrence {recurrence_id}")
+            }
+        };
+        PendingChange {
+            would,
+            event_id: existing,
+            title: title.to_string(),
+            when,
+        }
+    }
+}
+
+impl fmt::Display for PendingChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} \"{}\" ({})", self.would, self.title, self.when)?;
+        if let Some(id) = &self.event_id {
+            write!(f, " [{id}]")?;
+        }
+        Ok(())
+    }
 }
 
 impl EventResult {
@@ -111,6 +163,10 @@ impl fmt::Display for EventResult {
                 )
             }
             EventResult::Ignored { reason } => write!(f, "ignored: {reason}"),
+            EventResult::AwaitingConfirmation { reason, change } => write!(
+                f,
+                "awaiting the organizer's confirmation (sender not authenticated: {reason}): would {change}"
+            ),
         }
     }
 }
@@ -131,6 +187,8 @@ pub enum OutcomeStatus {
     Applied,
     Ignored,
     Rejected,
+    /// Nothing applied yet: the claimed organizer must confirm first.
+    Pending,
 }
 
 impl OutcomeStatus {
@@ -139,6 +197,7 @@ impl OutcomeStatus {
             OutcomeStatus::Applied => "applied",
             OutcomeStatus::Ignored => "ignored",
             OutcomeStatus::Rejected => "rejected",
+            OutcomeStatus::Pending => "pending",
         }
     }
 }
@@ -159,7 +218,21 @@ impl Outcome {
                 | EventResult::CancelledOccurrence { event_id, .. }
                 | EventResult::Bounced { event_id, .. }
                 | EventResult::Replied { event_id, .. } => Some(event_id),
-                EventResult::Ignored { .. } => None,
+                EventResult::Ignored { .. } | EventResult::AwaitingConfirmation { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The changes waiting for the organizer's confirmation, if this message's are.
+    pub fn pending_changes(&self) -> Vec<&PendingChange> {
+        let Outcome::Processed(results) = self else {
+            return Vec::new();
+        };
+        results
+            .iter()
+            .filter_map(|r| match r {
+                EventResult::AwaitingConfirmation { change, .. } => Some(change),
+                _ => None,
             })
             .collect()
     }
@@ -173,6 +246,13 @@ impl Outcome {
     pub fn status(&self) -> OutcomeStatus {
         match self {
             Outcome::Rejected { .. } => OutcomeStatus::Rejected,
+            Outcome::Processed(results)
+                if results
+                    .iter()
+                    .any(|r| matches!(r, EventResult::AwaitingConfirmation { .. })) =>
+            {
+                OutcomeStatus::Pending
+            }
             Outcome::Processed(results)
                 if results
                     .iter()

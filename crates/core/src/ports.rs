@@ -165,6 +165,14 @@ pub trait OutboxStore: Send + Sync {
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError>;
 }
 
+/// The raw bytes of stored inbound mail, by our message id (local: the inbox file its queue
+/// row names; AWS: the S3 object). Confirming an unauthenticated message reads it again.
+#[async_trait]
+pub trait RawMailSource: Send + Sync {
+    /// `None` when no message with that id is stored.
+    async fn raw_message(&self, message_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
 /// Fresh identifiers. Adapters use a CSPRNG; tests may use a sequence.
 pub trait IdSource: Send + Sync {
     fn event_id(&self) -> EventId;

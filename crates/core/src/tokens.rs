@@ -1,5 +1,6 @@
 //! Capability tokens for invitees: the personal page `/r/<token>`, the unsubscribe link
-//! `/u/<token>`, and the reply key in `rsvp+<key>@<domain>`.
+//! `/u/<token>`, and the reply key in `rsvp+<key>@<domain>`; and for the claimed organizer of
+//! an unauthenticated message, the confirmation link `/c/<token>`.
 //!
 //! Each is the invitee's id followed by an HMAC-SHA256 tag (128 bits) of purpose and id, keyed
 //! by a 256-bit server secret drawn from the OS CSPRNG. Nothing per token is stored: the store
@@ -16,6 +17,10 @@ const TAG_BYTES: usize = 16;
 /// Lower-case RFC 4648 base32 without padding: safe in URLs and in a mail local part, and
 /// case-insensitive (mail servers may lower-case local parts).
 const BASE32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+/// The purpose label of confirmation tokens; no other token's MAC input starts with it.
+const CONFIRM_LABEL: &[u8] = b"confirm-sender";
+/// Longest message id a confirmation token may carry.
+pub const MAX_CONFIRM_ID_BYTES: usize = 128;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
@@ -50,14 +55,51 @@ impl TokenKey {
     }
 
     fn tag(&self, purpose: Purpose, id: &InviteeId) -> [u8; TAG_BYTES] {
+        self.labelled_tag(purpose.label(), id.as_str().as_bytes())
+    }
+
+    fn labelled_tag(&self, label: &[u8], id: &[u8]) -> [u8; TAG_BYTES] {
         let mut tag = [0u8; TAG_BYTES];
         if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) {
-            mac.update(purpose.label());
+            mac.update(label);
             mac.update(b":");
-            mac.update(id.as_str().as_bytes());
+            mac.update(id);
             tag.copy_from_slice(&mac.finalize().into_bytes()[..TAG_BYTES]);
         }
         tag
+    }
+
+    /// The confirmation link's token for the stored inbound message `message_id`: the id in
+    /// base32 (any id is URL-safe that way), a `.`, and a 128-bit tag over the purpose and the
+    /// id. Nothing is stored per token; the message's record says whether it still waits.
+    pub fn confirm_token(&self, message_id: &str) -> String {
+        let mut out = String::with_capacity(message_id.len() * 8 / 5 + 28);
+        encode_base32(message_id.as_bytes(), &mut out);
+        out.push('.');
+        encode_base32(
+            &self.labelled_tag(CONFIRM_LABEL, message_id.as_bytes()),
+            &mut out,
+        );
+        out
+    }
+
+    /// The message id a confirmation token names, if the token is genuine.
+    pub fn verify_confirm_token(&self, token: &str) -> Option<String> {
+        let token = token.trim().to_ascii_lowercase();
+        if !token.is_ascii() || token.len() > MAX_CONFIRM_ID_BYTES * 8 / 5 + 2 + 26 {
+            return None;
+        }
+        let (id, tag) = token.split_once('.')?;
+        let id = String::from_utf8(decode_base32(id)?).ok()?;
+        if id.is_empty() || id.len() > MAX_CONFIRM_ID_BYTES {
+            return None;
+        }
+        let mut expected = String::with_capacity(26);
+        encode_base32(
+            &self.labelled_tag(CONFIRM_LABEL, id.as_bytes()),
+            &mut expected,
+        );
+        constant_time_eq(expected.as_bytes(), tag.as_bytes()).then_some(id)
     }
 
     /// The token for `purpose`: the invitee id, then the tag in base32.
@@ -144,6 +186,25 @@ fn encode_base32(bytes: &[u8], out: &mut String) {
     if bits > 0 {
         out.push(BASE32[((buffer << (5 - bits)) & 31) as usize] as char);
     }
+}
+
+/// The inverse of [`encode_base32`]; `None` for any character outside the alphabet or
+/// leftover bits that are not zero (so every byte string has exactly one encoding).
+fn decode_base32(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let mut buffer = 0u32;
+    let mut bits = 0u32;
+    for c in text.bytes() {
+        let value = BASE32.iter().position(|&b| b == c)?;
+        buffer = (buffer << 5) | value as u32;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    (bits < 5 && buffer == 0).then_some(out)
 }
 
 /// Compares without an early exit, so the time taken says nothing about where they differ.
@@ -237,6 +298,65 @@ mod tests {
             None,
             "nonce is covered"
         );
+    }
+
+    #[test]
+    fn a_confirmation_token_names_its_message_and_nothing_else() {
+        for id in [
+            "1763884800000-1a2b3c4d",
+            "a",
+            "ses/Message.ID+with=odd chars",
+        ] {
+            let token = key(1).confirm_token(id);
+            assert!(
+                token
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.'),
+                "URL-safe: {token}"
+            );
+            assert_eq!(key(1).verify_confirm_token(&token), Some(id.to_string()));
+            assert_eq!(
+                key(1).verify_confirm_token(&token.to_ascii_uppercase()),
+                Some(id.to_string())
+            );
+            assert_eq!(key(2).verify_confirm_token(&token), None, "another secret");
+        }
+    }
+
+    #[test]
+    fn a_forged_confirmation_token_is_refused() {
+        let token = key(1).confirm_token("1763884800000-1a2b3c4d");
+        let (_, tag) = token.split_once('.').unwrap_or_default();
+        // Another message id with the first one's tag.
+        let mut other = String::new();
+        encode_base32(b"1763884800000-ffffffff", &mut other);
+        assert_eq!(key(1).verify_confirm_token(&format!("{other}.{tag}")), None);
+        // A page token's tag for the same bytes is not a confirmation tag.
+        let id = InviteeId::from_random([3; InviteeId::LEN]);
+        let page = key(1).token(Purpose::Page, &id);
+        let mut encoded = String::new();
+        encode_base32(id.as_str().as_bytes(), &mut encoded);
+        let page_tag = &page[InviteeId::LEN..];
+        assert_eq!(
+            key(1).verify_confirm_token(&format!("{encoded}.{page_tag}")),
+            None
+        );
+        assert_eq!(key(1).verify_confirm_token(&token[..token.len() - 1]), None);
+        assert_eq!(key(1).verify_confirm_token("not a token"), None);
+        assert_eq!(key(1).verify_confirm_token(""), None);
+        assert_eq!(key(1).verify_confirm_token("."), None);
+    }
+
+    #[test]
+    fn base32_round_trips_and_has_one_encoding() {
+        for bytes in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar"] {
+            let mut text = String::new();
+            encode_base32(bytes, &mut text);
+            assert_eq!(decode_base32(&text).as_deref(), Some(bytes), "{text}");
+        }
+        // "f" is "my"; "mz" has non-zero leftover bits.
+        assert_eq!(decode_base32("mz"), None);
+        assert_eq!(decode_base32("m1"), None);
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub use rate_limit::{Limiter, RateLimits};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use rollcall_core::ports::{IdSource, Store};
+use rollcall_core::Limits;
+use rollcall_core::ingest::IngestSettings;
+use rollcall_core::ports::{IdSource, RawMailSource, Store};
 use rollcall_core::tokens::TokenKey;
 use std::sync::Arc;
 
@@ -42,6 +44,12 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Rendered public event pages, for a second.
     pub pages: Arc<page_cache::PageCache>,
+    /// Reads stored inbound mail back, to apply a message its claimed organizer confirms
+    /// (`/c/<token>`). Without one, confirmation answers 503.
+    pub raw_mail: Option<Arc<dyn RawMailSource>>,
+    /// How a confirmed message is ingested (limits, domain, confirmation expiry): the same
+    /// settings the inbound worker uses.
+    pub ingest: Arc<IngestSettings>,
 }
 
 impl AppState {
@@ -52,6 +60,8 @@ impl AppState {
         tokens: TokenKey,
         settings: HttpSettings,
     ) -> AppState {
+        let ingest =
+            IngestSettings::new(Limits::default(), settings.domain.clone(), tokens.clone());
         AppState {
             store,
             ids,
@@ -59,7 +69,22 @@ impl AppState {
             settings: Arc::new(settings),
             limits: Arc::new(RateLimits::default()),
             pages: Arc::new(page_cache::PageCache::default()),
+            raw_mail: None,
+            ingest: Arc::new(ingest),
         }
+    }
+
+    /// Lets `/c/<token>` confirm messages: reads their stored raw mail through `source`.
+    pub fn with_raw_mail(mut self, source: Arc<dyn RawMailSource>) -> AppState {
+        self.raw_mail = Some(source);
+        self
+    }
+
+    /// Ingests confirmed messages with these settings (the inbound worker's: its limits and
+    /// confirmation expiry) instead of the defaults.
+    pub fn with_ingest_settings(mut self, settings: IngestSettings) -> AppState {
+        self.ingest = Arc::new(settings);
+        self
     }
 }
 
@@ -81,6 +106,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/u/{token}",
             get(pages::unsubscribe::confirm).post(pages::unsubscribe::unsubscribe),
+        )
+        .route(
+            "/c/{token}",
+            get(pages::confirm::show).post(pages::confirm::confirm),
         )
         .route_layer(axum::middleware::from_fn(security::token_page));
     Router::new()

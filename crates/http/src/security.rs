@@ -29,7 +29,7 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// For pages whose URL carries a capability token (`/r/…`, `/u/…`), whatever they answer:
+/// For pages whose URL carries a capability token (`/r/…`, `/u/…`, `/c/…`), whatever they answer:
 /// the token must not leak through `Referer`, a shared cache, or a search index.
 pub async fn token_page(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;

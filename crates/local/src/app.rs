@@ -7,6 +7,7 @@ use crate::intake::StoreIntake;
 use crate::mailer::{FileMailer, RelayMailer};
 use crate::smtp::{self, SmtpConfig};
 use crate::store::SqliteStore;
+use crate::trust::SenderCheck;
 use crate::worker::{InboundWorker, OutboxSender};
 use anyhow::{Context, Result};
 use rollcall_core::Limits;
@@ -52,17 +53,22 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         }),
     };
 
+    let ingest_settings = IngestSettings {
+        confirm_expiry: chrono::Duration::days(config.confirm_days.max(1)),
+        ..IngestSettings::new(limits, config.domain.clone(), tokens.clone())
+    };
+    let sender_check = SenderCheck {
+        budget: std::time::Duration::from_secs(config.dns_timeout.max(1)),
+        ..SenderCheck::new(config.trusted_networks.clone(), &config.domain)
+    };
     // Shared by the web site and the worker, so a change by mail drops the event's page at once.
     let pages = Arc::new(rollcall_http::PageCache::default());
     let worker = InboundWorker {
         store: store.clone(),
         pages: pages.clone(),
-        settings: IngestSettings {
-            limits,
-            domain: config.domain.clone(),
-            tokens: tokens.clone(),
-        },
+        settings: ingest_settings.clone(),
         domain: config.domain.clone(),
+        sender: Arc::new(sender_check),
         wake: inbound_wake.clone(),
     };
     let sender = OutboxSender {
@@ -83,6 +89,8 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         hostname: config.domain.clone(),
         max_message_size: config.max_message_bytes,
         trusted_networks: config.trusted_networks.clone(),
+        open: config.smtp_open,
+        domain: config.domain.clone(),
         ..SmtpConfig::default()
     });
     let mut state = AppState::new(
@@ -93,7 +101,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             base_url: base_url.clone(),
             domain: config.domain.clone(),
         },
-    );
+    )
+    .with_raw_mail(Arc::new(store.clone()))
+    .with_ingest_settings(ingest_settings);
     state.pages = pages.clone();
     let app = router(state);
 
@@ -103,8 +113,14 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         config.http_addr
     );
     println!(
-        "rollcall: SMTP inbox on {} for invites@{}",
-        config.smtp_addr, config.domain
+        "rollcall: SMTP inbox on {} for invites@{}{}",
+        config.smtp_addr,
+        config.domain,
+        if config.smtp_open {
+            " (open: untrusted networks may deliver; their mail needs DMARC or confirmation)"
+        } else {
+            ""
+        }
     );
     match &config.outbound {
         Outbound::File => println!(

@@ -34,6 +34,17 @@ pub struct ServeConfig {
         value_delimiter = ','
     )]
     pub trusted_networks: Vec<IpNet>,
+    /// Open SMTP mode: clients outside the trusted networks may deliver too, but only to
+    /// this domain's addresses. Their organizer mail acts only when DMARC passes; otherwise
+    /// the claimed organizer is mailed a confirmation link.
+    #[arg(long, env = "ROLLCALL_SMTP_OPEN")]
+    pub smtp_open: bool,
+    /// Longest time, in seconds, spent on the DNS lookups that verify one message's DMARC.
+    #[arg(long, env = "ROLLCALL_DNS_TIMEOUT", default_value_t = 10)]
+    pub dns_timeout: u64,
+    /// Days the claimed organizer of an unauthenticated message has to confirm it.
+    #[arg(long, env = "ROLLCALL_CONFIRM_DAYS", default_value_t = rollcall_core::ingest::DEFAULT_CONFIRM_EXPIRY_DAYS)]
+    pub confirm_days: i64,
     /// Largest inbound message in bytes.
     #[arg(long, env = "ROLLCALL_MAX_MESSAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_message_bytes: usize,

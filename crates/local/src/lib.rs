@@ -9,4 +9,5 @@ pub mod intake;
 pub mod mailer;
 pub mod smtp;
 pub mod store;
+pub mod trust;
 pub mod worker;

@@ -2,10 +2,11 @@
 //! the ingest use case, and the sender that drains the outbox through the mailer.
 
 use crate::store::SqliteStore;
+use crate::trust::SenderCheck;
 use chrono::{Duration as ChronoDuration, Utc};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
+use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, ingest};
 use rollcall_core::ports::{Composer, Mailer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,8 @@ pub struct InboundWorker {
     pub pages: Arc<rollcall_http::PageCache>,
     pub settings: IngestSettings,
     pub domain: String,
+    /// Decides how far each message's sender is authenticated (trusted network, DMARC).
+    pub sender: Arc<SenderCheck>,
     pub wake: Arc<Notify>,
 }
 
@@ -67,12 +70,12 @@ impl InboundWorker {
                         .await?;
                     return Ok(true);
                 };
+                let trust = self.sender.judge(&entry, &raw).await;
                 let message = InboundMessage {
                     id: &entry.id,
                     raw: &raw,
                     recipient,
-                    // The listener accepts only trusted networks (DESIGN §6).
-                    trust: SenderTrust::Trusted("trusted network".to_string()),
+                    trust,
                 };
                 match ingest(&message, &self.settings, &self.store, &RandomIds, now).await {
                     Ok(outcome) => {

@@ -4,12 +4,14 @@
 use crate::headers::header_safe;
 use crate::invitation::{InvitationMethod, PersonalInvitation, build_invitation};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::raw::Raw;
 use rollcall_core::deliver::partstat;
 use rollcall_core::ical::TimeValue;
 use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
+use rollcall_core::outcome::PendingChange;
 use rollcall_core::ports::{ComposedMail, Composer};
 use rollcall_core::present::when_text;
 use rollcall_core::tokens::{Purpose, TokenKey};
@@ -35,6 +37,45 @@ struct NoticeView {
     organizer_email: String,
     inbox_address: String,
     occurrence: Option<String>,
+}
+
+/// The confirmation mail to the claimed organizer of an unauthenticated message. Everything
+/// but the link, the inbox address and the expiry comes from that message.
+#[derive(Debug)]
+struct ConfirmView {
+    title: String,
+    claimed_from: String,
+    reason: String,
+    changes: Vec<ChangeView>,
+    confirm_url: String,
+    expires: String,
+    inbox_address: String,
+}
+
+#[derive(Debug)]
+struct ChangeView {
+    /// Capitalized: `Create a new event`.
+    would: String,
+    title: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_sender/subject.txt")]
+struct ConfirmSubject<'a> {
+    v: &'a ConfirmView,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_sender/body.txt")]
+struct ConfirmText<'a> {
+    v: &'a ConfirmView,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_sender/body.html")]
+struct ConfirmHtml<'a> {
+    v: &'a ConfirmView,
 }
 
 macro_rules! notice_templates {
@@ -90,7 +131,60 @@ impl MailComposer {
         }
     }
 
+    fn confirm_view(
+        &self,
+        message: &OutboxMessage,
+        message_id: &str,
+        reason: &str,
+        changes: &[PendingChange],
+        expires_at: DateTime<Utc>,
+    ) -> ConfirmView {
+        let capitalized = |text: &str| {
+            let mut chars = text.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        };
+        ConfirmView {
+            title: changes
+                .first()
+                .map_or_else(|| message.event.title().to_string(), |c| c.title.clone()),
+            claimed_from: message.to.email.clone(),
+            reason: reason.to_string(),
+            changes: changes
+                .iter()
+                .map(|c| ChangeView {
+                    would: capitalized(&c.would),
+                    title: c.title.clone(),
+                    when: c.when.clone(),
+                })
+                .collect(),
+            confirm_url: format!(
+                "{}/c/{}",
+                self.settings.base_url,
+                self.settings.tokens.confirm_token(message_id)
+            ),
+            expires: expires_at.format("%A %-d %B %Y, %H:%M UTC").to_string(),
+            inbox_address: format!("invites@{}", self.settings.domain),
+        }
+    }
+
     fn render(&self, message: &OutboxMessage) -> Result<(String, String, String), askama::Error> {
+        if let Notice::ConfirmSender {
+            message_id,
+            reason,
+            changes,
+            expires_at,
+        } = &message.notice
+        {
+            let v = &self.confirm_view(message, message_id, reason, changes, *expires_at);
+            return Ok((
+                ConfirmSubject { v }.render()?,
+                ConfirmText { v }.render()?,
+                ConfirmHtml { v }.render()?,
+            ));
+        }
         let v = &self.view(message);
         Ok(match message.notice {
             Notice::EventCreated => (
@@ -108,8 +202,8 @@ impl MailComposer {
                 CancelledText { v }.render()?,
                 CancelledHtml { v }.render()?,
             ),
-            // Composed by `compose_invitation`; fan-out jobs are never mail.
-            Notice::Invitation { .. } | Notice::FanOut(_) => {
+            // Composed by `compose_invitation` and `confirm_view`; fan-out jobs are never mail.
+            Notice::Invitation { .. } | Notice::FanOut(_) | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }
         })

@@ -130,3 +130,65 @@ fn updates_and_cancellations_get_their_own_short_notes() {
             .is_some_and(|t| t.contains("cancellation of the occurrence of 2027-03-12T17:00:00Z"))
     );
 }
+
+#[test]
+fn the_confirmation_mail_says_why_what_and_where_to_confirm_with_everything_escaped() {
+    use rollcall_core::outcome::PendingChange;
+    use rollcall_core::tokens::TokenKey;
+    let hostile = "<b>Party</b> & \"friends\"";
+    let notice = Notice::ConfirmSender {
+        message_id: "1763884800000-1a2b3c4d".into(),
+        reason: "dmarc=fail (dkim=none spf=fail) header.from=<evil>".into(),
+        changes: vec![PendingChange::new(
+            &Action::Create,
+            None,
+            hostile,
+            "Friday 5 March 2027, 18:00–19:30 (Europe/Paris)".into(),
+        )],
+        expires_at: chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(7),
+    };
+    let raw = compose(notice, event(hostile, "Somewhere"));
+    let mail = MessageParser::new().parse(&raw).expect("parses");
+    assert_eq!(
+        mail.subject(),
+        Some("Please confirm: did you send \"<b>Party</b> & \"friends\"\" to Rollcall?")
+    );
+    assert_eq!(mail.message_id(), Some("m1-0@rsvp.example"));
+    assert!(mail.header("Bcc").is_none(), "the name stays in one header");
+    let token = TokenKey::from_bytes([1; 32]).confirm_token("1763884800000-1a2b3c4d");
+    let link = format!("https://rsvp.example/c/{token}");
+    let text = mail.body_text(0).expect("text");
+    for needle in [
+        "could not confirm that you sent it",
+        "dmarc=fail (dkim=none spf=fail)",
+        "Nothing has happened yet",
+        "- Create a new event",
+        "What:  <b>Party</b> & \"friends\"",
+        "When:  Friday 5 March 2027, 18:00–19:30 (Europe/Paris)",
+        &link,
+        "Thursday 8 January 1970, 00:00 UTC",
+        "If you did not send this invitation, ignore this message",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in {text}");
+    }
+    let html = mail.body_html(0).expect("html");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    assert!(!html.contains("<b>Party"), "escaped: {html}");
+    assert!(!html.contains("<evil>"), "escaped: {html}");
+    assert!(
+        html.contains("&#60;b&#62;Party&#60;/b&#62; &#38; "),
+        "{html}"
+    );
+    assert!(
+        html.contains("named org@example.com as its sender"),
+        "{html}"
+    );
+    // The ordinary acknowledgement keeps its own footer.
+    let ack = compose(Notice::EventCreated, event("Board dinner", "Paris"));
+    let ack = MessageParser::new().parse(&ack).expect("parses");
+    let html = ack.body_html(0).expect("html");
+    assert!(
+        html.contains("added invites@rsvp.example to a calendar event"),
+        "{html}"
+    );
+}

@@ -46,6 +46,11 @@ macro_rules! store_contract_tests {
             delivery_retries_transient_failures_and_gives_up_after_the_limit,
             delivery_sends_after_a_transient_failure_clears,
             delivery_does_not_retry_a_permanent_failure,
+            an_untrusted_invitation_creates_nothing_and_asks_its_organizer_once,
+            an_untrusted_message_that_would_change_nothing_sends_nothing,
+            an_untrusted_update_leaves_the_event_alone_until_confirmed,
+            confirming_applies_the_message_once,
+            an_expired_or_unknown_confirmation_is_refused,
         }
     };
 }

@@ -4,6 +4,7 @@
 
 mod organizer;
 mod reply;
+mod untrusted;
 
 use crate::event::normalize_email;
 use crate::imip::{ReadError, ReadMessage, read_dsn, read_message};
@@ -11,7 +12,7 @@ use crate::limits::Limits;
 use crate::outcome::Outcome;
 use crate::ports::{Commit, Committed, IdSource, MessageRecord, Store, StoreError};
 use crate::tokens::TokenKey;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// Which of our addresses a message was sent to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,24 @@ pub struct IngestSettings {
     pub domain: String,
     /// Verifies the reply keys of `rsvp+<key>@` addresses.
     pub tokens: TokenKey,
+    /// How long the claimed organizer of an unauthenticated message has to confirm it
+    /// (from when it was processed).
+    pub confirm_expiry: Duration,
+}
+
+/// Seven days: long enough for someone back from a week away.
+pub const DEFAULT_CONFIRM_EXPIRY_DAYS: i64 = 7;
+
+impl IngestSettings {
+    /// With the default confirmation expiry.
+    pub fn new(limits: Limits, domain: impl Into<String>, tokens: TokenKey) -> IngestSettings {
+        IngestSettings {
+            limits,
+            domain: domain.into(),
+            tokens,
+            confirm_expiry: Duration::days(DEFAULT_CONFIRM_EXPIRY_DAYS),
+        }
+    }
 }
 
 /// How many times to re-plan after a concurrent write to the same event or invitee.
@@ -115,7 +134,7 @@ pub async fn ingest(
     };
     let read = read_message(message.raw, &settings.limits);
     for _ in 0..CONFLICT_RETRIES {
-        let commit = match (&read, &message.recipient, &dsn) {
+        let mut commit = match (&read, &message.recipient, &dsn) {
             (_, Recipient::Reply { key }, Some(dsn)) => {
                 reply::plan_bounce(message.id, dsn, key, settings, store, now).await?
             }
@@ -124,9 +143,18 @@ pub async fn ingest(
                 reply::plan(message.id, read, key, settings, store, now).await?
             }
             (Ok(read), Recipient::Organizer, _) => {
-                organizer::plan(message.id, read, settings, store, ids, now).await?
+                organizer::plan(message.id, read, &message.trust, settings, store, ids, now).await?
             }
         };
+        // Every signal says how its sender was authenticated.
+        let sender_auth = message.trust.describe();
+        for record in &mut commit.signals {
+            record
+                .signal
+                .provenance
+                .sender_auth
+                .get_or_insert_with(|| sender_auth.clone());
+        }
         let outcome = commit.message.as_ref().map(|m| m.outcome.clone());
         match store.commit(&commit).await {
             Ok(Committed::Applied) => {

@@ -2,14 +2,14 @@
 //! themselves, a change records the organizer's own attendees as invitees and queues the
 //! fan-out that carries the change into every Rollcall invitee's calendar.
 
-use super::{IngestSettings, record};
+use super::{IngestSettings, SenderTrust, record, untrusted};
 use crate::event::{Event, normalize_email};
 use crate::ical::{CalendarEvent, TimeValue};
 use crate::imip::{Mailbox, ReadMessage};
 use crate::invitee::{Invitee, personal_uid};
 use crate::itip::{self, Action, Sender};
 use crate::notice::{FanOut, Notice, OutboxMessage};
-use crate::outcome::{EventResult, Outcome};
+use crate::outcome::{EventResult, Outcome, PendingChange};
 use crate::ports::{Commit, EventWrite, IdSource, InviteeWrite, Store, StoreError};
 use crate::status::{
     Answer, Channel, INVITEE_MODEL, InviteeStatus, Provenance, Signal, SignalKind,
@@ -23,6 +23,7 @@ type Key = (String, String);
 pub(super) async fn plan(
     id: &str,
     read: &ReadMessage,
+    trust: &SenderTrust,
     settings: &IngestSettings,
     store: &dyn Store,
     ids: &dyn IdSource,
@@ -38,6 +39,8 @@ pub(super) async fn plan(
     let mut results = Vec::new();
     let mut notices: Vec<(Notice, Key)> = Vec::new();
     let mut attendees: Vec<(Key, &CalendarEvent, Option<&str>)> = Vec::new();
+    // Untrusted mail: what it would change, and the first event as it would become.
+    let mut pending: Option<Event> = None;
     for calendar in &read.calendars {
         let method = calendar.method();
         let producer = calendar.object.producer.as_deref();
@@ -64,16 +67,30 @@ pub(super) async fn plan(
                 touched.insert(key.clone(), (stored.as_ref().map(|e| e.version), stored));
                 order.push(key.clone());
             }
+            // Whether the event is stored (not just created by an earlier part of this message).
+            let stored = touched
+                .get(&key)
+                .is_some_and(|(version, _)| version.is_some());
             let Some((_, current)) = touched.get_mut(&key) else {
                 continue;
             };
             match itip::decide(current.as_ref(), method, incoming, sender) {
                 Ok(action) => {
                     let before = current.take();
+                    let existing = before.as_ref().filter(|_| stored).map(|b| b.id.clone());
                     let fan_out = fan_out_for(&action, before.as_ref(), incoming);
                     let next =
                         itip::apply(before, &action, incoming, producer, || ids.event_id(), now);
-                    results.push(EventResult::applied(&action, next.id.clone()));
+                    if let SenderTrust::Untrusted(reason) = trust {
+                        let change = pending_change(&action, existing, &next, incoming);
+                        results.push(EventResult::AwaitingConfirmation {
+                            reason: reason.clone(),
+                            change,
+                        });
+                        pending.get_or_insert_with(|| next.clone());
+                    } else {
+                        results.push(EventResult::applied(&action, next.id.clone()));
+                    }
                     notices.push((notice_for(&action), key.clone()));
                     if let Some(fan_out) = fan_out {
                         notices.push((Notice::FanOut(fan_out), key.clone()));
@@ -86,6 +103,13 @@ pub(super) async fn plan(
                 Err(error) => results.push(EventResult::ignored(&error)),
             }
         }
+    }
+    if let SenderTrust::Untrusted(reason) = trust {
+        // Nothing of the plan is committed: only its outcome, and the question to the
+        // claimed organizer (DESIGN §6).
+        return Ok(untrusted::awaiting_confirmation(
+            id, read, results, reason, pending, settings, now,
+        ));
     }
     let mut commit = Commit {
         message: Some(record(id, Some(read), Outcome::Processed(results), now)),
@@ -237,6 +261,23 @@ async fn organizer_list(
         commit.counters.extend(tracked.counters);
     }
     Ok(())
+}
+
+/// What an untrusted message's VEVENT would do, with the title and time it would have. An
+/// occurrence change shows the occurrence's own time.
+fn pending_change(
+    action: &Action,
+    existing: Option<crate::event::EventId>,
+    next: &Event,
+    incoming: &CalendarEvent,
+) -> PendingChange {
+    let details = if incoming.recurrence_id.is_some() && incoming.start.is_some() {
+        incoming
+    } else {
+        &next.details
+    };
+    let when = crate::present::when_text(details.start.as_ref(), details.end.as_ref());
+    PendingChange::new(action, existing, next.title(), when)
 }
 
 /// What every invitee's calendar must be told about this change, if anything.

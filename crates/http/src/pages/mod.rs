@@ -1,5 +1,6 @@
 //! Public pages. No GET changes anything: mail link scanners open every link they see.
 
+pub mod confirm;
 pub mod event;
 pub mod invitee;
 pub mod unsubscribe;

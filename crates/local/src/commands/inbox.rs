@@ -51,7 +51,10 @@ pub fn run(data_dir: &Path, limit: usize, json: bool, out: &mut impl Write) -> R
 
 fn describe(row: &InboxRow) -> String {
     match (row.state.as_str(), &row.outcome, &row.last_error) {
-        (_, Some(outcome), _) => outcome.clone(),
+        (_, Some(outcome), _) => match &row.confirmed {
+            Some(confirmed) => format!("confirmed by the organizer: {confirmed}"),
+            None => outcome.clone(),
+        },
         ("failed", _, error) => format!("failed: {}", error.as_deref().unwrap_or("unknown error")),
         (_, None, Some(error)) => format!("queued (retrying after: {error})"),
         _ => "queued".to_string(),

@@ -1,5 +1,6 @@
 //! What happens to each accepted TCP connection around the SMTP conversation
-//! proper: the connection cap, the trusted-network gate, and closing with the
+//! proper: the connection cap, the trusted-network gate (or, in open mode, a
+//! session that may only deliver to our own domain), and closing with the
 //! right `421` when a session ends without QUIT.
 
 use std::net::SocketAddr;
@@ -42,15 +43,15 @@ pub(super) async fn handle<I: Intake>(
         );
         return conn.close().await;
     }
-    if !config
+    let trusted = config
         .trusted_networks
         .iter()
-        .any(|net| net.contains(peer.ip()))
-    {
+        .any(|net| net.contains(peer.ip()));
+    if !trusted && !config.open {
         return refuse_untrusted(conn, &config, peer).await;
     }
-    debug!(%peer, "SMTP session started");
-    let mut session = Session::new(conn, &config, &*intake, peer);
+    debug!(%peer, trusted, "SMTP session started");
+    let mut session = Session::new(conn, &config, &*intake, peer, trusted);
     let result = session.run().await;
     let mut conn = session.into_conn();
     match result {

@@ -28,8 +28,8 @@ use tracing::{error, info, warn};
 
 pub use ipnet::{IpNet, IpNetParseError};
 
-/// Connections served at once; more get `421` right away. The listener only
-/// serves trusted networks, so this guards against runaway local clients.
+/// Connections served at once; more get `421` right away. Guards against
+/// runaway local clients and, in open mode, floods from anywhere.
 pub const MAX_CONNECTIONS: usize = 128;
 
 /// What the listener needs from the rest of the server.
@@ -71,8 +71,16 @@ pub struct SmtpConfig {
     pub max_message_size: usize,
     /// Recipients per message; more get 452 4.5.3.
     pub max_recipients: usize,
-    /// Peers outside these networks are greeted with 554 and served nothing.
+    /// Peers outside these networks are greeted with 554 and served nothing,
+    /// unless `open` is set.
     pub trusted_networks: Vec<IpNet>,
+    /// Open mode: peers outside the trusted networks may deliver too, but only
+    /// to addresses in `domain` (anything else is `550 5.7.1` relaying
+    /// denied). Whether their mail may act is decided later, by the worker
+    /// (DMARC); the listener only records who they are.
+    pub open: bool,
+    /// Our mail domain.
+    pub domain: String,
     /// Per-read (and per-write) timeout, then 421 and close.
     pub idle_timeout: Duration,
     /// Command line limit excluding CR LF; longer lines get 500 5.5.2.
@@ -86,6 +94,8 @@ impl Default for SmtpConfig {
             max_message_size: 10 * 1024 * 1024,
             max_recipients: 50,
             trusted_networks: IpNet::loopback(),
+            open: false,
+            domain: "localhost".to_owned(),
             idle_timeout: Duration::from_secs(5 * 60),
             max_line_length: 4096,
         }

@@ -38,18 +38,27 @@ pub(super) struct Session<'a, I> {
     config: &'a SmtpConfig,
     intake: &'a I,
     peer: SocketAddr,
+    /// From a trusted network; otherwise (open mode) only our own domain is served.
+    trusted: bool,
     helo: Option<(String, bool /* EHLO */)>,
     tx: Transaction,
     errors: u32,
 }
 
 impl<'a, I: Intake> Session<'a, I> {
-    pub(super) fn new(conn: Conn, config: &'a SmtpConfig, intake: &'a I, peer: SocketAddr) -> Self {
+    pub(super) fn new(
+        conn: Conn,
+        config: &'a SmtpConfig,
+        intake: &'a I,
+        peer: SocketAddr,
+        trusted: bool,
+    ) -> Self {
         Self {
             conn,
             config,
             intake,
             peer,
+            trusted,
             helo: None,
             tx: Transaction::default(),
             errors: 0,
@@ -205,6 +214,10 @@ impl<'a, I: Intake> Session<'a, I> {
                     "4.5.3 too many recipients (at most {max} per message)"
                 )],
             );
+        } else if !self.trusted && !in_domain(&rcpt, &self.config.domain) {
+            warn!(peer = %self.peer, rcpt = %rcpt, "refused RCPT: relaying denied");
+            let text = format!("5.7.1 <{}>: relaying denied", sanitize(&rcpt));
+            self.conn.reply(550, &[&text]);
         } else if !self.intake.accepts_recipient(&rcpt) {
             warn!(peer = %self.peer, rcpt = %rcpt, "refused RCPT: no such mailbox");
             let text = format!(
@@ -248,6 +261,12 @@ impl<'a, I: Intake> Session<'a, I> {
         self.errors += 1;
         self.conn.reply(code, &[text]);
     }
+}
+
+/// Whether `rcpt` (lower-cased) is an address in `domain`.
+fn in_domain(rcpt: &str, domain: &str) -> bool {
+    rcpt.rsplit_once('@')
+        .is_some_and(|(_, host)| host.eq_ignore_ascii_case(domain))
 }
 
 /// Client-supplied text going into a header or reply: printable ASCII only,

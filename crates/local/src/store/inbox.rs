@@ -4,6 +4,7 @@
 use super::time::{from_db, to_db};
 use super::{DbError, SqliteStore};
 use chrono::{DateTime, Utc};
+use rollcall_core::ports::{RawMailSource, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -26,6 +27,11 @@ pub struct InboxEntry {
     pub path: String,
     pub rcpt_to: Vec<String>,
     pub attempts: u32,
+    /// The SMTP client's address (`ip:port`), EHLO name and MAIL FROM: what the worker
+    /// judges the sender's authenticity by.
+    pub peer: String,
+    pub helo: String,
+    pub mail_from: String,
 }
 
 /// One line of `rollcall inbox`.
@@ -40,6 +46,8 @@ pub struct InboxRow {
     pub status: Option<String>,
     pub outcome: Option<String>,
     pub last_error: Option<String>,
+    /// For a message that awaited its organizer's confirmation: what confirming it did.
+    pub confirmed: Option<String>,
 }
 
 impl SqliteStore {
@@ -70,21 +78,28 @@ impl SqliteStore {
         self.with(move |conn| {
             let row = conn
                 .query_row(
-                    "SELECT id, path, rcpt_to, attempts FROM inbox
+                    "SELECT id, path, rcpt_to, attempts, peer, helo, mail_from FROM inbox
                      WHERE state = 'queued' AND next_attempt_at <= ?1
                      ORDER BY received_at, id LIMIT 1",
                     [to_db(now)],
                     |r| {
                         Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
+                            (
+                                r.get::<_, String>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, String>(2)?,
+                                r.get::<_, i64>(3)?,
+                            ),
+                            (
+                                r.get::<_, String>(4)?,
+                                r.get::<_, String>(5)?,
+                                r.get::<_, String>(6)?,
+                            ),
                         ))
                     },
                 )
                 .optional()?;
-            let Some((id, path, rcpt, attempts)) = row else {
+            let Some(((id, path, rcpt, attempts), (peer, helo, mail_from))) = row else {
                 return Ok(None);
             };
             Ok(Some(InboxEntry {
@@ -92,6 +107,9 @@ impl SqliteStore {
                 path,
                 rcpt_to: serde_json::from_str(&rcpt)?,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                peer,
+                helo,
+                mail_from,
             }))
         })
         .await
@@ -120,12 +138,23 @@ impl SqliteStore {
         .await
     }
 
+    /// Where the raw file of queued message `id` is, if there is such a message.
+    pub(super) fn inbound_path(&self, id: &str) -> Result<Option<String>, DbError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT path FROM inbox WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
     /// The most recent messages with their outcomes, newest first.
     pub fn recent_inbound(&self, limit: usize) -> Result<Vec<InboxRow>, DbError> {
         self.with_blocking(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT i.id, i.received_at, i.mail_from, o.from_email, o.subject, i.state, o.status, o.outcome, i.last_error
+                "SELECT i.id, i.received_at, i.mail_from, o.from_email, o.subject, i.state, o.status, o.outcome, i.last_error, c.outcome
                  FROM inbox i LEFT JOIN message_outcomes o ON o.message_id = i.id
+                 LEFT JOIN message_outcomes c ON c.message_id = i.id || '.confirmed'
                  ORDER BY i.received_at DESC, i.id DESC LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit as i64], |r| {
@@ -139,9 +168,25 @@ impl SqliteStore {
                     status: r.get(6)?,
                     outcome: r.get(7)?,
                     last_error: r.get(8)?,
+                    confirmed: r.get(9)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
+    }
+}
+
+/// Confirmation reads a message back from the file its queue row names.
+#[async_trait::async_trait]
+impl RawMailSource for SqliteStore {
+    async fn raw_message(&self, message_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(path) = self.inbound_path(message_id)? else {
+            return Ok(None);
+        };
+        match tokio::fs::read(&path).await {
+            Ok(raw) => Ok(Some(raw)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(StoreError::Unavailable(format!("reading {path}: {error}"))),
+        }
     }
 }

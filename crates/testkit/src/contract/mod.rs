@@ -9,6 +9,7 @@ mod history;
 mod invitee_fixtures;
 mod invitees;
 mod outbox;
+mod trust;
 mod use_cases;
 mod web;
 
@@ -16,6 +17,7 @@ pub use events::*;
 pub use history::*;
 pub use invitees::*;
 pub use outbox::*;
+pub use trust::*;
 pub use use_cases::*;
 pub use web::*;
 

@@ -14,10 +14,10 @@ use rollcall_core::ports::{Committed, EventStore, Store};
 use rollcall_core::status::Channel;
 use rollcall_core::tokens::TokenKey;
 
-const UID: &str = "contract-1@example.org";
+pub(super) const UID: &str = "contract-1@example.org";
 
 /// An iMIP REQUEST from the organizer, as a minimal RFC 5322 message.
-fn invitation(sequence: i64, dtstamp: &str, summary: &str) -> Vec<u8> {
+pub(super) fn invitation(sequence: i64, dtstamp: &str, summary: &str) -> Vec<u8> {
     let calendar = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -64,11 +64,11 @@ async fn run_ingest<S: Store>(
         recipient: Recipient::Organizer,
         trust: SenderTrust::Trusted("test".to_string()),
     };
-    let settings = IngestSettings {
-        limits: Limits::default(),
-        domain: "rollcall.test".to_string(),
-        tokens: TokenKey::from_bytes([7; 32]),
-    };
+    let settings = IngestSettings::new(
+        Limits::default(),
+        "rollcall.test",
+        TokenKey::from_bytes([7; 32]),
+    );
     ingest(&message, &settings, store, ids, at(seconds))
         .await
         .expect("ingest reaches the store")

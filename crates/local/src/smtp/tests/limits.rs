@@ -145,6 +145,73 @@ async fn untrusted_peer_is_refused() {
 }
 
 #[tokio::test]
+async fn in_open_mode_an_untrusted_peer_may_deliver_to_our_domain_only() {
+    let intake = Arc::new(RecordingIntake::default());
+    let trusted = vec!["10.0.0.0/8".parse::<IpNet>().expect("valid net")];
+    let server = start(
+        SmtpConfig {
+            trusted_networks: trusted,
+            open: true,
+            domain: "example.test".to_owned(),
+            ..test_config()
+        },
+        intake.clone(),
+    )
+    .await;
+    let mut client = Client::greeted(server.addr).await;
+    client
+        .command("MAIL FROM:<organizer@example.org>", "250")
+        .await;
+    let refused = client
+        .command("RCPT TO:<victim@elsewhere.example>", "550 5.7.1")
+        .await;
+    assert!(refused.contains("relaying denied"), "{refused}");
+    // A lookalike domain is not ours either.
+    client
+        .command("RCPT TO:<invites@example.test.evil.example>", "550 5.7.1")
+        .await;
+    // Our own domain: an unknown mailbox is still no such mailbox; ours are accepted.
+    client
+        .command("RCPT TO:<nobody@example.test>", "550 5.1.1")
+        .await;
+    client
+        .command("RCPT TO:<Invites@Example.Test>", "250")
+        .await;
+    client.command("DATA", "354").await;
+    client.send("Subject: hi\r\n\r\nhello\r\n.\r\n").await;
+    client.expect("250 2.0.0 Ok: queued as MSG1").await;
+    client.command("QUIT", "221").await;
+    let stored = intake.stored();
+    assert_eq!(stored.len(), 1);
+    let (envelope, _) = &stored[0];
+    assert_eq!(envelope.rcpt_to, ["invites@example.test"]);
+    assert_eq!(envelope.mail_from, "organizer@example.org");
+    assert_eq!(envelope.helo, "client.test");
+    assert_eq!(envelope.peer.ip().to_canonical().to_string(), "127.0.0.1");
+}
+
+#[tokio::test]
+async fn a_trusted_peer_in_open_mode_is_served_as_before() {
+    let intake = Arc::new(RecordingIntake::default());
+    let server = start(
+        SmtpConfig {
+            open: true,
+            domain: "example.test".to_owned(),
+            ..test_config()
+        },
+        intake.clone(),
+    )
+    .await;
+    let mut client = Client::greeted(server.addr).await;
+    client.command("MAIL FROM:<a@example.org>", "250").await;
+    let reply = client
+        .command("RCPT TO:<someone@elsewhere.example>", "550 5.1.1")
+        .await;
+    assert!(!reply.contains("relaying"), "{reply}");
+    client.command("QUIT", "221").await;
+}
+
+#[tokio::test]
 async fn a_client_that_keeps_erring_is_disconnected() {
     let (server, _intake) = start_recording().await;
     let mut client = Client::greeted(server.addr).await;

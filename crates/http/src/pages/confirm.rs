@@ -1,0 +1,301 @@
+//! `/c/{token}`: the claimed organizer of an unauthenticated message confirms it (DESIGN §6).
+//! GET only shows what the message would do and who it says it is from, with a Confirm
+//! button; the POST (form token and Origin checked like every other form) confirms it. The
+//! token in the URL is the capability; the router sends `Referrer-Policy: no-referrer` and
+//! `Cache-Control: no-store` for every answer here.
+
+use super::{checked_form, message, not_found, render, unavailable};
+use crate::AppState;
+use crate::forms::{self, ClientKey};
+use crate::pages::TokenForm;
+use crate::text::{clean, clean_opt};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use rollcall_core::confirm::{ConfirmError, Confirmation, confirm_sender, confirmation};
+use rollcall_core::outcome::{EventResult, Outcome};
+use rollcall_core::ports::{MessageRecord, RawMailSource};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmInput {
+    form_token: String,
+}
+
+impl TokenForm for ConfirmInput {
+    fn form_token(&self) -> &str {
+        &self.form_token
+    }
+}
+
+struct ChangeRow {
+    would: String,
+    title: String,
+    when: String,
+}
+
+struct ResultRow {
+    text: String,
+    /// The public page of the event it concerns.
+    link: Option<String>,
+}
+
+struct ConfirmForm {
+    action: String,
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/confirm.html")]
+struct ConfirmPage {
+    heading: &'static str,
+    lead: String,
+    /// Who the message claims to be from, and its subject (untrusted text, cleaned).
+    from: Option<String>,
+    subject: Option<String>,
+    reason: Option<String>,
+    changes: Vec<ChangeRow>,
+    form: Option<ConfirmForm>,
+    results: Vec<ResultRow>,
+}
+
+impl ConfirmPage {
+    fn new(heading: &'static str, lead: impl Into<String>) -> ConfirmPage {
+        ConfirmPage {
+            heading,
+            lead: lead.into(),
+            from: None,
+            subject: None,
+            reason: None,
+            changes: Vec::new(),
+            form: None,
+            results: Vec::new(),
+        }
+    }
+
+    /// What the stored message says about itself and what it would do.
+    fn about(mut self, record: &MessageRecord) -> ConfirmPage {
+        self.from = record.from.as_ref().map(|from| match &from.name {
+            Some(name) => format!("{} <{}>", clean(name), clean(&from.email)),
+            None => clean(&from.email),
+        });
+        self.subject = clean_opt(record.subject.as_deref());
+        if let Outcome::Processed(results) = &record.outcome {
+            for result in results {
+                if let EventResult::AwaitingConfirmation { reason, change } = result {
+                    self.reason.get_or_insert_with(|| clean(reason));
+                    self.changes.push(ChangeRow {
+                        would: capitalized(&change.would),
+                        title: clean(&change.title),
+                        when: clean(&change.when),
+                    });
+                }
+            }
+        }
+        self
+    }
+
+    /// What confirming did; the page then shows that instead of what it would do.
+    fn results(mut self, state: &AppState, outcome: &Outcome) -> ConfirmPage {
+        self.changes.clear();
+        self.results = match outcome {
+            Outcome::Rejected { reason } => vec![ResultRow {
+                text: format!("Rejected: {}", clean(reason)),
+                link: None,
+            }],
+            Outcome::Processed(results) => results
+                .iter()
+                .map(|result| ResultRow {
+                    text: capitalized(&clean(&result.to_string())),
+                    link: event_of(result).map(|id| format!("{}/e/{id}", state.settings.base_url)),
+                })
+                .collect(),
+        };
+        self
+    }
+}
+
+fn event_of(result: &EventResult) -> Option<&rollcall_core::event::EventId> {
+    match result {
+        EventResult::Created { event_id }
+        | EventResult::Updated { event_id, .. }
+        | EventResult::UpdatedOccurrence { event_id, .. }
+        | EventResult::Cancelled { event_id }
+        | EventResult::CancelledOccurrence { event_id, .. } => Some(event_id),
+        _ => None,
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%A %-d %B %Y, %H:%M UTC").to_string()
+}
+
+fn scope(message_id: &str) -> String {
+    format!("confirm:{message_id}")
+}
+
+/// 503 when this deployment cannot read stored mail back (no raw-mail source wired).
+fn no_raw_mail() -> Response {
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Confirmation is not available here",
+        "This Rollcall server cannot read stored mail back, so it cannot confirm invitations. \
+         Nothing was changed. Please tell the server's operator.",
+    )
+}
+
+fn unknown() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Nothing to confirm",
+        "Rollcall has no invitation waiting for this link. Check that the link from your email \
+         is complete: some mail programs cut long links in two.",
+    )
+}
+
+fn not_awaiting() -> Response {
+    message(
+        StatusCode::CONFLICT,
+        "Nothing to confirm",
+        "This invitation does not need confirming: Rollcall has already dealt with it.",
+    )
+}
+
+fn expired(expired_at: DateTime<Utc>) -> Response {
+    message(
+        StatusCode::GONE,
+        "This confirmation link has expired",
+        &format!(
+            "This link stopped working on {}. Nothing was changed. To have Rollcall track \
+             the event, send the invitation to it again from your calendar (for example by \
+             changing the event, or removing and adding Rollcall as a guest).",
+            day(expired_at)
+        ),
+    )
+}
+
+fn raw_mail(state: &AppState) -> Option<&dyn RawMailSource> {
+    state.raw_mail.as_deref()
+}
+
+pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Some(message_id) = state.tokens.verify_confirm_token(&token) else {
+        return not_found().await;
+    };
+    if raw_mail(&state).is_none() {
+        return no_raw_mail();
+    }
+    let now = Utc::now();
+    let page = match confirmation(&message_id, &state.ingest, state.store.as_ref(), now).await {
+        Ok(Confirmation::Unknown) => return unknown(),
+        Ok(Confirmation::NotAwaiting { .. }) => return not_awaiting(),
+        Ok(Confirmation::Expired { expired_at, .. }) => return expired(expired_at),
+        Ok(Confirmation::Confirmed { record, outcome }) => ConfirmPage::new(
+            "Already confirmed",
+            "You have confirmed this invitation; this is what Rollcall did with it.",
+        )
+        .about(&record)
+        .results(&state, &outcome),
+        Ok(Confirmation::Awaiting { record, expires_at }) => {
+            let mut page = ConfirmPage::new(
+                "Did you send this invitation?",
+                format!(
+                    "Rollcall received this invitation but could not confirm who sent it, so \
+                     it has done nothing with it yet. If you sent it, press Confirm before {}.",
+                    day(expires_at)
+                ),
+            )
+            .about(&record);
+            page.form = Some(ConfirmForm {
+                action: format!("/c/{}", state.tokens.confirm_token(&message_id)),
+                token: forms::issue(&state.tokens, &scope(&message_id), now),
+            });
+            page
+        }
+        Err(error) => return unavailable("reading a message record failed", error),
+    };
+    render(StatusCode::OK, page.render())
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<ConfirmInput>, FormRejection>,
+) -> Response {
+    let Some(message_id) = state.tokens.verify_confirm_token(&token) else {
+        return not_found().await;
+    };
+    let Some(raw_mail) = raw_mail(&state) else {
+        return no_raw_mail();
+    };
+    let now = Utc::now();
+    let reload = format!("/c/{}", state.tokens.confirm_token(&message_id));
+    if let Err(refused) = checked_form(
+        &state,
+        &client,
+        &headers,
+        form,
+        None,
+        &scope(&message_id),
+        &reload,
+        now,
+    ) {
+        return refused;
+    }
+    let confirmed = confirm_sender(
+        &message_id,
+        &state.ingest,
+        state.store.as_ref(),
+        raw_mail,
+        state.ids.as_ref(),
+        now,
+    )
+    .await;
+    let outcome = match confirmed {
+        Ok(outcome) => outcome,
+        Err(ConfirmError::Unknown) => return unknown(),
+        Err(ConfirmError::NotAwaiting) => return not_awaiting(),
+        Err(ConfirmError::Expired(at)) => return expired(at),
+        Err(ConfirmError::RawMissing(id)) => {
+            tracing::error!(message = %id, "confirmation: the stored message is missing");
+            return message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The invitation could not be found",
+                "Rollcall no longer has the invitation this link is about, so nothing was \
+                 changed. Please send it again from your calendar.",
+            );
+        }
+        Err(ConfirmError::Store(error)) => return unavailable("confirming failed", error),
+    };
+    // The events it changed render afresh.
+    for event in outcome.event_ids() {
+        state.pages.forget(event);
+    }
+    let record = match state.store.message_record(&message_id).await {
+        Ok(record) => record,
+        Err(error) => return unavailable("reading a message record failed", error),
+    };
+    let mut page = ConfirmPage::new(
+        "Confirmed",
+        "Thank you. Rollcall has now applied your invitation:",
+    );
+    if let Some(record) = &record {
+        page = page.about(record);
+    }
+    render(StatusCode::OK, page.results(&state, &outcome).render())
+}
