@@ -127,6 +127,7 @@ impl OutboxSender {
             let mut full_batch = false;
             match deliver_due(
                 &self.store,
+                &RandomIds,
                 self.composer.as_ref(),
                 self.mailer.as_ref(),
                 &settings,

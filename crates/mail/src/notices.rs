@@ -108,8 +108,8 @@ impl MailComposer {
                 CancelledText { v }.render()?,
                 CancelledHtml { v }.render()?,
             ),
-            // Composed by `compose_invitation`; fan-out jobs are never mail.
-            Notice::Invitation { .. } | Notice::FanOut(_) => {
+            // Composed by `compose_invitation`; fan-out and attendee jobs are never mail.
+            Notice::Invitation { .. } | Notice::FanOut(_) | Notice::RecordAttendees(_) => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }
         })
@@ -205,6 +205,9 @@ impl Composer for MailComposer {
                 ));
             }
             Notice::FanOut(_) => return Err("a fan-out job is not mail".to_string()),
+            Notice::RecordAttendees(_) => {
+                return Err("an attendee job is not mail".to_string());
+            }
             _ => {}
         }
         let (subject, text, html) = self.render(message).map_err(|e| e.to_string())?;

@@ -11,7 +11,7 @@ use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTru
 use rollcall_core::notice::{FanOut, Notice};
 use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::{Committed, EventStore, Store};
-use rollcall_core::status::Channel;
+use rollcall_core::status::{Answer, Channel};
 use rollcall_core::tokens::TokenKey;
 
 const UID: &str = "contract-1@example.org";
@@ -115,13 +115,65 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
         "stale and repeated mail leave the event alone"
     );
     assert_eq!(ids.issued(), 1, "only the create drew an event id");
+
+    let queued = store.due_outbox(at(3600), 10).await.expect("due_outbox");
+    let notices: Vec<(&str, &Notice)> = queued
+        .iter()
+        .map(|d| (d.message.id.as_str(), &d.message.notice))
+        .collect();
+    let moved_notice = Notice::EventUpdated { from_sequence: 0 };
+    // Same time, new title: invitees' calendars get the change without being asked again.
+    let fan_out = Notice::FanOut(FanOut::Update { reconfirm: false });
+    let listing = |n: usize| match &queued[n].message.notice {
+        Notice::RecordAttendees(list) => list.clone(),
+        other => panic!("an attendee job, not {other:?}"),
+    };
+    let (first_list, second_list) = (listing(1), listing(4));
+    assert_eq!(
+        notices,
+        [
+            ("in-1-0", &Notice::EventCreated),
+            (
+                "in-1-attendees-0",
+                &Notice::RecordAttendees(first_list.clone())
+            ),
+            ("in-2-0", &moved_notice),
+            ("in-2-1", &fan_out),
+            (
+                "in-2-attendees-0",
+                &Notice::RecordAttendees(second_list.clone())
+            ),
+        ]
+    );
+    assert!(queued.iter().all(|d| d.message.to.email == OLGA));
+    for (list, inbound) in [(&first_list, "in-1"), (&second_list, "in-2")] {
+        let listed: Vec<(&str, Option<&str>, Answer)> = (list.attendees.iter())
+            .map(|a| (a.email.as_str(), a.name.as_deref(), a.answer))
+            .collect();
+        assert_eq!(
+            listed,
+            [("bob@example.org", Some("Bob"), Answer::NeedsAction)]
+        );
+        assert_eq!(list.inbound_id, inbound);
+    }
+
+    // The organizer's own attendee becomes an invitee when the job runs: counted once (both
+    // messages list him) and never sent an invitation.
+    let none = store.invitee_by_email(&event_id, "bob@example.org").await;
+    assert_eq!(
+        none.expect("read invitee"),
+        None,
+        "not in the ingest commit"
+    );
+    let mailer = RecordingMailer::new();
+    let report = deliver_due(store, &ids, &PlainComposer, &mailer, &settings(), at(3600)).await;
+    let report = report.expect("delivery reaches the store");
+    assert_eq!((report.sent, report.listed), (5, 2), "{report:?}");
     assert_eq!(
         ids.invitees_issued(),
         1,
         "only the first sight of Bob drew an invitee id"
     );
-
-    // The organizer's own attendee is an invitee, counted once and never sent an invitation.
     let bob = store.invitee_by_email(&event_id, "bob@example.org").await;
     let bob = bob.expect("read invitee").expect("Bob is an invitee");
     assert_eq!(bob.id, SequentialIds::nth_invitee(0));
@@ -135,24 +187,8 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
             ("reachability", "ok", 1),
         ])
     );
-
-    let queued = store.due_outbox(at(3600), 10).await.expect("due_outbox");
-    let notices: Vec<(&str, &Notice)> = queued
-        .iter()
-        .map(|d| (d.message.id.as_str(), &d.message.notice))
-        .collect();
-    let moved_notice = Notice::EventUpdated { from_sequence: 0 };
-    // Same time, new title: invitees' calendars get the change without being asked again.
-    let fan_out = Notice::FanOut(FanOut::Update { reconfirm: false });
-    assert_eq!(
-        notices,
-        [
-            ("in-1-0", &Notice::EventCreated),
-            ("in-2-0", &moved_notice),
-            ("in-2-1", &fan_out),
-        ]
-    );
-    assert!(queued.iter().all(|d| d.message.to.email == OLGA));
+    let mailed: Vec<String> = mailer.sent().into_iter().map(|m| m.outbox_id).collect();
+    assert_eq!(mailed, ["in-1-0", "in-2-0"], "jobs are not mail");
 }
 
 fn settings() -> DeliverySettings {
@@ -179,9 +215,17 @@ async fn queue<S: EventStore>(store: &S, outbox_ids: &[&str]) {
 }
 
 async fn pass<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) -> DeliveryReport {
-    deliver_due(store, &PlainComposer, mailer, &settings(), at(seconds))
-        .await
-        .expect("delivery reaches the store")
+    let ids = SequentialIds::new();
+    deliver_due(
+        store,
+        &ids,
+        &PlainComposer,
+        mailer,
+        &settings(),
+        at(seconds),
+    )
+    .await
+    .expect("delivery reaches the store")
 }
 
 fn report(sent: usize, retrying: usize, failed: usize) -> DeliveryReport {
@@ -190,6 +234,7 @@ fn report(sent: usize, retrying: usize, failed: usize) -> DeliveryReport {
         retrying,
         failed,
         fanned_out: 0,
+        listed: 0,
     }
 }
 
