@@ -3,6 +3,7 @@
 //! [`InMemoryStore`](crate::InMemoryStore) documents. Adapters run them all with
 //! [`store_contract_tests!`](crate::store_contract_tests).
 
+mod attendees;
 mod crash;
 mod events;
 mod history;
@@ -12,6 +13,7 @@ mod outbox;
 mod use_cases;
 mod web;
 
+pub use attendees::*;
 pub use events::*;
 pub use history::*;
 pub use invitees::*;
