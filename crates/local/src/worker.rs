@@ -143,6 +143,8 @@ impl OutboxSender {
                             sent = report.sent,
                             retrying = report.retrying,
                             failed = report.failed,
+                            fanned_out = report.fanned_out,
+                            listed = report.listed,
                             "outbox"
                         );
                     }
