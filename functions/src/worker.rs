@@ -16,6 +16,7 @@ use rollcall_aws::mailer::is_paused;
 use rollcall_aws::queue::JobQueue;
 use rollcall_aws::stream::EventStream;
 use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::ids::RandomIds;
 use rollcall_core::ports::{ComposedMail, Composer, Mailer, SendError, Store};
 use serde::Deserialize;
 use serde_json::json;
@@ -85,6 +86,7 @@ impl Worker {
             let second = Instant::now();
             let report = deliver_due(
                 self.store.as_ref(),
+                &RandomIds,
                 self.composer.as_ref(),
                 self.mailer.as_ref(),
                 &settings,
@@ -96,6 +98,7 @@ impl Worker {
             total.retrying += report.retrying;
             total.failed += report.failed;
             total.fanned_out += report.fanned_out;
+            total.listed += report.listed;
             let handled = report.sent + report.retrying + report.failed;
             if handled == 0 {
                 break;
@@ -117,6 +120,7 @@ impl Worker {
             retrying = total.retrying,
             failed = total.failed,
             fanned_out = total.fanned_out,
+            listed = total.listed,
             "outbox"
         );
         Ok(total)

@@ -1,12 +1,15 @@
 //! Works off the outbox: mail is composed, sent and recorded; fan-out jobs become one personal
-//! message per invitee. A crash after sending and before recording sends the message again on
-//! restart (at-least-once); transports make that harmless by keying on the outbox id (file
-//! name, Message-ID), and each invitee's part of a fan-out is de-duplicated by its signals.
+//! message per invitee; attendee jobs become one organizer-listed invitee per attendee. A crash
+//! after sending and before recording sends the message again on restart (at-least-once);
+//! transports make that harmless by keying on the outbox id (file name, Message-ID), and each
+//! invitee's part of a job is de-duplicated by its signals.
+
+mod attendees;
 
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{
-    Commit, Committed, Composer, InviteeWrite, Mailer, SendError, Store, StoreError,
+    Commit, Committed, Composer, IdSource, InviteeWrite, Mailer, SendError, Store, StoreError,
 };
 use crate::status::{Answer, Channel, Signal, SignalKind};
 use crate::tracking::track;
@@ -49,13 +52,17 @@ pub struct DeliveryReport {
     pub failed: usize,
     /// Personal messages queued by fan-out jobs in this pass.
     pub fanned_out: usize,
+    /// Organizer-listed attendees recorded (new or changed) by attendee jobs in this pass.
+    pub listed: usize,
 }
 
 const CONFLICT_RETRIES: usize = 5;
 
-/// Works off every item due at `now` (up to one batch).
+/// Works off every item due at `now` (up to one batch). `ids` names the invitees that
+/// attendee jobs create.
 pub async fn deliver_due(
     store: &dyn Store,
+    ids: &dyn IdSource,
     composer: &dyn Composer,
     mailer: &dyn Mailer,
     settings: &DeliverySettings,
@@ -76,6 +83,11 @@ pub async fn deliver_due(
                     }
                     Err(error) => Err(SendError::Transient(error.to_string())),
                 }
+            }
+            Notice::RecordAttendees(list) => {
+                attendees::record_attendees(message, list, store, ids, now, &mut report.listed)
+                    .await
+                    .map_err(|error| SendError::Transient(error.to_string()))
             }
             Notice::Invitation { invitee, .. } if !still_reachable(&invitee.id, store).await? => {
                 Err(SendError::Permanent(

@@ -6,6 +6,7 @@ use crate::ical::TimeValue;
 use crate::imip::Mailbox;
 use crate::invitee::Invitee;
 use crate::outcome::PendingChange;
+use crate::status::{Answer, Provenance};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,10 @@ pub enum Notice {
     /// change and worked off in batches by the sender, so one commit stays small however many
     /// invitees there are.
     FanOut(FanOut),
+    /// Not mail: "record these attendees of the organizer's own invitation as invitees".
+    /// Queued with the organizer's create or update and worked off by the sender one attendee
+    /// per commit, so a long guest list never makes one commit too big for a store.
+    RecordAttendees(AttendeeList),
     EventUpdated {
         from_sequence: i64,
     },
@@ -86,6 +91,41 @@ pub enum FanOut {
     },
 }
 
+/// Part of the guest list of one organizer message for one event, as the organizer's calendar
+/// reported it: already filtered (not our own addresses, not the organizer) and unique by
+/// address within the message. At most [`AttendeeList::MAX`] attendees per job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendeeList {
+    /// Our id of the inbound message that listed them. Every attendee's answer is the signal
+    /// `organizer:<inbound_id>`, so a job run twice records nobody twice.
+    pub inbound_id: String,
+    /// When the organizer's calendar said so: its DTSTAMP, never later than the arrival.
+    pub listed_at: DateTime<Utc>,
+    /// Recorded with every signal of the job (Message-ID, PRODID, ...).
+    pub provenance: Provenance,
+    /// Our mail domain, for a new invitee's personal UID (`<invitee id>@<domain>`).
+    pub domain: String,
+    pub attendees: Vec<ListedAttendee>,
+}
+
+impl AttendeeList {
+    /// Attendees per job: each is one small commit when the job runs, so this bounds a job's
+    /// work per pass and its size in the outbox (a store item). `Limits::max_attendees`
+    /// bounds the number of jobs per event.
+    pub const MAX: usize = 50;
+}
+
+/// One attendee of the organizer's own invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedAttendee {
+    /// Normalized address.
+    pub email: String,
+    /// The CN, unless it is just the address again; used only for a new invitee.
+    pub name: Option<String>,
+    /// The PARTSTAT the organizer's calendar reports (needs-action when it says none).
+    pub answer: Answer,
+}
+
 impl OutboxMessage {
     /// An invitee's personal calendar message, at their current SEQUENCE.
     pub fn invitation(
@@ -113,8 +153,8 @@ impl OutboxMessage {
         }
     }
 
-    /// Whether this item is a mail (as opposed to a fan-out job).
+    /// Whether this item is a mail (as opposed to a fan-out or attendee job).
     pub fn is_mail(&self) -> bool {
-        !matches!(self.notice, Notice::FanOut(_))
+        !matches!(self.notice, Notice::FanOut(_) | Notice::RecordAttendees(_))
     }
 }

@@ -75,7 +75,12 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         store: store.clone(),
         composer,
         mailer,
-        settings: DeliverySettings::default(),
+        // One sender per data folder (the folder lock), so claims need no lease: a message a
+        // crash interrupted is due again as soon as the server is back.
+        settings: DeliverySettings {
+            lease: chrono::Duration::zero(),
+            ..DeliverySettings::default()
+        },
         rate_per_second: config.send_rate,
         wake: outbox_wake.clone(),
     };

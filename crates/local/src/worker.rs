@@ -130,6 +130,7 @@ impl OutboxSender {
             let mut full_batch = false;
             match deliver_due(
                 &self.store,
+                &RandomIds,
                 self.composer.as_ref(),
                 self.mailer.as_ref(),
                 &settings,
@@ -145,6 +146,8 @@ impl OutboxSender {
                             sent = report.sent,
                             retrying = report.retrying,
                             failed = report.failed,
+                            fanned_out = report.fanned_out,
+                            listed = report.listed,
                             "outbox"
                         );
                     }

@@ -202,8 +202,12 @@ impl MailComposer {
                 CancelledText { v }.render()?,
                 CancelledHtml { v }.render()?,
             ),
-            // Composed by `compose_invitation` and `confirm_view`; fan-out jobs are never mail.
-            Notice::Invitation { .. } | Notice::FanOut(_) | Notice::ConfirmSender { .. } => {
+            // Composed by `compose_invitation` and `confirm_view`; fan-out and attendee jobs
+            // are never mail.
+            Notice::Invitation { .. }
+            | Notice::FanOut(_)
+            | Notice::RecordAttendees(_)
+            | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }
         })
@@ -299,6 +303,9 @@ impl Composer for MailComposer {
                 ));
             }
             Notice::FanOut(_) => return Err("a fan-out job is not mail".to_string()),
+            Notice::RecordAttendees(_) => {
+                return Err("an attendee job is not mail".to_string());
+            }
             _ => {}
         }
         let (subject, text, html) = self.render(message).map_err(|e| e.to_string())?;

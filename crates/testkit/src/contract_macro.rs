@@ -39,6 +39,7 @@ macro_rules! store_contract_tests {
             signals_of_returns_history_oldest_first_with_the_recorded_effect,
             invitees_of_pages_in_id_order,
             the_ingest_use_case_creates_updates_and_ignores_stale,
+            an_organizer_list_is_recorded_by_attendee_jobs_once,
             a_web_rsvp_creates_an_invitee_with_its_invitation_and_counters,
             a_second_web_rsvp_from_the_same_address_only_changes_the_answer,
             unsubscribing_makes_an_invitee_unreachable_once,

@@ -17,6 +17,7 @@ async fn delivery_bookkeeping_is_kept_per_outbox_message() {
     let settings = DeliverySettings::default();
     deliver_due(
         &store,
+        &rollcall_testkit::SequentialIds::new(),
         &PlainComposer,
         &mailer,
         &settings,

@@ -1,22 +1,18 @@
 //! Mail to `invites@`: the organizer creates, updates or cancels events. Besides the events
-//! themselves, a change records the organizer's own attendees as invitees and queues the
-//! fan-out that carries the change into every Rollcall invitee's calendar.
+//! themselves, a change queues the jobs that record the organizer's own attendees as invitees
+//! and the fan-out that carries the change into every Rollcall invitee's calendar.
 
 use super::{IngestSettings, SenderTrust, record, untrusted};
 use crate::event::{Event, normalize_email};
 use crate::ical::{CalendarEvent, TimeValue};
 use crate::imip::{Mailbox, ReadMessage};
-use crate::invitee::{Invitee, personal_uid};
 use crate::itip::{self, Action, Sender};
-use crate::notice::{FanOut, Notice, OutboxMessage};
+use crate::notice::{AttendeeList, FanOut, ListedAttendee, Notice, OutboxMessage};
 use crate::outcome::{EventResult, Outcome, PendingChange};
-use crate::ports::{Commit, EventWrite, IdSource, InviteeWrite, Store, StoreError};
-use crate::status::{
-    Answer, Channel, INVITEE_MODEL, InviteeStatus, Provenance, Signal, SignalKind,
-};
-use crate::tracking::{Tracked, initial_counters, track};
+use crate::ports::{Commit, EventWrite, IdSource, Store, StoreError};
+use crate::status::{Answer, Provenance};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 type Key = (String, String);
 
@@ -151,12 +147,10 @@ pub(super) async fn plan(
             incoming,
             producer,
             read,
+            trust,
             settings,
-            store,
-            ids,
             now,
-        )
-        .await?;
+        );
     }
     Ok(commit)
 }
@@ -164,103 +158,99 @@ pub(super) async fn plan(
 /// The organizer's own attendees become invitees joined via `organizer-list`, with the PARTSTAT
 /// the organizer's calendar reports for them. Rollcall sends them nothing: their calendars
 /// already hold the organizer's invitation.
+///
+/// Not in this commit, though: every new invitee costs several store items, and a long guest
+/// list would make the commit too big for a bounded store (DynamoDB: 100 items). The list goes
+/// into the outbox as attendee jobs of at most [`AttendeeList::MAX`] attendees each, which the
+/// sender works off one attendee per commit (`deliver::deliver_due`).
 #[allow(clippy::too_many_arguments)]
-async fn organizer_list(
+fn organizer_list(
     commit: &mut Commit,
     message_id: &str,
     event: &Event,
     incoming: &CalendarEvent,
     producer: Option<&str>,
     read: &ReadMessage,
+    trust: &SenderTrust,
     settings: &IngestSettings,
-    store: &dyn Store,
-    ids: &dyn IdSource,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) {
     let inbox = format!("invites@{}", settings.domain);
+    let ours = format!("@{}", settings.domain);
+    // Earlier jobs of this message for the same event (an event can come twice in one
+    // message): the first mention of an address wins, as one signal key can only count once.
+    let earlier: Vec<&AttendeeList> = commit
+        .outbox
+        .iter()
+        .filter_map(|m| match &m.notice {
+            Notice::RecordAttendees(list) if m.event.id == event.id => Some(list),
+            _ => None,
+        })
+        .collect();
+    let mut seen: HashSet<String> = earlier
+        .iter()
+        .flat_map(|list| list.attendees.iter().map(|a| a.email.clone()))
+        .collect();
+    let mut listed = Vec::new();
     for attendee in &incoming.attendees {
         let Some(email) = attendee.email.as_deref().map(normalize_email) else {
             continue;
         };
-        if email == inbox
-            || email == event.organizer_email
-            || email.ends_with(&format!("@{}", settings.domain))
-        {
+        if email == inbox || email == event.organizer_email || email.ends_with(&ours) {
             continue;
         }
-        if commit
-            .invitees
-            .iter()
-            .any(|w| w.invitee.event_id == event.id && w.invitee.email == email)
-        {
+        if !seen.insert(email.clone()) {
             continue;
         }
-        let answer = attendee
-            .partstat
-            .as_deref()
-            .and_then(Answer::parse)
-            .unwrap_or(Answer::NeedsAction);
-        let signal = Signal {
-            dedupe_key: format!("organizer:{message_id}"),
-            kind: SignalKind::Answer(answer),
-            occurred_at: incoming.dtstamp.map_or(now, |t| t.min(now)),
-            received_at: now,
-            channel: Channel::OrganizerList,
-            provenance: Provenance {
-                message_id: read.message_id.clone(),
-                producer: producer.map(str::to_string),
-                sender_auth: None,
-                note: Some("PARTSTAT as the organizer's calendar reports it".to_string()),
-            },
-            comment: None,
-        };
-        let (mut invitee, expected, new) = match store.invitee_by_email(&event.id, &email).await? {
-            Some(existing) => {
-                let version = existing.version;
-                (existing, Some(version), false)
-            }
-            None => {
-                let id = ids.invitee_id();
-                let invitee = Invitee {
-                    uid: personal_uid(&id, &settings.domain),
-                    id,
-                    event_id: event.id.clone(),
-                    email: email.clone(),
-                    name: attendee
-                        .name
-                        .clone()
-                        .filter(|n| normalize_email(n) != email),
-                    joined_via: Channel::OrganizerList,
-                    sequence: 0,
-                    status: InviteeStatus::initial(&INVITEE_MODEL),
-                    created_at: now,
-                    updated_at: now,
-                    version: 0,
-                };
-                (invitee, None, true)
-            }
-        };
-        let mut tracked = Tracked::default();
-        if new {
-            tracked.counters.extend(initial_counters(&invitee));
-            let listed = Signal {
-                dedupe_key: "listed".to_string(),
-                kind: SignalKind::Listed,
-                ..signal.clone()
-            };
-            tracked.extend(track(&mut invitee, vec![listed]));
-        }
-        tracked.extend(track(&mut invitee, vec![signal]));
-        invitee.version += 1;
-        invitee.updated_at = now;
-        commit.invitees.push(InviteeWrite {
-            invitee,
-            expected_version: expected,
+        listed.push(ListedAttendee {
+            name: attendee
+                .name
+                .clone()
+                .filter(|n| normalize_email(n) != email),
+            answer: attendee
+                .partstat
+                .as_deref()
+                .and_then(Answer::parse)
+                .unwrap_or(Answer::NeedsAction),
+            email,
         });
-        commit.signals.extend(tracked.records);
-        commit.counters.extend(tracked.counters);
     }
-    Ok(())
+    let provenance = Provenance {
+        message_id: read.message_id.clone(),
+        producer: producer.map(str::to_string),
+        sender_auth: Some(trust.describe()),
+        note: Some("PARTSTAT as the organizer's calendar reports it".to_string()),
+    };
+    // The job needs only the event's id; its copy leaves the guest lists out, so that a long
+    // list is not repeated in every one of its jobs.
+    let mut about = event.clone();
+    about.details.attendees.clear();
+    for occurrence in &mut about.overrides {
+        occurrence.attendees.clear();
+    }
+    let first = commit
+        .outbox
+        .iter()
+        .filter(|m| matches!(m.notice, Notice::RecordAttendees(_)))
+        .count();
+    for (n, chunk) in listed.chunks(AttendeeList::MAX).enumerate() {
+        commit.outbox.push(OutboxMessage {
+            id: format!("{message_id}-attendees-{}", first + n),
+            to: Mailbox {
+                email: event.organizer_email.clone(),
+                name: event.organizer_name.clone(),
+            },
+            notice: Notice::RecordAttendees(AttendeeList {
+                inbound_id: message_id.to_string(),
+                listed_at: incoming.dtstamp.map_or(now, |t| t.min(now)),
+                provenance: provenance.clone(),
+                domain: settings.domain.clone(),
+                attendees: chunk.to_vec(),
+            }),
+            event: about.clone(),
+            created_at: now,
+        });
+    }
 }
 
 /// What an untrusted message's VEVENT would do, with the title and time it would have. An

@@ -1,5 +1,6 @@
 //! A store that loses one write, standing in for a crash between doing an outbox item and
 //! recording it done: the item is due again and the work is repeated, as after a restart.
+//! It can also fail one commit, standing in for a crash half-way through a job.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -9,15 +10,18 @@ use rollcall_core::ports::{
     Commit, Committed, DueMessage, EventStore, InviteeStore, MessageRecord, OutboxStore,
     SignalRecord, StoreError,
 };
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Delegates everything to `store`, except that the first `mark_sent` of outbox item `id`
-/// is dropped (and reported as done).
+/// is dropped (and reported as done), and, if asked, one commit fails.
 #[derive(Debug)]
 pub(crate) struct LosesFirstMarkSent<'a, S> {
     store: &'a S,
     id: String,
     lost: AtomicBool,
+    /// The commit (counted from 1) that fails with `Unavailable` without writing anything.
+    failing_commit: Option<usize>,
+    commits: AtomicUsize,
 }
 
 impl<'a, S> LosesFirstMarkSent<'a, S> {
@@ -26,7 +30,16 @@ impl<'a, S> LosesFirstMarkSent<'a, S> {
             store,
             id: id.to_string(),
             lost: AtomicBool::new(false),
+            failing_commit: None,
+            commits: AtomicUsize::new(0),
         }
+    }
+
+    /// Also fails the `n`-th commit made through this store (counted from 1), as a crash or
+    /// an outage in the middle of a job would.
+    pub(crate) fn failing_commit(mut self, n: usize) -> Self {
+        self.failing_commit = Some(n);
+        self
     }
 
     /// Whether the mark was dropped yet: a case checks its crash really happened.
@@ -50,6 +63,12 @@ impl<S: EventStore> EventStore for LosesFirstMarkSent<'_, S> {
     }
 
     async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
+        let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.failing_commit == Some(n) {
+            return Err(StoreError::Unavailable(format!(
+                "commit {n} lost in a crash"
+            )));
+        }
         self.store.commit(commit).await
     }
 

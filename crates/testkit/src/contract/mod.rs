@@ -3,6 +3,7 @@
 //! [`InMemoryStore`](crate::InMemoryStore) documents. Adapters run them all with
 //! [`store_contract_tests!`](crate::store_contract_tests).
 
+mod attendees;
 mod crash;
 mod events;
 mod history;
@@ -13,6 +14,7 @@ mod trust;
 mod use_cases;
 mod web;
 
+pub use attendees::*;
 pub use events::*;
 pub use history::*;
 pub use invitees::*;

@@ -11,7 +11,7 @@ use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTru
 use rollcall_core::notice::{FanOut, Notice};
 use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::{Committed, EventStore, Store};
-use rollcall_core::status::Channel;
+use rollcall_core::status::{Answer, Channel};
 use rollcall_core::tokens::TokenKey;
 
 pub(super) const UID: &str = "contract-1@example.org";
@@ -36,11 +36,20 @@ pub(super) fn invitation(sequence: i64, dtstamp: &str, summary: &str) -> Vec<u8>
         "END:VCALENDAR",
     ]
     .join("\r\n");
+    organizer_mail(
+        summary,
+        &format!("{sequence}-{dtstamp}@example.org"),
+        &calendar,
+    )
+}
+
+/// An organizer's invitation as mailed to `invites@rollcall.test`: one text/calendar part.
+pub(super) fn organizer_mail(subject: &str, message_id: &str, calendar: &str) -> Vec<u8> {
     format!(
         "From: Olga Organizer <olga@example.org>\r\n\
          To: invites@rollcall.test\r\n\
-         Subject: {summary}\r\n\
-         Message-ID: <{sequence}-{dtstamp}@example.org>\r\n\
+         Subject: {subject}\r\n\
+         Message-ID: <{message_id}>\r\n\
          Date: Thu, 05 Mar 2026 16:00:00 +0000\r\n\
          MIME-Version: 1.0\r\n\
          Content-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n\
@@ -51,7 +60,7 @@ pub(super) fn invitation(sequence: i64, dtstamp: &str, summary: &str) -> Vec<u8>
     .into_bytes()
 }
 
-async fn run_ingest<S: Store>(
+pub(super) async fn run_ingest<S: Store>(
     store: &S,
     ids: &SequentialIds,
     id: &str,
@@ -115,13 +124,65 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
         "stale and repeated mail leave the event alone"
     );
     assert_eq!(ids.issued(), 1, "only the create drew an event id");
+
+    let queued = store.due_outbox(at(3600), 10).await.expect("due_outbox");
+    let notices: Vec<(&str, &Notice)> = queued
+        .iter()
+        .map(|d| (d.message.id.as_str(), &d.message.notice))
+        .collect();
+    let moved_notice = Notice::EventUpdated { from_sequence: 0 };
+    // Same time, new title: invitees' calendars get the change without being asked again.
+    let fan_out = Notice::FanOut(FanOut::Update { reconfirm: false });
+    let listing = |n: usize| match &queued[n].message.notice {
+        Notice::RecordAttendees(list) => list.clone(),
+        other => panic!("an attendee job, not {other:?}"),
+    };
+    let (first_list, second_list) = (listing(1), listing(4));
+    assert_eq!(
+        notices,
+        [
+            ("in-1-0", &Notice::EventCreated),
+            (
+                "in-1-attendees-0",
+                &Notice::RecordAttendees(first_list.clone())
+            ),
+            ("in-2-0", &moved_notice),
+            ("in-2-1", &fan_out),
+            (
+                "in-2-attendees-0",
+                &Notice::RecordAttendees(second_list.clone())
+            ),
+        ]
+    );
+    assert!(queued.iter().all(|d| d.message.to.email == OLGA));
+    for (list, inbound) in [(&first_list, "in-1"), (&second_list, "in-2")] {
+        let listed: Vec<(&str, Option<&str>, Answer)> = (list.attendees.iter())
+            .map(|a| (a.email.as_str(), a.name.as_deref(), a.answer))
+            .collect();
+        assert_eq!(
+            listed,
+            [("bob@example.org", Some("Bob"), Answer::NeedsAction)]
+        );
+        assert_eq!(list.inbound_id, inbound);
+    }
+
+    // The organizer's own attendee becomes an invitee when the job runs: counted once (both
+    // messages list him) and never sent an invitation.
+    let none = store.invitee_by_email(&event_id, "bob@example.org").await;
+    assert_eq!(
+        none.expect("read invitee"),
+        None,
+        "not in the ingest commit"
+    );
+    let mailer = RecordingMailer::new();
+    let report = deliver_due(store, &ids, &PlainComposer, &mailer, &settings(), at(3600)).await;
+    let report = report.expect("delivery reaches the store");
+    assert_eq!((report.sent, report.listed), (5, 2), "{report:?}");
     assert_eq!(
         ids.invitees_issued(),
         1,
         "only the first sight of Bob drew an invitee id"
     );
-
-    // The organizer's own attendee is an invitee, counted once and never sent an invitation.
     let bob = store.invitee_by_email(&event_id, "bob@example.org").await;
     let bob = bob.expect("read invitee").expect("Bob is an invitee");
     assert_eq!(bob.id, SequentialIds::nth_invitee(0));
@@ -135,24 +196,8 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
             ("reachability", "ok", 1),
         ])
     );
-
-    let queued = store.due_outbox(at(3600), 10).await.expect("due_outbox");
-    let notices: Vec<(&str, &Notice)> = queued
-        .iter()
-        .map(|d| (d.message.id.as_str(), &d.message.notice))
-        .collect();
-    let moved_notice = Notice::EventUpdated { from_sequence: 0 };
-    // Same time, new title: invitees' calendars get the change without being asked again.
-    let fan_out = Notice::FanOut(FanOut::Update { reconfirm: false });
-    assert_eq!(
-        notices,
-        [
-            ("in-1-0", &Notice::EventCreated),
-            ("in-2-0", &moved_notice),
-            ("in-2-1", &fan_out),
-        ]
-    );
-    assert!(queued.iter().all(|d| d.message.to.email == OLGA));
+    let mailed: Vec<String> = mailer.sent().into_iter().map(|m| m.outbox_id).collect();
+    assert_eq!(mailed, ["in-1-0", "in-2-0"], "jobs are not mail");
 }
 
 fn settings() -> DeliverySettings {
@@ -180,9 +225,17 @@ async fn queue<S: EventStore>(store: &S, outbox_ids: &[&str]) {
 }
 
 async fn pass<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) -> DeliveryReport {
-    deliver_due(store, &PlainComposer, mailer, &settings(), at(seconds))
-        .await
-        .expect("delivery reaches the store")
+    let ids = SequentialIds::new();
+    deliver_due(
+        store,
+        &ids,
+        &PlainComposer,
+        mailer,
+        &settings(),
+        at(seconds),
+    )
+    .await
+    .expect("delivery reaches the store")
 }
 
 fn report(sent: usize, retrying: usize, failed: usize) -> DeliveryReport {
@@ -191,6 +244,7 @@ fn report(sent: usize, retrying: usize, failed: usize) -> DeliveryReport {
         retrying,
         failed,
         fanned_out: 0,
+        listed: 0,
     }
 }
 

@@ -249,6 +249,7 @@ fn delivered(sent: usize, fanned_out: usize) -> DeliveryReport {
         retrying: 0,
         failed: 0,
         fanned_out,
+        listed: 0,
     }
 }
 
@@ -282,7 +283,7 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
         ..DeliverySettings::default()
     };
     let mailer = RecordingMailer::new();
-    let report = deliver_due(store, &PlainComposer, &mailer, &settings, at(50)).await;
+    let report = deliver_due(store, &source, &PlainComposer, &mailer, &settings, at(50)).await;
     assert_eq!(
         report.expect("deliver"),
         delivered(3, 0),
@@ -324,7 +325,15 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
     };
     assert!(matches!(store.commit(&queue).await, Ok(Committed::Applied)));
     let crashing = LosesFirstMarkSent::new(store, "job-1");
-    let report = deliver_due(&crashing, &PlainComposer, &mailer, &settings, at(100)).await;
+    let report = deliver_due(
+        &crashing,
+        &source,
+        &PlainComposer,
+        &mailer,
+        &settings,
+        at(100),
+    )
+    .await;
     assert_eq!(report.expect("deliver"), delivered(1, 2));
     assert!(crashing.lost(), "the job is still due, as after a crash");
 
@@ -368,7 +377,15 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
 
     // The same job again (after the "restart"): nothing new is queued; the two are sent.
     let before_mail = mailer.sent().len();
-    let report = deliver_due(&crashing, &PlainComposer, &mailer, &settings, restart).await;
+    let report = deliver_due(
+        &crashing,
+        &source,
+        &PlainComposer,
+        &mailer,
+        &settings,
+        restart,
+    )
+    .await;
     assert_eq!(report.expect("deliver"), delivered(3, 0));
     let mailed: Vec<String> = mailer.sent()[before_mail..]
         .iter()
