@@ -18,8 +18,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Paths whose second segment is a capability token: an invitee's page, unsubscribe, the sender
-/// confirmation, and the
-/// organizer's magic link into the dashboard.
+/// confirmation, and the organizer's magic link into the dashboard.
 const TOKEN_PATHS: [&str; 4] = ["/r/", "/u/", "/o/", "/c/"];
 
 /// The mail templates (one folder per message with an HTML body) that `every_message` renders.
