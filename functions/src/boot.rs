@@ -108,7 +108,12 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
             tokens,
         })),
         mailer: Arc::new(Alarming::new(mailer, alarms)),
-        settings: DeliverySettings::default(),
+        // Five pages of 200 invitees a run keep one fan-out run well inside the invocation's
+        // time; the rest of a long guest list continues as a new job.
+        settings: DeliverySettings {
+            fan_out_pages_per_run: 5,
+            ..DeliverySettings::default()
+        },
         rate: config.send_rate()?,
         budget: DEFAULT_BUDGET,
         doorbell: config

@@ -26,6 +26,8 @@ pub struct DeliverySettings {
     pub max_backoff: Duration,
     /// Invitees read per page while fanning out.
     pub fan_out_page: usize,
+    /// Pages of invitees one fan-out run works off before it queues the rest as a new job.
+    pub fan_out_pages_per_run: usize,
     /// How long a claimed message is left to the sender that claimed it before another may
     /// take it (longer than one send can take; a sender that died is replaced after it).
     pub lease: Duration,
@@ -40,6 +42,7 @@ impl Default for DeliverySettings {
             max_backoff: Duration::minutes(30),
             fan_out_page: 200,
             lease: Duration::minutes(5),
+            fan_out_pages_per_run: 50,
         }
     }
 }
@@ -76,13 +79,25 @@ pub async fn deliver_due(
         }
         let result = match &message.notice {
             Notice::FanOut(fan_out) => {
-                match fan_out_to_invitees(message, fan_out, store, settings, now).await {
-                    Ok(queued) => {
-                        report.fanned_out += queued;
-                        Ok(())
-                    }
-                    Err(error) => Err(SendError::Transient(error.to_string())),
-                }
+                fan_out_to_invitees(message, fan_out, None, store, settings, now)
+                    .await
+                    .map(|queued| report.fanned_out += queued)
+                    .map_err(|error| SendError::Transient(error.to_string()))
+            }
+            Notice::FanOutFrom {
+                fan_out,
+                job,
+                after,
+            } => {
+                // Named after the job it continues, so every invitee's message keeps its id.
+                let origin = OutboxMessage {
+                    id: job.clone(),
+                    ..message.clone()
+                };
+                fan_out_to_invitees(&origin, fan_out, Some(after), store, settings, now)
+                    .await
+                    .map(|queued| report.fanned_out += queued)
+                    .map_err(|error| SendError::Transient(error.to_string()))
             }
             Notice::RecordAttendees(list) => {
                 attendees::record_attendees(message, list, store, ids, now, &mut report.listed)
@@ -169,12 +184,15 @@ async fn record_sent(
     Err(StoreError::Conflict)
 }
 
-/// Queues one personal message per reachable Rollcall invitee for an organizer's change.
-/// Each invitee's part is its own commit, de-duplicated by the job's id, so a job interrupted
-/// half-way resumes without sending anyone a second copy.
+/// Queues one personal message per reachable Rollcall invitee for an organizer's change,
+/// starting after invitee `from` (the whole list when `None`). Each invitee's part is its own
+/// commit, de-duplicated by the job's id, so a job interrupted half-way resumes without sending
+/// anyone a second copy. After `fan_out_pages_per_run` full pages the rest becomes a new job
+/// ([`Notice::FanOutFrom`]), queued before this one is marked done.
 async fn fan_out_to_invitees(
     job: &OutboxMessage,
     fan_out: &FanOut,
+    from: Option<&InviteeId>,
     store: &dyn Store,
     settings: &DeliverySettings,
     now: DateTime<Utc>,
@@ -184,8 +202,30 @@ async fn fan_out_to_invitees(
         return Ok(0);
     };
     let mut queued = 0;
-    let mut after: Option<InviteeId> = None;
+    let mut after: Option<InviteeId> = from.cloned();
+    let mut pages = 0;
     loop {
+        if pages >= settings.fan_out_pages_per_run.max(1)
+            && let Some(after) = &after
+        {
+            let rest = OutboxMessage {
+                id: format!("{}.from-{after}", job.id),
+                notice: Notice::FanOutFrom {
+                    fan_out: fan_out.clone(),
+                    job: job.id.clone(),
+                    after: after.clone(),
+                },
+                ..job.clone()
+            };
+            store
+                .commit(&Commit {
+                    outbox: vec![rest],
+                    ..Commit::default()
+                })
+                .await?;
+            break;
+        }
+        pages += 1;
         let page = store
             .invitees_of(&event.id, after.as_ref(), settings.fan_out_page)
             .await?;

@@ -4,7 +4,7 @@
 use crate::event::Event;
 use crate::ical::TimeValue;
 use crate::imip::Mailbox;
-use crate::invitee::Invitee;
+use crate::invitee::{Invitee, InviteeId};
 use crate::outcome::PendingChange;
 use crate::status::{Answer, Provenance};
 use chrono::{DateTime, Utc};
@@ -28,6 +28,15 @@ pub enum Notice {
     /// change and worked off in batches by the sender, so one commit stays small however many
     /// invitees there are.
     FanOut(FanOut),
+    /// Not mail: the rest of fan-out job `job`, from the invitee after `after`. A fan-out works
+    /// off a bounded number of invitee pages per run and queues this for the rest, so no run
+    /// outgrows one worker invocation however many invitees an event has.
+    FanOutFrom {
+        fan_out: FanOut,
+        /// The id of the job this continues: every invitee's message is named after it.
+        job: String,
+        after: InviteeId,
+    },
     /// Not mail: "record these attendees of the organizer's own invitation as invitees".
     /// Queued with the organizer's create or update and worked off by the sender one attendee
     /// per commit, so a long guest list never makes one commit too big for a store.
@@ -155,6 +164,9 @@ impl OutboxMessage {
 
     /// Whether this item is a mail (as opposed to a fan-out or attendee job).
     pub fn is_mail(&self) -> bool {
-        !matches!(self.notice, Notice::FanOut(_) | Notice::RecordAttendees(_))
+        !matches!(
+            self.notice,
+            Notice::FanOut(_) | Notice::FanOutFrom { .. } | Notice::RecordAttendees(_)
+        )
     }
 }

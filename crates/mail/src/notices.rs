@@ -206,6 +206,7 @@ impl MailComposer {
             // are never mail.
             Notice::Invitation { .. }
             | Notice::FanOut(_)
+            | Notice::FanOutFrom { .. }
             | Notice::RecordAttendees(_)
             | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
@@ -302,7 +303,9 @@ impl Composer for MailComposer {
                     *sequence,
                 ));
             }
-            Notice::FanOut(_) => return Err("a fan-out job is not mail".to_string()),
+            Notice::FanOut(_) | Notice::FanOutFrom { .. } => {
+                return Err("a fan-out job is not mail".to_string());
+            }
             Notice::RecordAttendees(_) => {
                 return Err("an attendee job is not mail".to_string());
             }

@@ -44,6 +44,7 @@ macro_rules! store_contract_tests {
             a_second_web_rsvp_from_the_same_address_only_changes_the_answer,
             unsubscribing_makes_an_invitee_unreachable_once,
             a_fan_out_job_queues_one_invitation_per_reachable_invitee_once,
+            a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once,
             delivery_retries_transient_failures_and_gives_up_after_the_limit,
             delivery_sends_after_a_transient_failure_clears,
             delivery_does_not_retry_a_permanent_failure,

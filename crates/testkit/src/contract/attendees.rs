@@ -5,15 +5,12 @@ use super::crash::LosesFirstMarkSent;
 use super::use_cases::{self, organizer_mail};
 use super::{OLGA, at, counters, counts, due, ids};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
-use rollcall_core::Limits;
 use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
 use rollcall_core::event::EventId;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{AttendeeList, Notice};
 use rollcall_core::ports::{InviteeStore, Store};
 use rollcall_core::status::{Answer, Channel};
-use rollcall_core::tokens::TokenKey;
 
 const DOMAIN: &str = "rollcall.test";
 const GUESTS: usize = 60;

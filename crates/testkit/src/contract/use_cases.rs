@@ -208,6 +208,7 @@ fn settings() -> DeliverySettings {
         max_backoff: Duration::minutes(30),
         fan_out_page: 2,
         lease: Duration::minutes(5),
+        fan_out_pages_per_run: 50,
     }
 }
 

@@ -398,3 +398,80 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
     }
     assert_eq!(counters(store, &planning.id).await, after);
 }
+
+pub async fn a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let mut guests = Vec::new();
+    for n in 0..5 {
+        let (email, nonce) = (format!("guest{n}@example.org"), format!("n{n}"));
+        let form = Form {
+            name: "",
+            email: &email,
+            answer: Answer::Accepted,
+            nonce: &nonce,
+            seconds: 10 + n,
+        };
+        guests.push(submit(store, &source, &planning, form).await);
+    }
+    // One page of two invitees per run: five invitees take three runs of the job.
+    let settings = DeliverySettings {
+        fan_out_page: 2,
+        fan_out_pages_per_run: 1,
+        ..DeliverySettings::default()
+    };
+    let mailer = RecordingMailer::new();
+    let first = deliver_due(store, &source, &PlainComposer, &mailer, &settings, at(50)).await;
+    assert_eq!(
+        first.expect("deliver"),
+        delivered(5, 0),
+        "the first invitations"
+    );
+
+    let job = OutboxMessage {
+        id: "job-9".to_string(),
+        to: Mailbox {
+            email: OLGA.to_string(),
+            name: None,
+        },
+        notice: Notice::FanOut(FanOut::Update { reconfirm: false }),
+        event: planning.clone(),
+        created_at: at(100),
+    };
+    let queue = Commit {
+        outbox: vec![job],
+        ..Commit::default()
+    };
+    assert!(matches!(store.commit(&queue).await, Ok(Committed::Applied)));
+    let before = mailer.sent().len();
+    let mut fanned_out = Vec::new();
+    for pass in 0..10 {
+        let report = deliver_due(store, &source, &PlainComposer, &mailer, &settings, at(100));
+        let report = report.await.expect("deliver");
+        fanned_out.push(report.fanned_out);
+        if report == DeliveryReport::default() {
+            break;
+        }
+        assert!(pass < 9, "the fan-out never finished: {fanned_out:?}");
+    }
+    assert_eq!(
+        fanned_out.iter().filter(|n| **n > 0).count(),
+        3,
+        "three runs of two, two and one invitees: {fanned_out:?}"
+    );
+    let mut mailed: Vec<String> = mailer.sent()[before..]
+        .iter()
+        .map(|m| m.outbox_id.clone())
+        .collect();
+    mailed.sort();
+    let mut expected: Vec<String> = guests.iter().map(|id| format!("job-9-{id}")).collect();
+    expected.sort();
+    assert_eq!(
+        mailed, expected,
+        "one update each, named after the original job"
+    );
+    for id in &guests {
+        assert_eq!(read(store, id).await.sequence, 2, "{id} got one update");
+    }
+    assert_eq!(due(store, at(86_400)).await, ids(&[]));
+}
