@@ -11,7 +11,7 @@ use rollcall_core::imip::read_message;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::{EventStore, InviteeStore};
-use support::{World, ack, drain, form_token, header, invitation, ses_event};
+use support::{World, drain, form_token, header, invitation, run_batch, ses_event};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_functions() {
@@ -28,7 +28,7 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
         )
         .await;
     let inbound = std::sync::Arc::new(world.inbound().await);
-    let (batch, received) = drain(&world.bed.inbound_queue).await;
+    let received = run_batch(&world.bed.inbound_queue, |batch| inbound.handle(batch)).await;
     assert_eq!(
         received.len(),
         1,
@@ -39,12 +39,6 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
         envelope["Type"], "Notification",
         "an SNS envelope: {envelope}"
     );
-    let outcome = inbound.handle(batch).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.inbound_queue, &received, &[]).await;
 
     let record = store
         .message_record(&invitation_id)
@@ -66,19 +60,13 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
 
     // 2. The acknowledgement: the commit rang the doorbell; `worker` sends it through SES.
     let worker = std::sync::Arc::new(world.worker().await);
-    let (jobs, received) = drain(&world.bed.jobs_queue).await;
+    let received = run_batch(&world.bed.jobs_queue, |batch| worker.handle(batch)).await;
     assert!(!received.is_empty(), "a deliver-due job was queued");
     assert!(
         received
             .iter()
             .all(|r| r.body == r#"{"kind":"deliver-due"}"#)
     );
-    let outcome = worker.handle(jobs).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.jobs_queue, &received, &[]).await;
     let public = format!("/e/{}", event.id);
     let acks = world.sent_containing(&["To: \"Grace Hopper\" <grace@example.com>", &public]);
     assert_eq!(acks.len(), 1, "one acknowledgement with the public link");
@@ -113,14 +101,8 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
     assert_eq!(ann.status.value("response"), Some("accepted"));
 
     // 4. Her personal invitation leaves through SES.
-    let (jobs, received) = drain(&world.bed.jobs_queue).await;
+    let received = run_batch(&world.bed.jobs_queue, |batch| worker.handle(batch)).await;
     assert!(!received.is_empty(), "the RSVP rang the doorbell");
-    let outcome = worker.handle(jobs).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.jobs_queue, &received, &[]).await;
     let sent = world.sent_containing(&["To: \"Ann Example\" <ann@example.org>", "BEGIN:VCALENDAR"]);
     assert_eq!(sent.len(), 1, "one personal invitation: {sent:?}");
     let read = read_message(sent[0].as_bytes(), &Limits::default()).expect("a readable invitation");
@@ -161,13 +143,7 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
     world
         .mail_arrives(reply.as_bytes(), &[&reply_address], "FAIL")
         .await;
-    let (batch, received) = drain(&world.bed.inbound_queue).await;
-    let outcome = inbound.handle(batch).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.inbound_queue, &received, &[]).await;
+    run_batch(&world.bed.inbound_queue, |batch| inbound.handle(batch)).await;
     let ann = invitee(&store, &ann.id).await;
     assert_eq!(
         ann.status.value("response"),
@@ -186,14 +162,8 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
             .notify_ses_event(&ses_event(kind, &message_id, "ann@example.org", at))
             .await;
     }
-    let (batch, received) = drain(&world.bed.events_queue).await;
+    let received = run_batch(&world.bed.events_queue, |batch| events.handle(batch)).await;
     assert_eq!(received.len(), 2);
-    let outcome = events.handle(batch).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.events_queue, &received, &[]).await;
     let ann = invitee(&store, &ann.id).await;
     assert_eq!(ann.status.value("delivery"), Some("delivered"));
     assert_eq!(ann.status.value("reachability"), Some("bounced"));
@@ -207,13 +177,7 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
             "2026-11-23T10:03:00.000Z",
         ))
         .await;
-    let (batch, received) = drain(&world.bed.events_queue).await;
-    let outcome = events.handle(batch).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.events_queue, &received, &[]).await;
+    run_batch(&world.bed.events_queue, |batch| events.handle(batch)).await;
     let ann = invitee(&store, &ann.id).await;
     assert_eq!(ann.status.value("reachability"), Some("complained"));
     let history = store.signals_of(&ann.id).await.expect("history");

@@ -8,7 +8,7 @@ use mail_parser::MessageParser;
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::EventStore;
 use std::sync::Arc;
-use support::{World, ack, drain, form_token, invitation};
+use support::{World, form_token, invitation, run_batch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dmarc_failure_waits_for_the_organizer_to_confirm_by_link() {
@@ -23,13 +23,7 @@ async fn a_dmarc_failure_waits_for_the_organizer_to_confirm_by_link() {
         )
         .await;
     let inbound = Arc::new(world.inbound().await);
-    let (batch, received) = drain(&world.bed.inbound_queue).await;
-    let outcome = inbound.handle(batch).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.inbound_queue, &received, &[]).await;
+    run_batch(&world.bed.inbound_queue, |batch| inbound.handle(batch)).await;
 
     let record = store
         .message_record(&id)
@@ -58,13 +52,7 @@ async fn a_dmarc_failure_waits_for_the_organizer_to_confirm_by_link() {
 
     // The question goes to the claimed organizer through SES.
     let worker = Arc::new(world.worker().await);
-    let (jobs, received) = drain(&world.bed.jobs_queue).await;
-    let outcome = worker.handle(jobs).await;
-    assert!(
-        outcome.response().batch_item_failures.is_empty(),
-        "{outcome:?}"
-    );
-    ack(&world.bed.jobs_queue, &received, &[]).await;
+    run_batch(&world.bed.jobs_queue, |batch| worker.handle(batch)).await;
     let questions = world.sent_containing(&["grace@example.com", "Please confirm"]);
     assert_eq!(questions.len(), 1, "one confirmation mail");
     let mail = MessageParser::new()

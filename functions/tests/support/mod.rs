@@ -168,6 +168,23 @@ pub fn sqs_event(received: &[Received]) -> SqsEvent {
     event
 }
 
+/// What Lambda does with a queue: hands everything waiting in it to `handler` as one batch,
+/// checks the batch had no failures, and deletes the messages. Returns what was handled.
+pub async fn run_batch<F, Fut>(queue: &JobQueue, handler: F) -> Vec<Received>
+where
+    F: FnOnce(SqsEvent) -> Fut,
+    Fut: std::future::Future<Output = rollcall_functions::batch::BatchOutcome>,
+{
+    let (batch, received) = drain(queue).await;
+    let outcome = handler(batch).await;
+    assert!(
+        outcome.response().batch_item_failures.is_empty(),
+        "{outcome:?}"
+    );
+    ack(queue, &received, &[]).await;
+    received
+}
+
 /// Acknowledges what a handler reported as done (Lambda deletes those for us).
 pub async fn ack(queue: &JobQueue, received: &[Received], failed: &[String]) {
     for message in received {
