@@ -4,7 +4,7 @@
 
 use crate::config::{
     ALARM_TOPIC_ARN, CONFIGURATION_SET, Config, ConfigError, EVENTS_TOPIC_ARN, JOBS_QUEUE_URL,
-    RAW_MAIL_BUCKET, SECRET_PARAMETER,
+    RAW_MAIL_BUCKET, SECRET_PARAMETER, SENDER,
 };
 use crate::effects::Effects;
 use crate::events::Events;
@@ -103,6 +103,7 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
         // The worker keeps going until the outbox is empty: its own commits need no doorbell.
         store: store(config, services, false),
         composer: Arc::new(MailComposer::new(MailSettings {
+            sender: config.optional(SENDER).map(str::to_string),
             base_url: config.base_url.clone(),
             domain: config.domain.clone(),
             tokens,

@@ -70,6 +70,12 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
     let public = format!("/e/{}", event.id);
     let acks = world.sent_containing(&["To: \"Grace Hopper\" <grace@example.com>", &public]);
     assert_eq!(acks.len(), 1, "one acknowledgement with the public link");
+    let sender = format!("From: \"Rollcall\" <rollcall@{}>", world.bed.domain);
+    assert!(
+        acks[0].contains(&sender),
+        "from ROLLCALL_SENDER: {}",
+        acks[0]
+    );
     // The same run recorded the organizer's own guests (an attendee job, not mail).
     let alan = store
         .invitee_by_email(&event.id, "alan@example.net")

@@ -40,6 +40,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     };
 
     let composer: Arc<dyn Composer> = Arc::new(MailComposer::new(MailSettings {
+        sender: None,
         base_url: base_url.clone(),
         domain: config.domain.clone(),
         tokens: tokens.clone(),

@@ -24,6 +24,9 @@ pub struct MailSettings {
     pub domain: String,
     /// Derives each invitee's reply address, personal link and unsubscribe link.
     pub tokens: TokenKey,
+    /// From of the organizer's notices (acknowledgements, confirmations); `invites@<domain>`
+    /// when unset. Personal invitations always come from the invitee's reply address.
+    pub sender: Option<String>,
 }
 
 /// What every notice template may show. Built from the outbox message; every field is
@@ -312,7 +315,11 @@ impl Composer for MailComposer {
             _ => {}
         }
         let (subject, text, html) = self.render(message).map_err(|e| e.to_string())?;
-        let from = format!("invites@{}", self.settings.domain);
+        let from = self
+            .settings
+            .sender
+            .clone()
+            .unwrap_or_else(|| format!("invites@{}", self.settings.domain));
         // Our own Message-ID, derived from the outbox id: a retried send carries the same id
         // (receivers de-duplicate), and provider events can be joined back to this message.
         let message_id = format!("{}@{}", message.id, self.settings.domain);

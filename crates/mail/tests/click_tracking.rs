@@ -67,6 +67,7 @@ fn invitee(event: &Event) -> Invitee {
 /// Every kind of mail Rollcall sends, composed as it would be sent: (what, raw MIME).
 fn every_message() -> Vec<(String, Vec<u8>)> {
     let composer = MailComposer::new(MailSettings {
+        sender: None,
         base_url: "https://rsvp.example".into(),
         domain: "rsvp.example".into(),
         tokens: rollcall_core::tokens::TokenKey::from_bytes([1; 32]),

@@ -32,6 +32,7 @@ fn event(summary: &str, location: &str) -> Event {
 
 fn compose(notice: Notice, event: Event) -> Vec<u8> {
     let composer = MailComposer::new(MailSettings {
+        sender: None,
         base_url: "https://rsvp.example/".into(),
         domain: "rsvp.example".into(),
         tokens: rollcall_core::tokens::TokenKey::from_bytes([1; 32]),
