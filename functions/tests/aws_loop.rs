@@ -136,15 +136,18 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
         Some(ann.id.clone())
     );
 
-    // 5. Her calendar declines by mail to the reply address: back through `inbound`.
+    // 5. Her calendar declines by mail to the reply address: back through `inbound`. Given
+    // after her web answer (DTSTAMP has whole seconds, so wait one), it is the newer answer.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let reply = format!(
         "From: Ann Example <ann@example.org>\r\nTo: <{reply_address}>\r\nSubject: Declined: Compiler team planning\r\n\
          MIME-Version: 1.0\r\nContent-Type: text/calendar; charset=\"utf-8\"; method=REPLY\r\n\r\n\
          BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\n\
          BEGIN:VEVENT\r\nATTENDEE;PARTSTAT=DECLINED;CN=Ann:mailto:ann@example.org\r\nUID:{uid}\r\n\
-         SEQUENCE:{sequence}\r\nDTSTAMP:20261123T100500Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+         SEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         uid = personal_event.uid.clone().unwrap_or_default(),
         sequence = personal_event.sequence,
+        dtstamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
     );
     world
         .mail_arrives(reply.as_bytes(), &[&reply_address], "FAIL")
