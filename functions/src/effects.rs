@@ -191,3 +191,9 @@ impl OutboxStore for Effects {
         self.store.mark_failed(id, error).await
     }
 }
+
+impl rollcall_core::ports::Decorator for Effects {
+    fn inner(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}

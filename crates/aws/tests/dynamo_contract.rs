@@ -12,7 +12,7 @@ use rollcall_core::notice::{Notice, OutboxMessage};
 use rollcall_core::outcome::Outcome;
 use rollcall_core::ports::{
     Commit, Committed, CounterDelta, EventStore, EventWrite, InviteeStore, InviteeWrite,
-    MessageRecord, OutboxStore, StoreError,
+    MessageRecord, OutboxStore, ReportStore, StoreError,
 };
 use rollcall_core::status::{Channel, INVITEE_MODEL, InviteeStatus};
 use rollcall_testkit::SequentialIds;
@@ -53,7 +53,7 @@ fn notice(id: &str, event: &Event) -> OutboxMessage {
             email: event.organizer_email.clone(),
             name: None,
         },
-        notice: Notice::EventCreated,
+        notice: Notice::EventCreated { sign_in: None },
         event: event.clone(),
         created_at: at(0),
     }
@@ -82,6 +82,7 @@ fn counted(event: &Event, value: &str) -> CounterDelta {
         track: "delivery".to_string(),
         value: value.to_string(),
         delta: 1,
+        at: at(0),
     }
 }
 
@@ -136,6 +137,61 @@ async fn a_commit_over_the_transaction_limit_fails_clearly_and_writes_nothing() 
         matches!(&result, Err(StoreError::Unavailable(why)) if why.contains("102")),
         "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn new_events_and_hour_buckets_count_toward_the_transaction_limit() {
+    let (store, event) = store_with_an_event().await;
+    // A new event is 4 items (it, its UID key, its organizer's and its domain's listing); a
+    // counter 1, and 1 more per hour with positive deltas (merged within the hour).
+    let events: Vec<EventWrite> = (0..24)
+        .map(|n| {
+            let mut new = event.clone();
+            new.id = SequentialIds::nth(100 + n);
+            new.uid = format!("bulk-{n}");
+            EventWrite {
+                event: new,
+                expected_version: None,
+            }
+        })
+        .collect();
+    let hourly = |seconds: i64| CounterDelta {
+        at: at(seconds),
+        ..counted(&event, "bulk")
+    };
+    let counters = vec![hourly(0), hourly(60), hourly(3600), hourly(7200)];
+    let too_big = Commit {
+        message: Some(record("bulk")),
+        events: events.clone(),
+        counters: counters.clone(),
+        ..Commit::default()
+    };
+    let result = store.commit(&too_big).await;
+    assert!(
+        matches!(&result, Err(StoreError::Unavailable(why)) if why.contains("101")),
+        "{result:?}"
+    );
+    let fits = Commit {
+        events,
+        counters,
+        ..Commit::default()
+    };
+    assert_eq!(
+        store.commit(&fits).await.expect("commit"),
+        Committed::Applied
+    );
+    let hers = store
+        .events_of_organizer(&event.organizer_email)
+        .await
+        .expect("by organizer");
+    assert_eq!(hers.len(), 25);
+    let mut series = store
+        .series(&event.id, "delivery", at(0), at(3 * 3600))
+        .await
+        .expect("series");
+    series.sort_by_key(|p| p.hour);
+    let counts: Vec<i64> = series.iter().map(|p| p.count).collect();
+    assert_eq!(counts, [2, 1, 1]);
 }
 
 /// Runs `commit` from two tasks at once, `rounds` times (a fresh commit per round).

@@ -6,6 +6,7 @@
 
 mod attendees;
 
+use crate::access;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{
@@ -31,6 +32,9 @@ pub struct DeliverySettings {
     /// How long a claimed message is left to the sender that claimed it before another may
     /// take it (longer than one send can take; a sender that died is replaced after it).
     pub lease: Duration,
+    /// How long the dashboard sign-in link in an acknowledgement or a requested sign-in mail
+    /// works.
+    pub sign_in_link_ttl: Duration,
 }
 
 impl Default for DeliverySettings {
@@ -43,6 +47,7 @@ impl Default for DeliverySettings {
             fan_out_page: 200,
             lease: Duration::minutes(5),
             fan_out_pages_per_run: 50,
+            sign_in_link_ttl: Duration::minutes(15),
         }
     }
 }
@@ -109,10 +114,18 @@ pub async fn deliver_due(
                     "not sent: the address unsubscribed, bounced or complained since".into(),
                 ))
             }
-            _ => match composer.compose(message) {
-                Ok(mail) => mailer.send(&mail).await,
-                Err(reason) => Err(SendError::Permanent(format!("could not compose: {reason}"))),
-            },
+            _ => {
+                // A sign-in link is made as its mail leaves, so no stored row ever holds it.
+                let linked =
+                    access::with_sign_in_link(message, store, settings.sign_in_link_ttl, now)
+                        .await?;
+                match composer.compose(linked.as_ref().unwrap_or(message)) {
+                    Ok(mail) => mailer.send(&mail).await,
+                    Err(reason) => {
+                        Err(SendError::Permanent(format!("could not compose: {reason}")))
+                    }
+                }
+            }
         };
         let attempts = due.attempts + 1;
         match result {

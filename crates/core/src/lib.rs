@@ -1,6 +1,7 @@
 //! Rollcall's core: the iMIP reader, the event model, iTIP decisions and the use cases that
 //! drive them through port traits. No I/O, no runtime, no SQL: adapters live in other crates.
 
+pub mod access;
 pub mod confirm;
 pub mod deliver;
 pub mod event;
@@ -8,6 +9,7 @@ pub mod ical;
 pub mod ids;
 pub mod imip;
 pub mod ingest;
+pub mod invite;
 pub mod invitee;
 pub mod itip;
 pub mod limits;
@@ -16,6 +18,7 @@ pub mod outcome;
 pub mod ports;
 pub mod present;
 pub mod provider;
+pub mod report;
 pub mod rsvp;
 pub mod status;
 pub mod tokens;

@@ -13,8 +13,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
-    /// The acknowledgement for a new event: what Rollcall understood, and the public link.
-    EventCreated,
+    /// The acknowledgement for a new event: what Rollcall understood, the public link, and a
+    /// sign-in link to the dashboard.
+    EventCreated {
+        /// Made when the mail is sent (never stored with the queued message).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sign_in: Option<SignInLink>,
+    },
+    /// A sign-in link the organizer asked for. `event` is their latest event.
+    SignIn {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sign_in: Option<SignInLink>,
+    },
     /// An invitee's personal calendar message (iMIP REQUEST or CANCEL).
     Invitation {
         invitee: Box<Invitee>,
@@ -62,6 +72,21 @@ pub enum Notice {
         /// The link stops working then.
         expires_at: DateTime<Utc>,
     },
+}
+
+/// A dashboard sign-in link's secret, made as its mail is sent; the store keeps its hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLink {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SignInLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInLink")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

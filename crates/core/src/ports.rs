@@ -58,13 +58,31 @@ pub struct SignalRecord {
 }
 
 /// A change to one per-event counter (track value), kept in the same transaction as the
-/// status change that caused it, so reports never scan invitees.
+/// status change that caused it, so reports never scan invitees. A positive delta is also
+/// added to the counter's bucket for the hour of `at` (the time series reports draw).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterDelta {
     pub event_id: EventId,
     pub track: String,
     pub value: String,
     pub delta: i64,
+    /// When the change happened (its hour bucket).
+    pub at: DateTime<Utc>,
+}
+
+/// One hour bucket of one counter: the sum of the positive deltas whose `at` fell in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// The start of the hour (UTC, minutes and seconds zero).
+    pub hour: DateTime<Utc>,
+    pub value: String,
+    pub count: i64,
+}
+
+/// The start of the UTC hour `at` falls in: the bucket a counter delta is added to.
+pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
 }
 
 /// Everything one use-case step changes, committed atomically or not at all. It is a
@@ -127,6 +145,92 @@ pub trait InviteeStore: Send + Sync {
     async fn signals_of(&self, invitee: &InviteeId) -> Result<Vec<SignalRecord>, StoreError>;
     /// Per-event counters: (track, value, count), zero counts omitted, in no particular order.
     async fn counters(&self, event: &EventId) -> Result<Vec<(String, String, i64)>, StoreError>;
+}
+
+/// What a stored credential lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialKind {
+    /// A sign-in link (`/o/<token>`): used once, to start a session.
+    SignInLink,
+    /// A dashboard session (the cookie).
+    Session,
+    /// An integration's API token (`Authorization: Bearer`).
+    ApiToken,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::SignInLink => "sign-in-link",
+            CredentialKind::Session => "session",
+            CredentialKind::ApiToken => "api-token",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CredentialKind> {
+        [
+            CredentialKind::SignInLink,
+            CredentialKind::Session,
+            CredentialKind::ApiToken,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+/// A secret an organizer holds, stored only as the SHA-256 of the secret (`hash`, hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    pub hash: String,
+    pub kind: CredentialKind,
+    /// The organizer's normalized email address.
+    pub organizer: String,
+    /// What the organizer called it (API tokens); empty otherwise.
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    /// It stops working then (links, sessions); `None`: until deleted.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Sign-in links, sessions and API tokens, by the hash of their secret.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// Stores a new credential; `Conflict` if one with the same hash exists.
+    async fn put_credential(&self, credential: &Credential) -> Result<(), StoreError>;
+    async fn credential(&self, hash: &str) -> Result<Option<Credential>, StoreError>;
+    /// Removes the credential and returns it; of callers racing for one credential, exactly
+    /// one gets it (a sign-in link works once).
+    async fn take_credential(&self, hash: &str) -> Result<Option<Credential>, StoreError>;
+    /// Records a use; nothing if the credential is gone.
+    async fn touch_credential(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Nothing if it is already gone.
+    async fn delete_credential(&self, hash: &str) -> Result<(), StoreError>;
+    /// An organizer's credentials of one kind, oldest first.
+    async fn credentials_of(
+        &self,
+        organizer: &str,
+        kind: CredentialKind,
+    ) -> Result<Vec<Credential>, StoreError>;
+}
+
+/// What the dashboard reads beyond single items: who organizes what, and counters per hour.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Every event whose organizer has this normalized address, in no particular order.
+    async fn events_of_organizer(&self, email: &str) -> Result<Vec<Event>, StoreError>;
+    /// Every event whose organizer's address is at this domain (lowercase), in no order.
+    async fn events_of_domain(&self, domain: &str) -> Result<Vec<Event>, StoreError>;
+    /// The hour buckets of `event`'s counters of `track` from `from` (inclusive) to `until`
+    /// (exclusive), empty buckets omitted, in no particular order.
+    async fn series(
+        &self,
+        event: &EventId,
+        track: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<SeriesPoint>, StoreError>;
 }
 
 /// An outbox message that is due, with its delivery attempts so far.
@@ -210,6 +314,58 @@ pub trait Composer: Send + Sync {
 }
 
 /// Everything a use case may need from storage, for adapters that provide it all.
-pub trait Store: EventStore + InviteeStore + OutboxStore {}
+pub trait Store: EventStore + InviteeStore + OutboxStore + CredentialStore + ReportStore {}
 
-impl<T: EventStore + InviteeStore + OutboxStore> Store for T {}
+impl<T: EventStore + InviteeStore + OutboxStore + CredentialStore + ReportStore> Store for T {}
+
+/// A store wrapper that changes some of the older ports (a test's crash, the functions' side
+/// effects after a commit) and passes the dashboard's ports through untouched: implementing
+/// this gives it [`CredentialStore`] and [`ReportStore`] by delegation.
+pub trait Decorator: Send + Sync {
+    fn inner(&self) -> &dyn Store;
+}
+
+#[async_trait]
+impl<T: Decorator> CredentialStore for T {
+    async fn put_credential(&self, credential: &Credential) -> Result<(), StoreError> {
+        self.inner().put_credential(credential).await
+    }
+    async fn credential(&self, hash: &str) -> Result<Option<Credential>, StoreError> {
+        self.inner().credential(hash).await
+    }
+    async fn take_credential(&self, hash: &str) -> Result<Option<Credential>, StoreError> {
+        self.inner().take_credential(hash).await
+    }
+    async fn touch_credential(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.inner().touch_credential(hash, at).await
+    }
+    async fn delete_credential(&self, hash: &str) -> Result<(), StoreError> {
+        self.inner().delete_credential(hash).await
+    }
+    async fn credentials_of(
+        &self,
+        organizer: &str,
+        kind: CredentialKind,
+    ) -> Result<Vec<Credential>, StoreError> {
+        self.inner().credentials_of(organizer, kind).await
+    }
+}
+
+#[async_trait]
+impl<T: Decorator> ReportStore for T {
+    async fn events_of_organizer(&self, email: &str) -> Result<Vec<Event>, StoreError> {
+        self.inner().events_of_organizer(email).await
+    }
+    async fn events_of_domain(&self, domain: &str) -> Result<Vec<Event>, StoreError> {
+        self.inner().events_of_domain(domain).await
+    }
+    async fn series(
+        &self,
+        event: &EventId,
+        track: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<SeriesPoint>, StoreError> {
+        self.inner().series(event, track, from, until).await
+    }
+}

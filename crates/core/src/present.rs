@@ -88,3 +88,40 @@ mod tests {
         );
     }
 }
+
+/// The embeddable RSVP button for an event: a plain link styled inline, so it works in any
+/// page or newsletter without scripts. `title` is escaped; `public_url` is ours.
+pub fn rsvp_button_html(public_url: &str, title: &str) -> String {
+    let escaped: String = title
+        .chars()
+        .take(120)
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c if c.is_control() => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!(
+        "<a href=\"{public_url}\" target=\"_blank\" rel=\"noopener\" \
+         style=\"display:inline-block;background:#1f6feb;color:#fff;padding:10px 16px;\
+         border-radius:6px;font:600 15px/1.2 system-ui,sans-serif;text-decoration:none\">\
+         RSVP: {escaped}</a>"
+    )
+}
+
+#[cfg(test)]
+mod button_tests {
+    #[test]
+    fn the_button_escapes_the_title() {
+        let html = super::rsvp_button_html("https://r.example/e/abc", "<b>\"Tea\" & cake</b>");
+        assert!(
+            html.contains("RSVP: &lt;b&gt;&quot;Tea&quot; &amp; cake&lt;/b&gt;</a>"),
+            "{html}"
+        );
+        assert!(html.starts_with("<a href=\"https://r.example/e/abc\""));
+    }
+}

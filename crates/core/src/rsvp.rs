@@ -92,46 +92,18 @@ pub async fn rsvp(
                     ..Commit::default()
                 }
             }
-            None => {
-                let id = ids.invitee_id();
-                let mut invitee = Invitee {
-                    uid: personal_uid(&id, &settings.domain),
-                    id,
-                    event_id: event.id.clone(),
+            None => new_invitee(
+                &event,
+                NewInvitee {
                     email: email.clone(),
                     name: name.clone(),
-                    joined_via: Channel::Web,
-                    sequence: 1,
-                    status: InviteeStatus::initial(&INVITEE_MODEL),
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                };
-                let outbox_id = format!("inv-{}-1", invitee.id);
-                let mut counters = initial_counters(&invitee);
-                let listed = web_signal("listed".to_string(), SignalKind::Listed, now);
-                let queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
-                let tracked = track(&mut invitee, vec![listed, answer, queued]);
-                counters.extend(tracked.counters);
-                let outbox = OutboxMessage::invitation(
-                    outbox_id,
-                    &invitee,
-                    &event,
-                    InvitationKind::Request,
-                    None,
-                    now,
-                );
-                Commit {
-                    invitees: vec![InviteeWrite {
-                        invitee,
-                        expected_version: None,
-                    }],
-                    signals: tracked.records,
-                    counters,
-                    outbox: vec![outbox],
-                    ..Commit::default()
-                }
-            }
+                    channel: Channel::Web,
+                    answer: Some(answer),
+                },
+                settings,
+                ids,
+                now,
+            ),
         };
         let invitee_id = commit.invitees[0].invitee.id.clone();
         match store.commit(&commit).await {
@@ -217,6 +189,69 @@ async fn apply_web_signal(
         }
     }
     Err(StoreError::Conflict.into())
+}
+
+/// Someone new on an event's list, and how they came.
+#[derive(Debug, Clone)]
+pub struct NewInvitee {
+    pub email: String,
+    pub name: Option<String>,
+    /// `web` (they answered on the page) or `api` (the organizer added them).
+    pub channel: Channel,
+    /// Their answer, when they gave one as they joined.
+    pub answer: Option<Signal>,
+}
+
+/// The commit that adds `new` to `event` and queues their personal invitation.
+pub fn new_invitee(
+    event: &crate::event::Event,
+    new: NewInvitee,
+    settings: &RsvpSettings,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Commit {
+    let id = ids.invitee_id();
+    let mut invitee = Invitee {
+        uid: personal_uid(&id, &settings.domain),
+        id,
+        event_id: event.id.clone(),
+        email: new.email,
+        name: new.name,
+        joined_via: new.channel,
+        sequence: 1,
+        status: InviteeStatus::initial(&INVITEE_MODEL),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let outbox_id = format!("inv-{}-1", invitee.id);
+    let mut counters = initial_counters(&invitee);
+    let signal = |key: String, kind| Signal::now(key, kind, new.channel, now);
+    let signals = [
+        Some(signal("listed".to_string(), SignalKind::Listed)),
+        new.answer,
+        Some(signal(format!("queued:{outbox_id}"), SignalKind::Queued)),
+    ];
+    let tracked = track(&mut invitee, signals.into_iter().flatten().collect());
+    counters.extend(tracked.counters);
+    let outbox = OutboxMessage::invitation(
+        outbox_id,
+        &invitee,
+        event,
+        InvitationKind::Request,
+        None,
+        now,
+    );
+    Commit {
+        invitees: vec![InviteeWrite {
+            invitee,
+            expected_version: None,
+        }],
+        signals: tracked.records,
+        counters,
+        outbox: vec![outbox],
+        ..Commit::default()
+    }
 }
 
 fn clean_name(name: &str) -> Result<Option<String>, RsvpError> {

@@ -3,7 +3,7 @@
 
 use crate::invitee::Invitee;
 use crate::ports::{Commit, CounterDelta, InviteeWrite, SignalRecord};
-use crate::status::{Effect, INVITEE_MODEL, Signal, apply, counter_deltas};
+use crate::status::{Effect, INVITEE_MODEL, Signal, SignalKind, apply, counter_deltas};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
@@ -35,20 +35,42 @@ impl Tracked {
     }
 }
 
-/// The counters a brand-new invitee adds: one for the initial value of every track.
+/// Counters beside the model's tracks, for reports: what was said through which channel,
+/// from which email domains, and how many counter-proposals came. They count signals
+/// recorded (each once, by its de-duplication key), not current states, so they too come
+/// out the same whatever order the signals arrive in.
+pub const ANSWERS_BY_CHANNEL: &str = "answers-by-channel";
+pub const ANSWERS_BY_DOMAIN: &str = "answers-by-domain";
+pub const INVITEES_BY_DOMAIN: &str = "invitees-by-domain";
+pub const PROPOSALS: &str = "proposals";
+
+/// The counters a brand-new invitee adds: one for the initial value of every track, and one
+/// for their email domain.
 pub fn initial_counters(invitee: &Invitee) -> Vec<CounterDelta> {
+    let delta = |track: &str, value: &str| CounterDelta {
+        event_id: invitee.event_id.clone(),
+        track: track.to_string(),
+        value: value.to_string(),
+        delta: 1,
+        at: invitee.created_at,
+    };
     INVITEE_MODEL
         .tracks
         .iter()
-        .filter_map(|track| {
-            Some(CounterDelta {
-                event_id: invitee.event_id.clone(),
-                track: track.name.to_string(),
-                value: track.values.first()?.to_string(),
-                delta: 1,
-            })
-        })
+        .filter_map(|track| Some(delta(track.name, track.values.first()?)))
+        .chain([delta(INVITEES_BY_DOMAIN, email_domain(&invitee.email))])
         .collect()
+}
+
+/// The part after the last `@`, which addresses Rollcall stores always have.
+pub fn email_domain(email: &str) -> &str {
+    email.rsplit_once('@').map_or(email, |(_, domain)| domain)
+}
+
+/// When a signal counts in a time series: when it happened, but never later than when
+/// Rollcall heard of it (a calendar's DTSTAMP can claim any time at all).
+fn counted_at(signal: &Signal) -> DateTime<Utc> {
+    signal.occurred_at.min(signal.received_at)
 }
 
 /// Applies `signals` in order, updating `invitee.status`; returns the history entries and the
@@ -73,18 +95,27 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
         } else {
             effect
         };
-        tracked
-            .counters
-            .extend(
-                counter_deltas(&applied.changes)
-                    .into_iter()
-                    .map(|(track, value, delta)| CounterDelta {
-                        event_id: invitee.event_id.clone(),
-                        track: track.to_string(),
-                        value: value.to_string(),
-                        delta,
-                    }),
-            );
+        let at = counted_at(&signal);
+        let counter = |track: &str, value: &str, delta: i64| CounterDelta {
+            event_id: invitee.event_id.clone(),
+            track: track.to_string(),
+            value: value.to_string(),
+            delta,
+            at,
+        };
+        tracked.counters.extend(
+            counter_deltas(&applied.changes)
+                .into_iter()
+                .map(|(track, value, delta)| counter(track, value, delta)),
+        );
+        match &signal.kind {
+            SignalKind::Answer(_) => tracked.counters.extend([
+                counter(ANSWERS_BY_CHANNEL, signal.channel.as_str(), 1),
+                counter(ANSWERS_BY_DOMAIN, email_domain(&invitee.email), 1),
+            ]),
+            SignalKind::Counter { .. } => tracked.counters.push(counter(PROPOSALS, "counter", 1)),
+            _ => {}
+        }
         tracked.records.push(crate::ports::SignalRecord {
             event_id: invitee.event_id.clone(),
             invitee_id: invitee.id.clone(),

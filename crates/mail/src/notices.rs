@@ -40,6 +40,11 @@ struct NoticeView {
     organizer_email: String,
     inbox_address: String,
     occurrence: Option<String>,
+    /// The organizer's dashboard sign-in link (acknowledgements and requested sign-ins).
+    sign_in_url: Option<String>,
+    sign_in_expires: Option<String>,
+    /// The embeddable RSVP button (HTML, shown as text in the mail).
+    button_html: String,
 }
 
 /// The confirmation mail to the claimed organizer of an unauthenticated message. Everything
@@ -103,6 +108,9 @@ notice_templates! {
     CancelledSubject => "event_cancelled/subject.txt",
     CancelledText => "event_cancelled/body.txt",
     CancelledHtml => "event_cancelled/body.html",
+    SignInSubject => "sign_in/subject.txt",
+    SignInText => "sign_in/body.txt",
+    SignInHtml => "sign_in/body.html",
 }
 
 #[derive(Debug, Clone)]
@@ -123,11 +131,20 @@ impl MailComposer {
             | Notice::OccurrenceCancelled { recurrence_id } => Some(recurrence_id.clone()),
             _ => None,
         };
+        let sign_in = match &message.notice {
+            Notice::EventCreated { sign_in } | Notice::SignIn { sign_in } => sign_in.as_ref(),
+            _ => None,
+        };
+        let public_url = format!("{}/e/{}", self.settings.base_url, event.id);
         NoticeView {
+            sign_in_url: sign_in.map(|l| format!("{}/o/{}", self.settings.base_url, l.token)),
+            sign_in_expires: sign_in
+                .map(|l| l.expires_at.format("%H:%M UTC on %-d %B %Y").to_string()),
+            button_html: rollcall_core::present::rsvp_button_html(&public_url, event.title()),
             title: event.title().to_string(),
             when: when_text(event.details.start.as_ref(), event.details.end.as_ref()),
             location: event.details.location.clone(),
-            public_url: format!("{}/e/{}", self.settings.base_url, event.id),
+            public_url,
             organizer_email: event.organizer_email.clone(),
             inbox_address: format!("invites@{}", self.settings.domain),
             occurrence,
@@ -190,10 +207,15 @@ impl MailComposer {
         }
         let v = &self.view(message);
         Ok(match message.notice {
-            Notice::EventCreated => (
+            Notice::EventCreated { .. } => (
                 CreatedSubject { v }.render()?,
                 CreatedText { v }.render()?,
                 CreatedHtml { v }.render()?,
+            ),
+            Notice::SignIn { .. } => (
+                SignInSubject { v }.render()?,
+                SignInText { v }.render()?,
+                SignInHtml { v }.render()?,
             ),
             Notice::EventUpdated { .. } | Notice::OccurrenceUpdated { .. } => (
                 UpdatedSubject { v }.render()?,

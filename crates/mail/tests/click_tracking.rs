@@ -22,12 +22,13 @@ use std::path::Path;
 const TOKEN_PATHS: [&str; 4] = ["/r/", "/u/", "/o/", "/c/"];
 
 /// The mail templates (one folder per message with an HTML body) that `every_message` renders.
-const RENDERED: [&str; 5] = [
+const RENDERED: [&str; 6] = [
     "confirm_sender",
     "event_cancelled",
     "event_created",
     "event_updated",
     "invitation",
+    "sign_in",
 ];
 
 fn event() -> Event {
@@ -75,8 +76,16 @@ fn every_message() -> Vec<(String, Vec<u8>)> {
     let event = event();
     let dana = invitee(&event);
     let occurrence = event.details.start.clone().expect("a start");
+    let link = || {
+        Some(rollcall_core::notice::SignInLink {
+            token: "s3cr3t".into(),
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+        })
+    };
     let mut notices = vec![
-        Notice::EventCreated,
+        Notice::EventCreated { sign_in: None },
+        Notice::EventCreated { sign_in: link() },
+        Notice::SignIn { sign_in: link() },
         Notice::EventUpdated { from_sequence: 0 },
         Notice::EventCancelled,
         Notice::OccurrenceUpdated {
@@ -200,6 +209,7 @@ fn every_link_that_carries_a_token_is_excluded_from_click_tracking() {
     assert!(token_links.contains("/r/"), "{token_links:?}");
     assert!(token_links.contains("/u/"), "{token_links:?}");
     assert!(token_links.contains("/c/"), "{token_links:?}");
+    assert!(token_links.contains("/o/"), "{token_links:?}");
 }
 
 #[test]

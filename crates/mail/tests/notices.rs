@@ -53,7 +53,7 @@ fn compose(notice: Notice, event: Event) -> Vec<u8> {
 #[test]
 fn the_acknowledgement_says_what_was_understood_with_the_public_link() {
     let raw = compose(
-        Notice::EventCreated,
+        Notice::EventCreated { sign_in: None },
         event("Board dinner", "Le Procope\\, Paris"),
     );
     let mail = MessageParser::new().parse(&raw).expect("parses");
@@ -83,7 +83,7 @@ fn the_acknowledgement_says_what_was_understood_with_the_public_link() {
 #[test]
 fn hostile_titles_are_escaped_in_html_and_cannot_add_headers() {
     let raw = compose(
-        Notice::EventCreated,
+        Notice::EventCreated { sign_in: None },
         event(
             "<img src=x onerror=alert(1)> \\n Bcc: victim@example.com",
             "<b>loud</b>",
@@ -185,11 +185,75 @@ fn the_confirmation_mail_says_why_what_and_where_to_confirm_with_everything_esca
         "{html}"
     );
     // The ordinary acknowledgement keeps its own footer.
-    let ack = compose(Notice::EventCreated, event("Board dinner", "Paris"));
+    let ack = compose(
+        Notice::EventCreated { sign_in: None },
+        event("Board dinner", "Paris"),
+    );
     let ack = MessageParser::new().parse(&ack).expect("parses");
     let html = ack.body_html(0).expect("html");
     assert!(
         html.contains("added invites@rsvp.example to a calendar event"),
         "{html}"
     );
+}
+
+#[test]
+fn the_acknowledgement_and_the_sign_in_mail_carry_the_dashboard_link_and_the_button() {
+    let link = || {
+        Some(rollcall_core::notice::SignInLink {
+            token: "s3cr3tt0ken".into(),
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+        })
+    };
+    let ack = compose(
+        Notice::EventCreated { sign_in: link() },
+        event("<b>Board</b> dinner", "Paris"),
+    );
+    let ack = MessageParser::new().parse(&ack).expect("parses");
+    let text = ack.body_text(0).expect("text");
+    assert!(
+        text.contains("https://rsvp.example/o/s3cr3tt0ken"),
+        "{text}"
+    );
+    assert!(
+        text.contains("00:00 UTC on 1 January 1970"),
+        "the expiry: {text}"
+    );
+    // The button snippet escapes the organizer's title; the HTML mail shows it as text.
+    assert!(
+        text.contains("RSVP: &lt;b&gt;Board&lt;/b&gt; dinner</a>"),
+        "{text}"
+    );
+    let html = ack.body_html(0).expect("html");
+    assert!(
+        html.contains("href=\"https://rsvp.example/o/s3cr3tt0ken\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("&#60;a href=&#34;https://rsvp.example/e/"),
+        "the snippet is shown as code, not a live link: {html}"
+    );
+
+    let without = compose(
+        Notice::EventCreated { sign_in: None },
+        event("Board dinner", "Paris"),
+    );
+    let without = MessageParser::new().parse(&without).expect("parses");
+    assert!(!without.body_text(0).expect("text").contains("/o/"));
+
+    let sign_in = compose(
+        Notice::SignIn { sign_in: link() },
+        event("Board dinner", "Paris"),
+    );
+    let sign_in = MessageParser::new().parse(&sign_in).expect("parses");
+    assert_eq!(
+        sign_in.subject(),
+        Some("Your Rollcall sign-in link for org@example.com")
+    );
+    let text = sign_in.body_text(0).expect("text");
+    assert!(
+        text.contains("https://rsvp.example/o/s3cr3tt0ken"),
+        "{text}"
+    );
+    assert!(text.contains("Continue"), "{text}");
 }

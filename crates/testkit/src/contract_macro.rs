@@ -53,6 +53,17 @@ macro_rules! store_contract_tests {
             an_untrusted_update_leaves_the_event_alone_until_confirmed,
             confirming_applies_the_message_once,
             an_expired_or_unknown_confirmation_is_refused,
+            credentials_are_kept_by_hash_listed_per_organizer_and_taken_once,
+            of_two_racing_takes_of_a_credential_one_wins,
+            events_are_found_by_organizer_and_by_organizer_domain,
+            counter_increments_are_kept_per_hour_for_time_series,
+            a_sign_in_link_works_once_expires_and_is_voided_by_a_newer_one,
+            sessions_end_when_idle_too_long_or_signed_out,
+            api_tokens_are_stored_hashed_and_revoked_by_id,
+            a_sign_in_link_is_queued_only_for_addresses_with_events,
+            the_acknowledgement_carries_a_working_sign_in_link,
+            organizer_added_invitees_are_invited_with_a_result_per_line,
+            answers_are_counted_by_channel_and_domain_for_reports,
         }
     };
 }

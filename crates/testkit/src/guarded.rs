@@ -130,3 +130,11 @@ impl<S: OutboxStore, G: Send + Sync> OutboxStore for GuardedStore<S, G> {
         self.store.mark_failed(id, error).await
     }
 }
+
+impl<S: rollcall_core::ports::Store, G: Send + Sync> rollcall_core::ports::Decorator
+    for GuardedStore<S, G>
+{
+    fn inner(&self) -> &dyn rollcall_core::ports::Store {
+        &self.store
+    }
+}

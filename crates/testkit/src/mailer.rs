@@ -2,7 +2,7 @@
 //! fail, and a composer that needs no templates.
 
 use async_trait::async_trait;
-use rollcall_core::notice::OutboxMessage;
+use rollcall_core::notice::{Notice, OutboxMessage};
 use rollcall_core::ports::{ComposedMail, Composer, Mailer, SendError};
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -88,13 +88,20 @@ impl Composer for PlainComposer {
     fn compose(&self, message: &OutboxMessage) -> Result<ComposedMail, String> {
         let from = "rollcall@rollcall.test".to_string();
         let message_id = format!("<{}@rollcall.test>", message.id);
+        let sign_in = match &message.notice {
+            Notice::EventCreated { sign_in } | Notice::SignIn { sign_in } => sign_in
+                .as_ref()
+                .map(|link| format!("Sign in: /o/{}\r\n", link.token)),
+            _ => None,
+        };
         let raw = format!(
             "From: {from}\r\nTo: {to}\r\nMessage-ID: {message_id}\r\nSubject: {title}\r\n\
-             Content-Type: text/plain; charset=utf-8\r\n\r\n{notice:?} for event {event}\r\n",
+             Content-Type: text/plain; charset=utf-8\r\n\r\n{notice:?} for event {event}\r\n{link}",
             to = message.to.email,
             title = message.event.title(),
             notice = message.notice,
             event = message.event.id,
+            link = sign_in.unwrap_or_default(),
         );
         Ok(ComposedMail {
             outbox_id: message.id.clone(),

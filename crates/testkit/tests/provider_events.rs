@@ -332,3 +332,9 @@ impl OutboxStore for RacingStore {
         self.inner.mark_failed(id, error).await
     }
 }
+
+impl rollcall_core::ports::Decorator for RacingStore {
+    fn inner(&self) -> &dyn rollcall_core::ports::Store {
+        &self.inner
+    }
+}

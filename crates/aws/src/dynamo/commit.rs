@@ -7,15 +7,19 @@
 //! | message record       | put `MSG#<id>`                           | `attribute_not_exists`    |
 //! | signal               | put `INVITEE#<id>` / `SIGNAL#<key>`      | `attribute_not_exists`    |
 //! | new event            | put the event, put its (organizer, UID)  | `attribute_not_exists`    |
+//! |                      | put its organizer and domain items       | none                      |
 //! | replaced event       | put the event                            | `version = :expected`     |
 //! | new invitee          | put it, its id key, its (event, email)   | `attribute_not_exists`    |
 //! | replaced invitee     | put the invitee                          | `version = :expected`     |
 //! | counter              | update `ADD count :delta`                | none                      |
+//! | counter's hour       | update `ADD count :delta` (if positive)  | none                      |
 //! | outbox message       | put `OUTBOX#<id>`, if absent (see below) | `attribute_not_exists`    |
 //!
 //! A signal item is both the history entry and the de-duplication marker of its
 //! (invitee, key): one item, so a signal costs one of the transaction's 100 actions and a
-//! marker can never exist without its history entry.
+//! marker can never exist without its history entry. The organizer and domain items of a new
+//! event need no condition of their own: they are keyed by the event id, which the event's own
+//! `attribute_not_exists` guards.
 //!
 //! When DynamoDB cancels the transaction, its reasons (one per action, in order) decide:
 //! a failed condition on the message record or a signal means the step was already
@@ -38,21 +42,22 @@
 //!
 //! Before anything is sent, the commit is folded the way the port reads it: a signal key
 //! repeated for one invitee is kept once (the first copy), deltas of one counter are added
-//! into one update (a zero sum is no update), an outbox id repeated is queued once (the first
-//! copy). An event or invitee written twice in one commit cannot be one transaction (DynamoDB
-//! refuses two actions on one item): a second insert of the same id or key is a `Conflict`,
-//! as in every store; anything else is refused as `Unavailable`. So is a commit of more than
-//! [`MAX_TRANSACTION_ITEMS`] items, before anything is sent.
+//! into one update (a zero sum is no update), the positive deltas of one counter in one hour
+//! (by their `at`) into one update of its hour bucket, an outbox id repeated is queued once
+//! (the first copy). An event or invitee written twice in one commit cannot be one transaction
+//! (DynamoDB refuses two actions on one item): a second insert of the same id or key is a
+//! `Conflict`, as in every store; anything else is refused as `Unavailable`. So is a commit of
+//! more than [`MAX_TRANSACTION_ITEMS`] items, before anything is sent.
 
 use super::cancellation::{Role, Verdict, classify, codes};
 use super::items::{self, Item};
 use super::keys::{self, Key};
 use super::{DynamoStore, backoff, build_error, sdk_error};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-use chrono::Utc;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
 use rollcall_core::notice::OutboxMessage;
-use rollcall_core::ports::{Commit, Committed, CounterDelta, SignalRecord, StoreError};
+use rollcall_core::ports::{Commit, Committed, CounterDelta, SignalRecord, StoreError, hour_of};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -76,6 +81,9 @@ struct Plan<'a> {
     signals: Vec<&'a SignalRecord>,
     /// Each counter once, with the sum of its deltas; zero sums left out.
     counters: Vec<(&'a CounterDelta, i64)>,
+    /// Each hour bucket of a counter once (the delta naming its counter, the hour), with the
+    /// sum of its positive deltas.
+    series: Vec<(&'a CounterDelta, DateTime<Utc>, i64)>,
     /// The first message of each id.
     outbox: Vec<&'a OutboxMessage>,
 }
@@ -109,12 +117,26 @@ impl<'a> Plan<'a> {
             }
         }
         counters.retain(|(_, sum)| *sum != 0);
+        let mut series: Vec<(&CounterDelta, DateTime<Utc>, i64)> = Vec::new();
+        let mut index: HashMap<_, usize> = HashMap::new();
+        for delta in commit.counters.iter().filter(|d| d.delta > 0) {
+            let hour = hour_of(delta.at);
+            let key = (&delta.event_id, &delta.track, hour, &delta.value);
+            match index.get(&key) {
+                Some(&i) => series[i].2 += delta.delta,
+                None => {
+                    index.insert(key, series.len());
+                    series.push((delta, hour, delta.delta));
+                }
+            }
+        }
         let mut ids = HashSet::new();
         let outbox = commit.outbox.iter().filter(|m| ids.insert(&m.id)).collect();
         Plan {
             commit,
             signals,
             counters,
+            series,
             outbox,
         }
     }
@@ -124,13 +146,14 @@ impl<'a> Plan<'a> {
         let inserts = |none: bool, new: usize| if none { new } else { 1 };
         usize::from(self.commit.message.is_some())
             + (self.commit.events.iter())
-                .map(|w| inserts(w.expected_version.is_none(), 2))
+                .map(|w| inserts(w.expected_version.is_none(), 4))
                 .sum::<usize>()
             + (self.commit.invitees.iter())
                 .map(|w| inserts(w.expected_version.is_none(), 3))
                 .sum::<usize>()
             + self.signals.len()
             + self.counters.len()
+            + self.series.len()
             + self.outbox.len()
     }
 
@@ -150,9 +173,9 @@ impl<'a> Plan<'a> {
         self.outbox.iter().map(|m| keys::outbox(&m.id)).collect()
     }
 
-    /// The transaction: the redelivery markers first, then events, invitees, counters and
-    /// the outbox messages in `queue`. `stamp` orders this commit's signals after earlier
-    /// commits' at the same received time.
+    /// The transaction: the redelivery markers first, then events, invitees, counters, their
+    /// hour buckets and the outbox messages in `queue`. `stamp` orders this commit's signals
+    /// after earlier commits' at the same received time.
     fn actions(
         &self,
         table: &str,
@@ -177,6 +200,8 @@ impl<'a> Plan<'a> {
                 None => {
                     actions.put_new(Role::Versioned, items::event(event)?)?
                         && actions.put_new(Role::Versioned, items::organizer_uid(event))?
+                        && actions.put_index(items::organizer_event(event))?
+                        && actions.put_index(items::domain_event(event))?
                 }
                 Some(expected) => actions.put_version(items::event(event)?, expected)?,
             };
@@ -204,20 +229,14 @@ impl<'a> Plan<'a> {
             }
         }
         for (delta, sum) in &self.counters {
-            let update = items::counter_add(&delta.event_id, &delta.track, &delta.value, *sum);
-            let key = keys::counter(&delta.event_id, &delta.track, &delta.value);
-            let write = aws_sdk_dynamodb::types::Update::builder()
-                .table_name(table)
-                .set_key(Some(items::key(&key)))
-                .update_expression(update.expression)
-                .set_expression_attribute_names(Some(update.names))
-                .set_expression_attribute_values(Some(update.values))
-                .build()
-                .map_err(build_error)?;
-            actions.list.push(Action {
-                role: Role::Counter,
-                write: TransactWriteItem::builder().update(write).build(),
-            });
+            let (event, track, value) = (&delta.event_id, &delta.track, &delta.value);
+            let update = items::counter_add(event, track, value, *sum);
+            actions.add(&keys::counter(event, track, value), update)?;
+        }
+        for (delta, hour, sum) in &self.series {
+            let (event, track, value) = (&delta.event_id, &delta.track, &delta.value);
+            let update = items::series_add(event, track, *hour, value, *sum);
+            actions.add(&keys::series(event, track, *hour, value), update)?;
         }
         for message in queue {
             actions.put_new(Role::Outbox, items::outbox(message)?)?;
@@ -238,7 +257,31 @@ impl Actions<'_> {
     /// writes that item.
     fn put_new(&mut self, role: Role, item: Item) -> Result<bool, StoreError> {
         let names = HashMap::from([("#pk".to_string(), keys::PK.to_string())]);
-        self.put(role, item, "attribute_not_exists(#pk)", names, None)
+        self.put(role, item, Some("attribute_not_exists(#pk)"), names, None)
+    }
+
+    /// Puts an index item whatever is there (another action's condition guards it); `false`
+    /// if this transaction already writes that item.
+    fn put_index(&mut self, item: Item) -> Result<bool, StoreError> {
+        self.put(Role::Versioned, item, None, HashMap::new(), None)
+    }
+
+    /// Adds to a counter or an hour bucket (`update`, unconditional). Each is updated once:
+    /// the plan merged its deltas.
+    fn add(&mut self, key: &Key, update: items::Update) -> Result<(), StoreError> {
+        let write = Update::builder()
+            .table_name(self.table)
+            .set_key(Some(items::key(key)))
+            .update_expression(update.expression)
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
+            .build()
+            .map_err(build_error)?;
+        self.list.push(Action {
+            role: Role::Counter,
+            write: TransactWriteItem::builder().update(write).build(),
+        });
+        Ok(())
     }
 
     /// Replaces the item with `item`'s key if its `version` is `expected`; `false` if this
@@ -250,14 +293,14 @@ impl Actions<'_> {
             AttributeValue::N(expected.to_string()),
         )]);
         let condition = "#version = :expected";
-        self.put(Role::Versioned, item, condition, names, Some(values))
+        self.put(Role::Versioned, item, Some(condition), names, Some(values))
     }
 
     fn put(
         &mut self,
         role: Role,
         item: Item,
-        condition: &str,
+        condition: Option<&str>,
         names: HashMap<String, String>,
         values: Option<Item>,
     ) -> Result<bool, StoreError> {
@@ -268,8 +311,8 @@ impl Actions<'_> {
         let put = Put::builder()
             .table_name(self.table)
             .set_item(Some(item))
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(names))
+            .set_condition_expression(condition.map(str::to_string))
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .set_expression_attribute_values(values)
             .build()
             .map_err(build_error)?;

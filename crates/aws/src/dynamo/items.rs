@@ -7,6 +7,10 @@
 //! invitees), `type` (the item kind, for anyone browsing the table), the pointers of lookup
 //! items, the outbox bookkeeping (`outbox_state`, `attempts`, `next_attempt_at`,
 //! `last_error`, `sent_at`) and the `GSI1` keys of pending outbox messages.
+//!
+//! Counters and their hour buckets are plain attributes (`count` is added to in place), and so
+//! are credentials: `touch_credential` sets `last_used_at` alone, so no copy of it in JSON can
+//! go stale.
 
 use super::keys::{self, GSI1PK, GSI1SK, Key, PK, SK};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -14,7 +18,10 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::notice::OutboxMessage;
-use rollcall_core::ports::{MessageRecord, SignalRecord, StoreError};
+use rollcall_core::ports::{
+    Credential, CredentialKind, MessageRecord, SeriesPoint, SignalRecord, StoreError,
+};
+use rollcall_core::tracking::email_domain;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -35,6 +42,15 @@ pub const HISTORY_ORDER: &str = "history_order";
 pub const TRACK: &str = "track";
 pub const VALUE: &str = "value";
 pub const COUNT: &str = "count";
+/// Hour buckets: the start of the hour (RFC 3339).
+pub const HOUR: &str = "hour";
+pub const HASH: &str = "hash";
+pub const KIND: &str = "kind";
+pub const ORGANIZER: &str = "organizer";
+pub const LABEL: &str = "label";
+pub const CREATED_AT: &str = "created_at";
+pub const EXPIRES_AT: &str = "expires_at";
+pub const LAST_USED_AT: &str = "last_used_at";
 pub const OUTBOX_STATE: &str = "outbox_state";
 pub const ATTEMPTS: &str = "attempts";
 pub const NEXT_ATTEMPT_AT: &str = "next_attempt_at";
@@ -101,6 +117,22 @@ pub fn event(event: &Event) -> Result<Item, StoreError> {
 pub fn organizer_uid(event: &Event) -> Item {
     let key = keys::organizer_uid(&event.organizer_email, &event.uid);
     let mut item = base(&key, "organizer-uid");
+    item.insert(EVENT_ID.into(), s(event.id.as_str()));
+    item
+}
+
+/// The item listing a new event under its organizer's address: points at the event.
+pub fn organizer_event(event: &Event) -> Item {
+    let key = keys::organizer_event(&event.organizer_email, &event.id);
+    let mut item = base(&key, "organizer-event");
+    item.insert(EVENT_ID.into(), s(event.id.as_str()));
+    item
+}
+
+/// The item listing a new event under its organizer's domain: points at the event.
+pub fn domain_event(event: &Event) -> Item {
+    let key = keys::domain_event(email_domain(&event.organizer_email), &event.id);
+    let mut item = base(&key, "domain-event");
     item.insert(EVENT_ID.into(), s(event.id.as_str()));
     item
 }
@@ -181,6 +213,82 @@ pub fn counter_add(event: &EventId, track: &str, value: &str, delta: i64) -> Upd
             (":track".into(), s(track)),
             (":value".into(), s(value)),
         ]),
+    }
+}
+
+/// Adds `delta` to the bucket of one counter for the hour starting at `hour`, creating it at
+/// 0 first.
+pub fn series_add(
+    event: &EventId,
+    track: &str,
+    hour: DateTime<Utc>,
+    value: &str,
+    delta: i64,
+) -> Update {
+    Update {
+        expression: "ADD #count :delta SET #type = :type, #event = :event, #track = :track, \
+                     #hour = :hour, #value = :value"
+            .to_string(),
+        names: names(&[
+            ("#count", COUNT),
+            ("#type", TYPE),
+            ("#event", EVENT_ID),
+            ("#track", TRACK),
+            ("#hour", HOUR),
+            ("#value", VALUE),
+        ]),
+        values: HashMap::from([
+            (":delta".into(), n(delta)),
+            (":type".into(), s("series")),
+            (":event".into(), s(event.as_str())),
+            (":track".into(), s(track)),
+            (":hour".into(), timestamp(hour)),
+            (":value".into(), s(value)),
+        ]),
+    }
+}
+
+/// A credential, by the hash of its secret. Its times are kept to the microsecond.
+pub fn credential(credential: &Credential) -> Item {
+    let mut item = base(&keys::credential(&credential.hash), "credential");
+    item.insert(HASH.into(), s(&credential.hash));
+    item.insert(KIND.into(), s(credential.kind.as_str()));
+    item.insert(ORGANIZER.into(), s(&credential.organizer));
+    item.insert(LABEL.into(), s(&credential.label));
+    item.insert(CREATED_AT.into(), timestamp(credential.created_at));
+    if let Some(at) = credential.expires_at {
+        item.insert(EXPIRES_AT.into(), timestamp(at));
+    }
+    if let Some(at) = credential.last_used_at {
+        item.insert(LAST_USED_AT.into(), timestamp(at));
+    }
+    item
+}
+
+/// The item listing a credential under its organizer: points at the credential.
+pub fn organizer_credential(credential: &Credential) -> Item {
+    let key = organizer_credential_key(credential);
+    let mut item = base(&key, "organizer-credential");
+    item.insert(HASH.into(), s(&credential.hash));
+    item
+}
+
+/// The key of a credential's organizer item (fixed by what the credential item holds).
+pub fn organizer_credential_key(credential: &Credential) -> Key {
+    keys::organizer_credential(
+        &credential.organizer,
+        credential.kind,
+        micros(credential.created_at),
+        &credential.hash,
+    )
+}
+
+/// A use of a credential at `at`.
+pub fn credential_touch(at: DateTime<Utc>) -> Update {
+    Update {
+        expression: "SET #used = :at".to_string(),
+        names: names(&[("#used", LAST_USED_AT)]),
+        values: HashMap::from([(":at".into(), timestamp(at))]),
     }
 }
 
@@ -317,6 +425,21 @@ fn number(item: &Item, name: &str) -> Result<i64, StoreError> {
     }
 }
 
+/// A timestamp written by [`timestamp`].
+fn time(item: &Item, name: &str) -> Result<DateTime<Utc>, StoreError> {
+    let text = string(item, name)?;
+    Ok(DateTime::parse_from_rfc3339(text)
+        .map_err(|e| corrupt(name, e))?
+        .with_timezone(&Utc))
+}
+
+fn optional_time(item: &Item, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(_) => time(item, name).map(Some),
+    }
+}
+
 fn data<T: DeserializeOwned>(item: &Item, what: &str) -> Result<T, StoreError> {
     serde_json::from_str(string(item, DATA)?).map_err(|e| corrupt(what, e))
 }
@@ -362,6 +485,33 @@ pub fn read_counter(item: &Item) -> Result<(String, String, i64), StoreError> {
     ))
 }
 
+pub fn read_series(item: &Item) -> Result<SeriesPoint, StoreError> {
+    Ok(SeriesPoint {
+        hour: time(item, HOUR)?,
+        value: string(item, VALUE)?.to_string(),
+        count: number(item, COUNT)?,
+    })
+}
+
+pub fn read_credential(item: &Item) -> Result<Credential, StoreError> {
+    let kind = string(item, KIND)?;
+    Ok(Credential {
+        hash: string(item, HASH)?.to_string(),
+        kind: CredentialKind::parse(kind)
+            .ok_or_else(|| corrupt(KIND, format!("{kind:?} is not a credential kind")))?,
+        organizer: string(item, ORGANIZER)?.to_string(),
+        label: string(item, LABEL)?.to_string(),
+        created_at: time(item, CREATED_AT)?,
+        expires_at: optional_time(item, EXPIRES_AT)?,
+        last_used_at: optional_time(item, LAST_USED_AT)?,
+    })
+}
+
+/// The credential an organizer's credential item points at.
+pub fn read_hash(item: &Item) -> Result<&str, StoreError> {
+    string(item, HASH)
+}
+
 /// An outbox message with its bookkeeping.
 #[derive(Debug, Clone)]
 pub struct OutboxEntry {
@@ -372,10 +522,7 @@ pub struct OutboxEntry {
 }
 
 pub fn read_outbox(item: &Item) -> Result<OutboxEntry, StoreError> {
-    let next = string(item, NEXT_ATTEMPT_AT)?;
-    let next_attempt_at = DateTime::parse_from_rfc3339(next)
-        .map_err(|e| corrupt(NEXT_ATTEMPT_AT, e))?
-        .with_timezone(&Utc);
+    let next_attempt_at = time(item, NEXT_ATTEMPT_AT)?;
     let attempts = number(item, ATTEMPTS)?;
     Ok(OutboxEntry {
         message: data(item, "outbox message")?,

@@ -1,20 +1,31 @@
 //! Every key of the single table, in one place: partition (`PK`) and sort (`SK`) keys of each
 //! item kind, and the keys of the `GSI1` index that finds due outbox messages.
 //!
-//! | item                        | `PK`                        | `SK`                        |
-//! |-----------------------------|-----------------------------|-----------------------------|
-//! | event                       | `EVENT#<event id>`          | `EVENT`                     |
-//! | (organizer, UID) → event    | `ORGUID#<organizer>#<uid>`  | `ORGUID`                    |
-//! | message outcome             | `MSG#<message id>`          | `MSG`                       |
-//! | invitee                     | `EVENT#<event id>`          | `INVITEE#<invitee id>`      |
-//! | invitee id → event          | `INVITEE#<invitee id>`      | `INVITEE`                   |
-//! | (event, email) → invitee    | `EVENT#<event id>`          | `EMAIL#<email>`             |
-//! | signal (history + de-dup)   | `INVITEE#<invitee id>`      | `SIGNAL#<dedupe key>`       |
-//! | counter                     | `EVENT#<event id>`          | `COUNTER#<track>#<value>`   |
-//! | outbox message              | `OUTBOX#<outbox id>`        | `OUTBOX`                    |
+//! | item                      | `PK`                       | `SK`                                |
+//! |---------------------------|----------------------------|-------------------------------------|
+//! | event                     | `EVENT#<event id>`         | `EVENT`                             |
+//! | (organizer, UID) → event  | `ORGUID#<organizer>#<uid>` | `ORGUID`                            |
+//! | organizer → event         | `ORGEVENTS#<organizer>`    | `EVENT#<event id>`                  |
+//! | organizer domain → event  | `DOMAINEVENTS#<domain>`    | `EVENT#<event id>`                  |
+//! | message outcome           | `MSG#<message id>`         | `MSG`                               |
+//! | invitee                   | `EVENT#<event id>`         | `INVITEE#<invitee id>`              |
+//! | invitee id → event        | `INVITEE#<invitee id>`     | `INVITEE`                           |
+//! | (event, email) → invitee  | `EVENT#<event id>`         | `EMAIL#<email>`                     |
+//! | signal (history + de-dup) | `INVITEE#<invitee id>`     | `SIGNAL#<dedupe key>`               |
+//! | counter                   | `EVENT#<event id>`         | `COUNTER#<track>#<value>`           |
+//! | counter's hour bucket     | `EVENT#<event id>`         | `SERIES#<track>#<hour, µs>#<value>` |
+//! | outbox message            | `OUTBOX#<outbox id>`       | `OUTBOX`                            |
+//! | credential                | `CRED#<hash>`              | `CRED`                              |
+//! | organizer → credential    | `ORGCRED#<organizer>`      | `<kind>#<created at, µs>#<hash>`    |
 //!
 //! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
 //! `GSI1SK = <next attempt, µs>#<outbox id>`; sent and failed ones carry neither.
+//!
+//! Times in keys (`<hour, µs>`, `<created at, µs>`, the due time) are [`time`]: microseconds as
+//! 20 digits that sort as the times do, so a range of sort keys is a range of times. The
+//! organizer and domain partitions list an event under the organizer of its first write (and
+//! that address's domain, lowercase); a credential's organizer item is written and deleted in
+//! one transaction with the credential.
 //!
 //! Every variable part goes through [`part`]: `%`, `#` and `~` are percent-escaped, so the
 //! `#` between two parts is never ambiguous (`ORGUID#a%23b#c` is organizer `a#b`, UID `c`),
@@ -26,6 +37,7 @@
 use chrono::{DateTime, Utc};
 use rollcall_core::event::EventId;
 use rollcall_core::invitee::InviteeId;
+use rollcall_core::ports::CredentialKind;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -44,6 +56,9 @@ pub const OUTBOX_PENDING: &str = "OUTBOX#PENDING";
 pub const INVITEE_PREFIX: &str = "INVITEE#";
 pub const SIGNAL_PREFIX: &str = "SIGNAL#";
 pub const COUNTER_PREFIX: &str = "COUNTER#";
+pub const SERIES_PREFIX: &str = "SERIES#";
+/// Of the organizer and domain partitions' items (one per event).
+pub const EVENT_PREFIX: &str = "EVENT#";
 
 /// Longest variable part kept as it is; longer ones become `~<sha256 hex>` (65 bytes).
 pub const MAX_PART: usize = 400;
@@ -118,6 +133,83 @@ pub fn signal(invitee: &InviteeId, dedupe_key: &str) -> Key {
 pub fn counter(event: &EventId, track: &str, value: &str) -> Key {
     let sk = format!("{COUNTER_PREFIX}{}#{}", part(track), part(value));
     Key::new(event_partition(event), sk)
+}
+
+/// The bucket of counter (`track`, `value`) for the hour starting at `hour`.
+pub fn series(event: &EventId, track: &str, hour: DateTime<Utc>, value: &str) -> Key {
+    let sk = format!("{}{}#{}", series_track(track), time(hour), part(value));
+    Key::new(event_partition(event), sk)
+}
+
+/// The sort keys (inclusive) between which, in an event's partition, are the buckets of
+/// `track` whose hour is from `from` up to and including `until`'s microsecond: every bucket
+/// from `from` (inclusive) until `until` (exclusive), and those exactly at `until`, which the
+/// caller leaves out (a key carries microseconds; `until` may have nanoseconds).
+pub fn series_range(track: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> (String, String) {
+    let stem = series_track(track);
+    // Every bucket of an hour has `#<value>` after the hour, so sorts above the bare `from`;
+    // `$` comes right after `#`, so the upper bound is above every bucket of `until`'s hour.
+    (
+        format!("{stem}{}", time(from)),
+        format!("{stem}{}$", time(until)),
+    )
+}
+
+fn series_track(track: &str) -> String {
+    format!("{SERIES_PREFIX}{}#", part(track))
+}
+
+/// The item listing event `event` under its organizer's address.
+pub fn organizer_event(organizer_email: &str, event: &EventId) -> Key {
+    let sk = format!("{EVENT_PREFIX}{}", part(event.as_str()));
+    Key::new(organizer_events_partition(organizer_email), sk)
+}
+
+/// The partition listing the events of one organizer address (as stored: normalized).
+pub fn organizer_events_partition(organizer_email: &str) -> String {
+    format!("ORGEVENTS#{}", part(organizer_email))
+}
+
+/// The item listing event `event` under its organizer's domain.
+pub fn domain_event(domain: &str, event: &EventId) -> Key {
+    let sk = format!("{EVENT_PREFIX}{}", part(event.as_str()));
+    Key::new(domain_events_partition(domain), sk)
+}
+
+/// The partition listing the events of organizers at `domain`; the same for any case of it.
+pub fn domain_events_partition(domain: &str) -> String {
+    format!("DOMAINEVENTS#{}", part(&domain.to_ascii_lowercase()))
+}
+
+pub fn credential(hash: &str) -> Key {
+    Key::new(format!("CRED#{}", part(hash)), "CRED")
+}
+
+/// The item listing a credential under its organizer: by kind, then creation time and hash,
+/// so one kind's items are a prefix and come oldest first.
+pub fn organizer_credential(
+    organizer: &str,
+    kind: CredentialKind,
+    created_at: DateTime<Utc>,
+    hash: &str,
+) -> Key {
+    let sk = format!(
+        "{}{}#{}",
+        credential_kind_prefix(kind),
+        time(created_at),
+        part(hash)
+    );
+    Key::new(organizer_credentials_partition(organizer), sk)
+}
+
+/// The partition listing an organizer's credentials.
+pub fn organizer_credentials_partition(organizer: &str) -> String {
+    format!("ORGCRED#{}", part(organizer))
+}
+
+/// The sort key prefix of an organizer's credentials of one kind.
+pub fn credential_kind_prefix(kind: CredentialKind) -> String {
+    format!("{}#", kind.as_str())
 }
 
 pub fn outbox(id: &str) -> Key {
@@ -199,6 +291,54 @@ mod tests {
         // A short part that looks like a hash is escaped, so it never equals one.
         assert_ne!(part(&hashed), hashed);
         assert_eq!(part(&"y".repeat(MAX_PART)).len(), MAX_PART);
+    }
+
+    #[test]
+    fn a_series_range_holds_its_tracks_buckets_from_from_until_until() {
+        let event = EventId::parse("222222222222").expect("id");
+        let hour = |h: u32| {
+            Utc.with_ymd_and_hms(2026, 3, 5, h, 0, 0)
+                .single()
+                .expect("time")
+        };
+        let (low, high) = series_range("response", hour(10), hour(12));
+        let inside = |track: &str, h: u32, value: &str| {
+            let sk = series(&event, track, hour(h), value).sk;
+            low <= sk && sk <= high
+        };
+        assert!(inside("response", 10, "accepted"));
+        assert!(inside("response", 11, "~"));
+        assert!(!inside("response", 9, "zzz"));
+        assert!(!inside("response", 13, ""));
+        assert!(!inside("response#x", 11, "accepted"));
+        assert!(!inside("respons", 11, "accepted"));
+        // `until`'s own hour is inside the range; the store drops it by its `hour`.
+        assert!(inside("response", 12, "accepted"));
+        assert!(counter(&event, "response", "accepted").sk < low);
+    }
+
+    #[test]
+    fn an_organizers_credentials_of_one_kind_are_a_prefix_oldest_first() {
+        let at = |s: u32| {
+            Utc.with_ymd_and_hms(2026, 3, 5, 16, 0, s)
+                .single()
+                .expect("time")
+        };
+        let key = |kind, s, hash| organizer_credential("olga@example.org", kind, at(s), hash);
+        let prefix = credential_kind_prefix(CredentialKind::Session);
+        let older = key(CredentialKind::Session, 1, "ff");
+        let newer = key(CredentialKind::Session, 2, "00");
+        assert!(older.sk.starts_with(&prefix) && newer.sk.starts_with(&prefix));
+        assert!(older.sk < newer.sk);
+        assert!(
+            !key(CredentialKind::SignInLink, 1, "ff")
+                .sk
+                .starts_with(&prefix)
+        );
+        assert_eq!(
+            domain_events_partition("Example.ORG"),
+            domain_events_partition("example.org")
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The DynamoDB store: [`DynamoStore`] implements the core's event, invitee and outbox ports
-//! (so it is a `rollcall_core::ports::Store`) on one table, and passes the same contract suite
-//! as the SQLite and in-memory stores.
+//! The DynamoDB store: [`DynamoStore`] implements the core's event, invitee, outbox, credential
+//! and report ports (so it is a `rollcall_core::ports::Store`) on one table, and passes the
+//! same contract suite as the SQLite and in-memory stores.
 //!
 //! # The table
 //!
@@ -25,10 +25,19 @@
 //! A commit is one `TransactWriteItems` (see `commit.rs` for the conditions and how a
 //! cancelled transaction becomes `AlreadyRecorded`, `Conflict` or `Unavailable`); at most
 //! [`MAX_TRANSACTION_ITEMS`] items, which a commit needs as follows: a message record 1; an
-//! event 2 when new (the event and its (organizer, UID) key), 1 when replaced; an invitee 3 when
-//! new (the invitee, its id key and its (event, email) key), 1 when replaced; a signal 1; a
-//! counter 1 (deltas of one counter merged); an outbox message 1.
+//! event 4 when new (the event, its (organizer, UID) key, and the items listing it under its
+//! organizer and its organizer's domain), 1 when replaced; an invitee 3 when new (the invitee,
+//! its id key and its (event, email) key), 1 when replaced; a signal 1; a counter 1 (deltas of
+//! one counter merged), and 1 more for each hour in which it has positive deltas (its hour
+//! bucket; positive deltas of one counter in one hour merged); an outbox message 1.
+//!
+//! # Credentials
+//!
+//! A credential and the item listing it under its organizer are put, and deleted, in one
+//! transaction (`access.rs`); taking one deletes both on condition that they still exist, so of
+//! callers racing for one credential exactly one gets it.
 
+mod access;
 mod cancellation;
 mod commit;
 #[cfg(feature = "emulator")]
@@ -52,7 +61,7 @@ use rollcall_core::ports::StoreError;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// The event, invitee and outbox ports on one DynamoDB table.
+/// The event, invitee, outbox, credential and report ports on one DynamoDB table.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,

@@ -306,7 +306,7 @@ fn time_changed(before: &CalendarEvent, after: &CalendarEvent) -> bool {
 
 fn notice_for(action: &Action) -> Notice {
     match action {
-        Action::Create => Notice::EventCreated,
+        Action::Create => Notice::EventCreated { sign_in: None },
         Action::Update { from, .. } => Notice::EventUpdated {
             from_sequence: *from,
         },

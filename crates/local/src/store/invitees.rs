@@ -6,7 +6,9 @@ use super::{DbError, SqliteStore};
 use async_trait::async_trait;
 use rollcall_core::event::EventId;
 use rollcall_core::invitee::{Invitee, InviteeId};
-use rollcall_core::ports::{CounterDelta, InviteeStore, InviteeWrite, SignalRecord, StoreError};
+use rollcall_core::ports::{
+    CounterDelta, InviteeStore, InviteeWrite, SignalRecord, StoreError, hour_of,
+};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Whether any of `signals` is already recorded for its invitee: the commit is a redelivery.
@@ -88,6 +90,10 @@ pub(super) fn count(tx: &Transaction<'_>, deltas: &[CounterDelta]) -> Result<(),
         "INSERT INTO counters (event_id, track, value, count) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (event_id, track, value) DO UPDATE SET count = count + excluded.count",
     )?;
+    let mut hourly = tx.prepare_cached(
+        "INSERT INTO series (event_id, track, hour, value, count) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (event_id, track, hour, value) DO UPDATE SET count = count + excluded.count",
+    )?;
     for delta in deltas {
         stmt.execute(params![
             delta.event_id.as_str(),
@@ -95,6 +101,15 @@ pub(super) fn count(tx: &Transaction<'_>, deltas: &[CounterDelta]) -> Result<(),
             delta.value,
             delta.delta
         ])?;
+        if delta.delta > 0 {
+            hourly.execute(params![
+                delta.event_id.as_str(),
+                delta.track,
+                to_db(hour_of(delta.at)),
+                delta.value,
+                delta.delta
+            ])?;
+        }
     }
     Ok(())
 }

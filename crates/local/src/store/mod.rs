@@ -2,6 +2,7 @@
 //! so a commit that returned is on disk. rusqlite is synchronous; every call runs on tokio's
 //! blocking pool with the one connection behind a mutex (SQLite serializes writers anyway).
 
+mod access;
 mod events;
 mod inbox;
 mod invitees;

@@ -90,3 +90,26 @@ CREATE TABLE IF NOT EXISTS counters (
     count     INTEGER NOT NULL,
     PRIMARY KEY (event_id, track, value)
 ) WITHOUT ROWID;
+
+-- Positive counter deltas per UTC hour (`hour` is to_db of the hour's start): the dashboard's
+-- time series, written in the same transaction as the counters.
+CREATE TABLE IF NOT EXISTS series (
+    event_id  TEXT NOT NULL,
+    track     TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (event_id, track, hour, value)
+) WITHOUT ROWID;
+
+-- Sign-in links, sessions and API tokens: only the SHA-256 of each secret is kept.
+CREATE TABLE IF NOT EXISTS credentials (
+    hash          TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    organizer     TEXT NOT NULL,
+    label         TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT,
+    last_used_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS credentials_by_organizer ON credentials (organizer, kind, created_at);

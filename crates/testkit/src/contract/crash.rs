@@ -149,3 +149,9 @@ impl<S: OutboxStore> OutboxStore for LosesFirstMarkSent<'_, S> {
         self.store.mark_failed(id, error).await
     }
 }
+
+impl<S: rollcall_core::ports::Store> rollcall_core::ports::Decorator for LosesFirstMarkSent<'_, S> {
+    fn inner(&self) -> &dyn rollcall_core::ports::Store {
+        self.store
+    }
+}

@@ -108,6 +108,7 @@ pub(super) fn delta(event: &Event, track: &str, value: &str, delta: i64) -> Coun
         track: track.to_string(),
         value: value.to_string(),
         delta,
+        at: at(0),
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod attendees;
 mod crash;
+mod dashboard;
 mod events;
 mod history;
 mod invitee_fixtures;
@@ -15,6 +16,7 @@ mod use_cases;
 mod web;
 
 pub use attendees::*;
+pub use dashboard::*;
 pub use events::*;
 pub use history::*;
 pub use invitees::*;
@@ -162,7 +164,7 @@ pub(crate) fn notice(id: &str, event: &Event, created_at: DateTime<Utc>) -> Outb
             email: event.organizer_email.clone(),
             name: event.organizer_name.clone(),
         },
-        notice: Notice::EventCreated,
+        notice: Notice::EventCreated { sign_in: None },
         event: event.clone(),
         created_at,
     }
@@ -187,12 +189,15 @@ pub(crate) fn ids(expected: &[(&str, u32)]) -> Vec<(String, u32)> {
         .collect()
 }
 
-/// The event's non-zero counters, sorted: stores return them in no particular order.
+/// The event's non-zero counters of the three status tracks, sorted: stores return them in
+/// no particular order. (The report counters beside them have their own cases.)
 pub(crate) async fn counters<S: InviteeStore>(
     store: &S,
     event: &EventId,
 ) -> Vec<(String, String, i64)> {
     let mut counters = store.counters(event).await.expect("counters");
+    counters
+        .retain(|(track, _, _)| ["delivery", "response", "reachability"].contains(&track.as_str()));
     counters.sort();
     counters
 }

@@ -141,7 +141,7 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
     assert_eq!(
         notices,
         [
-            ("in-1-0", &Notice::EventCreated),
+            ("in-1-0", &Notice::EventCreated { sign_in: None }),
             (
                 "in-1-attendees-0",
                 &Notice::RecordAttendees(first_list.clone())
@@ -209,6 +209,7 @@ fn settings() -> DeliverySettings {
         fan_out_page: 2,
         lease: Duration::minutes(5),
         fan_out_pages_per_run: 50,
+        ..DeliverySettings::default()
     }
 }
 

@@ -4,7 +4,9 @@ use super::{InMemoryStore, State, micros};
 use async_trait::async_trait;
 use rollcall_core::event::EventId;
 use rollcall_core::invitee::{Invitee, InviteeId};
-use rollcall_core::ports::{CounterDelta, InviteeStore, InviteeWrite, SignalRecord, StoreError};
+use rollcall_core::ports::{
+    CounterDelta, InviteeStore, InviteeWrite, SignalRecord, StoreError, hour_of,
+};
 use std::ops::Bound;
 
 impl State {
@@ -46,6 +48,15 @@ impl State {
             delta.value.clone(),
         );
         *self.counters.entry(key).or_insert(0) += delta.delta;
+        if delta.delta > 0 {
+            let key = (
+                delta.event_id.clone(),
+                delta.track.clone(),
+                hour_of(delta.at),
+                delta.value.clone(),
+            );
+            *self.series.entry(key).or_insert(0) += delta.delta;
+        }
     }
 }
 

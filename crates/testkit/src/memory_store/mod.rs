@@ -1,6 +1,7 @@
 //! The reference store: the event, invitee and outbox ports in memory, with the semantics every
 //! adapter (SQLite, DynamoDB) must have. The [`crate::contract`] suite checks them.
 
+mod access;
 mod invitees;
 mod outbox;
 
@@ -10,7 +11,7 @@ use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::notice::OutboxMessage;
 use rollcall_core::ports::{
-    Commit, Committed, EventStore, EventWrite, MessageRecord, SignalRecord, StoreError,
+    Commit, Committed, Credential, EventStore, EventWrite, MessageRecord, SignalRecord, StoreError,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -52,6 +53,9 @@ struct State {
     signal_keys: HashSet<(InviteeId, String)>,
     /// (event_id, track, value) → count.
     counters: BTreeMap<(EventId, String, String), i64>,
+    /// (event, track, hour, value) → the sum of positive deltas in that hour.
+    series: BTreeMap<(EventId, String, DateTime<Utc>, String), i64>,
+    credentials: BTreeMap<String, Credential>,
 }
 
 /// [`EventStore`], [`InviteeStore`](rollcall_core::ports::InviteeStore) and

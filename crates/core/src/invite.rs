@@ -1,0 +1,108 @@
+//! The organizer adds people to an event from the dashboard or the API (a pasted list or a
+//! CSV file): each new address becomes an invitee and gets their personal invitation, one
+//! commit each, with a result per line.
+
+use crate::event::{EventId, EventState};
+use crate::ports::{Committed, IdSource, Store, StoreError};
+use crate::report::listing::PastedLine;
+use crate::rsvp::{NewInvitee, RsvpError, RsvpSettings, new_invitee};
+use crate::status::Channel;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddResult {
+    Added,
+    AlreadyInvited,
+    InvalidAddress,
+    /// The address is on the event and asked for no more mail: it is not invited again.
+    Unsubscribed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddedLine {
+    pub line: usize,
+    pub input: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub result: AddResult,
+}
+
+const CONFLICT_RETRIES: usize = 5;
+
+/// Adds every valid, new address of `lines` to the event.
+pub async fn add_invitees(
+    event_id: &EventId,
+    lines: Vec<PastedLine>,
+    settings: &RsvpSettings,
+    store: &dyn Store,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Result<Vec<AddedLine>, RsvpError> {
+    let mut results = Vec::with_capacity(lines.len());
+    for line in lines {
+        let (result, email, name) = match line.parsed {
+            None => (AddResult::InvalidAddress, None, None),
+            Some((email, name)) => {
+                let result =
+                    add_one(event_id, &email, name.clone(), settings, store, ids, now).await?;
+                (result, Some(email), name)
+            }
+        };
+        results.push(AddedLine {
+            line: line.line,
+            input: line.input,
+            email,
+            name,
+            result,
+        });
+    }
+    Ok(results)
+}
+
+async fn add_one(
+    event_id: &EventId,
+    email: &str,
+    name: Option<String>,
+    settings: &RsvpSettings,
+    store: &dyn Store,
+    ids: &dyn IdSource,
+    now: DateTime<Utc>,
+) -> Result<AddResult, RsvpError> {
+    for _ in 0..CONFLICT_RETRIES {
+        let event = store
+            .event(event_id)
+            .await?
+            .ok_or(RsvpError::UnknownEvent)?;
+        if event.state == EventState::Cancelled {
+            return Err(RsvpError::Cancelled);
+        }
+        if let Some(known) = store.invitee_by_email(event_id, email).await? {
+            return Ok(
+                if known.status.value("reachability") == Some("unsubscribed") {
+                    AddResult::Unsubscribed
+                } else {
+                    AddResult::AlreadyInvited
+                },
+            );
+        }
+        let new = NewInvitee {
+            email: email.to_string(),
+            name: name.clone(),
+            channel: Channel::Api,
+            answer: None,
+        };
+        match store
+            .commit(&new_invitee(&event, new, settings, ids, now))
+            .await
+        {
+            Ok(Committed::Applied) => return Ok(AddResult::Added),
+            Ok(Committed::AlreadyRecorded) => return Ok(AddResult::AlreadyInvited),
+            // Someone else added the address meanwhile: look again.
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}

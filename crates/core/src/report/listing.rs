@@ -1,0 +1,277 @@
+//! Lists for the dashboard: events filtered, searched, sorted and paged; invitees filtered by
+//! track values and searched; pasted invitee lists read line by line.
+
+use crate::event::{Event, EventState};
+use crate::ical::TimeValue;
+use crate::invitee::{Invitee, parse_email};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Upcoming,
+    Past,
+    Cancelled,
+    All,
+}
+
+impl When {
+    pub fn parse(text: &str) -> Option<When> {
+        Some(match text {
+            "upcoming" => When::Upcoming,
+            "past" => When::Past,
+            "cancelled" => When::Cancelled,
+            "all" => When::All,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSort {
+    Start,
+    StartDescending,
+    Title,
+    UpdatedDescending,
+}
+
+impl EventSort {
+    pub fn parse(text: &str) -> Option<EventSort> {
+        Some(match text {
+            "start" => EventSort::Start,
+            "-start" => EventSort::StartDescending,
+            "title" => EventSort::Title,
+            "-updated" => EventSort::UpdatedDescending,
+            _ => return None,
+        })
+    }
+}
+
+/// The instant an event starts, for sorting and for upcoming/past (all-day and floating
+/// times are read as UTC: a few hours either way do not move an event between the lists).
+pub fn start_instant(event: &Event) -> Option<DateTime<Utc>> {
+    instant(event.start()?)
+}
+
+fn instant(time: &TimeValue) -> Option<DateTime<Utc>> {
+    match time {
+        TimeValue::Zoned { utc, .. } => Some(*utc),
+        TimeValue::Floating(t) | TimeValue::UnknownZone { local: t, .. } => Some(t.and_utc()),
+        TimeValue::Date(d) => Some(d.and_hms_opt(0, 0, 0)?.and_utc()),
+    }
+}
+
+/// The instant an event is over: its end, else its start.
+fn end_instant(event: &Event) -> Option<DateTime<Utc>> {
+    event
+        .details
+        .end
+        .as_ref()
+        .and_then(instant)
+        .or_else(|| start_instant(event))
+}
+
+/// Case-insensitive search in the title, location and organizer.
+fn event_matches(event: &Event, query: &str) -> bool {
+    let query = query.to_lowercase();
+    [
+        Some(event.title()),
+        event.details.location.as_deref(),
+        Some(event.organizer_email.as_str()),
+        event.organizer_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|field| field.to_lowercase().contains(&query))
+}
+
+/// Filters and sorts `events` (recurring events count as upcoming until their first
+/// occurrence is over; their later occurrences are not expanded here).
+pub fn select_events(
+    mut events: Vec<Event>,
+    when: When,
+    query: Option<&str>,
+    sort: Option<EventSort>,
+    now: DateTime<Utc>,
+) -> Vec<Event> {
+    events.retain(|e| {
+        let over = end_instant(e).is_some_and(|end| end < now);
+        let cancelled = e.state == EventState::Cancelled;
+        let in_view = match when {
+            When::Upcoming => !cancelled && !over,
+            When::Past => !cancelled && over,
+            When::Cancelled => cancelled,
+            When::All => true,
+        };
+        in_view && query.is_none_or(|q| q.trim().is_empty() || event_matches(e, q.trim()))
+    });
+    let sort = sort.unwrap_or(if when == When::Upcoming {
+        EventSort::Start
+    } else {
+        EventSort::StartDescending
+    });
+    // Ties (and events without a start) by id, so pages never shuffle between requests.
+    match sort {
+        EventSort::Start => {
+            events.sort_by(|a, b| (start_instant(a), &a.id).cmp(&(start_instant(b), &b.id)))
+        }
+        EventSort::StartDescending => {
+            events.sort_by(|a, b| (start_instant(b), &b.id).cmp(&(start_instant(a), &a.id)))
+        }
+        EventSort::Title => events.sort_by(|a, b| {
+            (a.title().to_lowercase(), &a.id).cmp(&(b.title().to_lowercase(), &b.id))
+        }),
+        EventSort::UpdatedDescending => {
+            events.sort_by(|a, b| (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id)))
+        }
+    }
+    events
+}
+
+/// A page of `items` (1-based), and how many there are in all.
+pub fn page<T>(items: Vec<T>, page: usize, per_page: usize) -> (Vec<T>, usize) {
+    let total = items.len();
+    let start = page.saturating_sub(1).saturating_mul(per_page);
+    (
+        items.into_iter().skip(start).take(per_page).collect(),
+        total,
+    )
+}
+
+/// What an invitee list is narrowed to: a value per track, and a text in the name or email.
+#[derive(Debug, Clone, Default)]
+pub struct InviteeFilter {
+    pub tracks: Vec<(String, String)>,
+    pub query: Option<String>,
+}
+
+impl InviteeFilter {
+    pub fn matches(&self, invitee: &Invitee) -> bool {
+        self.tracks
+            .iter()
+            .all(|(track, value)| invitee.status.value(track) == Some(value.as_str()))
+            && self.query.as_deref().is_none_or(|q| {
+                let q = q.trim().to_lowercase();
+                q.is_empty()
+                    || invitee.email.contains(&q)
+                    || invitee
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| n.to_lowercase().contains(&q))
+            })
+    }
+}
+
+/// Most lines one pasted list may have.
+pub const MAX_PASTED_LINES: usize = 1_000;
+
+/// One line of a pasted list, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastedLine {
+    /// 1-based, as an editor numbers it.
+    pub line: usize,
+    pub input: String,
+    /// The normalized address and the name, or `None` when the line has no valid address.
+    pub parsed: Option<(String, Option<String>)>,
+}
+
+/// Reads `Name <email>`, `email`, `name,email`, `email,name` (and `;` or tab instead of the
+/// comma) line by line; blank lines and a `name,email` header are skipped. `None` if there
+/// are more than [`MAX_PASTED_LINES`] lines to read.
+pub fn read_pasted(text: &str) -> Option<Vec<PastedLine>> {
+    let mut out = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let input = raw.trim();
+        if input.is_empty() || is_header(input) {
+            continue;
+        }
+        if out.len() == MAX_PASTED_LINES {
+            return None;
+        }
+        out.push(PastedLine {
+            line: index + 1,
+            input: input.chars().take(300).collect(),
+            parsed: read_line(input),
+        });
+    }
+    Some(out)
+}
+
+fn is_header(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    let cells: Vec<&str> = lower
+        .split([',', ';', '\t'])
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    cells.contains(&"email") || cells.contains(&"e-mail")
+}
+
+fn read_line(line: &str) -> Option<(String, Option<String>)> {
+    let name = |text: &str| {
+        let text = text.trim().trim_matches('"').trim();
+        (!text.is_empty()).then(|| text.chars().take(crate::rsvp::MAX_NAME_CHARS).collect())
+    };
+    if let (Some(open), Some(close)) = (line.rfind('<'), line.rfind('>'))
+        && open < close
+    {
+        let email = parse_email(&line[open + 1..close])?;
+        return Some((email, name(&line[..open])));
+    }
+    let cells: Vec<&str> = line.split([',', ';', '\t']).collect();
+    match cells.as_slice() {
+        [one] => Some((parse_email(one.trim().trim_matches('"'))?, None)),
+        [a, b] => {
+            let (a, b) = (a.trim().trim_matches('"'), b.trim().trim_matches('"'));
+            match (parse_email(a), parse_email(b)) {
+                (Some(email), _) => Some((email, name(b))),
+                (None, Some(email)) => Some((email, name(a))),
+                (None, None) => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasted_lists_take_the_usual_shapes() {
+        let lines = read_pasted(
+            "name,email\nAnn Example <Ann@Example.org>\nbob@example.net\n\nCarol, carol@example.com\n\
+             dave@example.com;Dave\nnot an address\n\"Eve\",\"eve@example.com\"",
+        )
+        .expect("short");
+        let parsed: Vec<_> = lines.iter().map(|l| (l.line, l.parsed.clone())).collect();
+        assert_eq!(
+            parsed,
+            [
+                (
+                    2,
+                    Some(("ann@example.org".into(), Some("Ann Example".into())))
+                ),
+                (3, Some(("bob@example.net".into(), None))),
+                (5, Some(("carol@example.com".into(), Some("Carol".into())))),
+                (6, Some(("dave@example.com".into(), Some("Dave".into())))),
+                (7, None),
+                (8, Some(("eve@example.com".into(), Some("Eve".into())))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_list_that_is_too_long_is_refused() {
+        let text = "a@example.org\n".repeat(MAX_PASTED_LINES + 1);
+        assert!(read_pasted(&text).is_none());
+        let text = "a@example.org\n".repeat(MAX_PASTED_LINES);
+        assert_eq!(read_pasted(&text).map(|l| l.len()), Some(MAX_PASTED_LINES));
+    }
+
+    #[test]
+    fn pages_are_one_based_and_count_everything() {
+        let (items, total) = page((1..=45).collect::<Vec<_>>(), 3, 20);
+        assert_eq!((items, total), (vec![41, 42, 43, 44, 45], 45));
+        let (items, _) = page((1..=5).collect::<Vec<_>>(), 0, 2);
+        assert_eq!(items, vec![1, 2], "page 0 reads as page 1");
+    }
+}
