@@ -66,7 +66,8 @@ pub async fn api(config: &Config, services: &Services) -> Result<AppState, BootE
             domain: config.domain.clone(),
         },
     )
-    .with_ingest_settings(IngestSettings::new(limits, config.domain.clone(), tokens));
+    .with_ingest_settings(IngestSettings::new(limits, config.domain.clone(), tokens))
+    .with_access(config.access()?);
     Ok(match config.optional(RAW_MAIL_BUCKET) {
         Some(bucket) => state.with_raw_mail(Arc::new(InboundMail {
             archive: services
@@ -113,6 +114,7 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
         // time; the rest of a long guest list continues as a new job.
         settings: DeliverySettings {
             fan_out_pages_per_run: 5,
+            sign_in_link_ttl: config.access()?.link_ttl,
             ..DeliverySettings::default()
         },
         rate: config.send_rate()?,

@@ -3,6 +3,7 @@
 //! the variable, if it is missing).
 
 use rollcall_core::Limits;
+use rollcall_core::access::AccessSettings;
 use std::collections::HashMap;
 use thiserror::Error;
 
@@ -38,8 +39,14 @@ pub const CONFIGURATION_SET: &str = "ROLLCALL_CONFIGURATION_SET";
 pub const SECRET_PARAMETER: &str = "ROLLCALL_SECRET_PARAMETER";
 pub const SEND_RATE: &str = "ROLLCALL_SEND_RATE";
 pub const MAX_MESSAGE_BYTES: &str = "ROLLCALL_MAX_MESSAGE_BYTES";
+/// Dashboard domain admins, comma-separated addresses.
+pub const ADMINS: &str = "ROLLCALL_ADMINS";
+/// Minutes a dashboard sign-in link works (default 15).
+pub const LINK_TTL: &str = "ROLLCALL_LINK_TTL";
 
-const OPTIONAL: [&str; 9] = [
+const OPTIONAL: [&str; 11] = [
+    ADMINS,
+    LINK_TTL,
     SENDER,
     JOBS_QUEUE_URL,
     RAW_MAIL_BUCKET,
@@ -82,6 +89,7 @@ impl Config {
         };
         config.send_rate()?;
         config.limits()?;
+        config.access()?;
         Ok(config)
     }
 
@@ -107,6 +115,30 @@ impl Config {
         let max = positive(self, MAX_MESSAGE_BYTES, default)?;
         limits.max_message_bytes = max as usize;
         Ok(limits)
+    }
+}
+
+impl Config {
+    /// The dashboard's sign-in settings: `ROLLCALL_LINK_TTL` minutes, `ROLLCALL_ADMINS`.
+    pub fn access(&self) -> Result<AccessSettings, ConfigError> {
+        let ttl = positive(self, LINK_TTL, 15)?;
+        let mut admins = Vec::new();
+        for address in self.optional(ADMINS).unwrap_or_default().split(',') {
+            if address.trim().is_empty() {
+                continue;
+            }
+            admins.push(rollcall_core::invitee::parse_email(address).ok_or_else(|| {
+                ConfigError::Invalid {
+                    name: ADMINS,
+                    why: format!("{address:?} is not an email address"),
+                }
+            })?);
+        }
+        Ok(AccessSettings {
+            link_ttl: chrono::Duration::minutes(i64::from(ttl.min(24 * 60))),
+            admins,
+            ..AccessSettings::default()
+        })
     }
 }
 

@@ -3,6 +3,8 @@
 //! No GET or HEAD changes anything: mail link scanners open every link they see. Writes are
 //! POSTs with a form token (or, for one-click unsubscribe, the capability token in the URL).
 
+mod api;
+mod app;
 mod calendar_links;
 mod forms;
 mod page_cache;
@@ -11,7 +13,10 @@ pub use page_cache::PageCache;
 mod pages;
 mod rate_limit;
 mod security;
+mod session;
 mod text;
+
+pub use app::WebAssets;
 
 pub use rate_limit::{Limiter, RateLimits};
 
@@ -19,6 +24,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use rollcall_core::Limits;
+use rollcall_core::access::AccessSettings;
 use rollcall_core::ingest::IngestSettings;
 use rollcall_core::ports::{IdSource, RawMailSource, Store};
 use rollcall_core::tokens::TokenKey;
@@ -50,6 +56,10 @@ pub struct AppState {
     /// How a confirmed message is ingested (limits, domain, confirmation expiry): the same
     /// settings the inbound worker uses.
     pub ingest: Arc<IngestSettings>,
+    /// Sign-in links, sessions and domain admins of the dashboard.
+    pub access: Arc<AccessSettings>,
+    /// The dashboard app's files.
+    pub web: Arc<WebAssets>,
 }
 
 impl AppState {
@@ -71,7 +81,21 @@ impl AppState {
             pages: Arc::new(page_cache::PageCache::default()),
             raw_mail: None,
             ingest: Arc::new(ingest),
+            access: Arc::new(AccessSettings::default()),
+            web: Arc::new(WebAssets::default()),
         }
+    }
+
+    /// Signs organizers in with these settings (link and session lifetimes, domain admins).
+    pub fn with_access(mut self, settings: AccessSettings) -> AppState {
+        self.access = Arc::new(settings);
+        self
+    }
+
+    /// Serves the dashboard app from `assets` instead of the files built into the binary.
+    pub fn with_web(mut self, assets: WebAssets) -> AppState {
+        self.web = Arc::new(assets);
+        self
     }
 
     /// Lets `/c/<token>` confirm messages: reads their stored raw mail through `source`.
@@ -111,6 +135,10 @@ pub fn router(state: AppState) -> Router {
             "/c/{token}",
             get(pages::confirm::show).post(pages::confirm::confirm),
         )
+        .route(
+            "/o/{token}",
+            get(pages::sign_in::show).post(pages::sign_in::sign_in),
+        )
         .route_layer(axum::middleware::from_fn(security::token_page));
     Router::new()
         .route("/healthz", get(pages::healthz))
@@ -118,7 +146,15 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/local-time.js", get(pages::local_time_script))
         .route("/e/{event_id}", get(pages::event::show))
         .route("/e/{event_id}/rsvp", post(pages::event::rsvp))
+        .route(
+            "/signin",
+            get(pages::sign_in::ask).post(pages::sign_in::request),
+        )
+        .route("/app", get(app::root))
+        .route("/app/", get(app::root))
+        .route("/app/{*path}", get(app::path))
         .merge(token_pages)
+        .merge(api::router())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(forms::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::headers))

@@ -81,6 +81,8 @@ pub struct RateLimits {
     pub per_client: Limiter,
     /// Per event, whoever writes.
     pub per_event: Limiter,
+    /// Sign-in link requests per email address: 3 in 10 minutes.
+    pub per_address: Limiter,
 }
 
 impl RateLimits {
@@ -89,6 +91,7 @@ impl RateLimits {
         RateLimits {
             per_client: Limiter::new(per_client, Duration::from_secs(60)),
             per_event: Limiter::new(per_event, Duration::from_secs(60)),
+            per_address: Limiter::new(3, Duration::from_secs(600)),
         }
     }
 }

@@ -13,10 +13,10 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // The dashboard app sets its own (it calls the API and draws charts).
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -31,7 +31,18 @@ pub async fn headers(request: Request, next: Next) -> Response {
 
 /// For pages whose URL carries a capability token (`/r/…`, `/u/…`, `/c/…`), whatever they answer:
 /// the token must not leak through `Referer`, a shared cache, or a search index.
-pub async fn token_page(request: Request, next: Next) -> Response {
+///
+/// `no-referrer` also makes browsers send `Origin: null` with the page's own form posts, so
+/// here (and only here) that header is dropped before the form checks: these forms are
+/// guarded by form tokens scoped to the capability in the URL, which no other site has.
+pub async fn token_page(mut request: Request, next: Next) -> Response {
+    if request
+        .headers()
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() == b"null")
+    {
+        request.headers_mut().remove(header::ORIGIN);
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(

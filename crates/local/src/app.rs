@@ -80,6 +80,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         // crash interrupted is due again as soon as the server is back.
         settings: DeliverySettings {
             lease: chrono::Duration::zero(),
+            sign_in_link_ttl: config.access().link_ttl,
             ..DeliverySettings::default()
         },
         rate_per_second: config.send_rate,
@@ -109,7 +110,14 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         },
     )
     .with_raw_mail(Arc::new(store.clone()))
-    .with_ingest_settings(ingest_settings);
+    .with_ingest_settings(ingest_settings)
+    .with_access(config.access());
+    if let Some(dir) = &config.web_dir {
+        state = state.with_web(rollcall_http::WebAssets::Folder(dir.clone()));
+    }
+    if !state.web.present() {
+        println!("rollcall: the dashboard app is not built (see web/README.md); /app/ says so");
+    }
     state.pages = pages.clone();
     let app = router(state);
 

@@ -51,6 +51,32 @@ pub struct ServeConfig {
     /// Most outbound messages sent per second.
     #[arg(long, env = "ROLLCALL_SEND_RATE", default_value_t = 10)]
     pub send_rate: u32,
+    /// Minutes a dashboard sign-in link works after it is mailed.
+    #[arg(long, env = "ROLLCALL_LINK_TTL", default_value_t = 15)]
+    pub link_ttl: i64,
+    /// Domain admins: addresses that also see every event of their own email domain
+    /// (comma-separated).
+    #[arg(long, env = "ROLLCALL_ADMINS", value_delimiter = ',')]
+    pub admin: Vec<String>,
+    /// Serve the dashboard app from this folder (a `web/dist` built by `npm run build`)
+    /// instead of the copy built into the binary.
+    #[arg(long, env = "ROLLCALL_WEB_DIR")]
+    pub web_dir: Option<std::path::PathBuf>,
+}
+
+impl ServeConfig {
+    /// The dashboard's sign-in settings from the flags.
+    pub fn access(&self) -> rollcall_core::access::AccessSettings {
+        rollcall_core::access::AccessSettings {
+            link_ttl: chrono::Duration::minutes(self.link_ttl.clamp(1, 24 * 60)),
+            admins: self
+                .admin
+                .iter()
+                .filter_map(|a| rollcall_core::invitee::parse_email(a))
+                .collect(),
+            ..rollcall_core::access::AccessSettings::default()
+        }
+    }
 }
 
 impl ServeConfig {

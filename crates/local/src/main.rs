@@ -14,7 +14,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the SMTP inbox, the web site and the workers.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Read .eml/.ics/.mbox files and print one JSON line per calendar event found.
     Parse {
         #[arg(required = true)]
@@ -30,6 +30,26 @@ enum Command {
         /// One JSON object per line instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Manage API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Create an API token for an organizer and print it (it is shown only this once).
+    Create {
+        #[arg(long, env = "ROLLCALL_DATA_DIR", default_value = "./rollcall-data")]
+        data_dir: PathBuf,
+        /// The organizer's email address: the token sees what they see.
+        #[arg(long)]
+        organizer: String,
+        /// What the token is for.
+        #[arg(long, default_value = "created with rollcall token create")]
+        label: String,
     },
 }
 
@@ -47,7 +67,7 @@ fn main() -> ExitCode {
                 Ok(runtime) => runtime,
                 Err(error) => return fail(&format!("cannot start the runtime: {error}")),
             };
-            match runtime.block_on(rollcall_local::app::serve(config)) {
+            match runtime.block_on(rollcall_local::app::serve(*config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(&format!("{error:#}")),
             }
@@ -69,6 +89,25 @@ fn main() -> ExitCode {
             match rollcall_local::commands::inbox::run(&data_dir, limit, json, &mut stdout.lock()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(&format!("inbox: {error:#}")),
+            }
+        }
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    data_dir,
+                    organizer,
+                    label,
+                },
+        } => {
+            let stdout = std::io::stdout();
+            match rollcall_local::commands::token::create(
+                &data_dir,
+                &organizer,
+                &label,
+                &mut stdout.lock(),
+            ) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("token: {error:#}")),
             }
         }
     }

@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod event;
 pub mod invitee;
+pub mod sign_in;
 pub mod unsubscribe;
 
 use crate::text::{clean, clean_opt, linkify};

@@ -1,0 +1,211 @@
+//! An event's invitees: filtered and searched lists, one invitee's timeline, and adding
+//! people from a pasted list or CSV.
+
+use super::{ApiError, Signed, private_json, visible_event};
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::Utc;
+use rollcall_core::invite::add_invitees;
+use rollcall_core::invitee::{Invitee, InviteeId};
+use rollcall_core::ports::SignalRecord;
+use rollcall_core::report::listing::{InviteeFilter, read_pasted};
+use rollcall_core::rsvp::{RsvpError, RsvpSettings};
+use rollcall_core::status::{INVITEE_MODEL, SignalKind};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Invitees read per store page while filtering.
+const PAGE: usize = 500;
+
+pub fn invitee_json(invitee: &Invitee) -> Value {
+    json!({
+        "id": invitee.id,
+        "name": invitee.name,
+        "email": invitee.email,
+        "joined_via": invitee.joined_via,
+        "status": {
+            "response": invitee.status.value("response"),
+            "delivery": invitee.status.value("delivery"),
+            "reachability": invitee.status.value("reachability"),
+        },
+        "created_at": invitee.created_at.to_rfc3339(),
+        "updated_at": invitee.updated_at.to_rfc3339(),
+    })
+}
+
+/// What a signal was and said, for timelines and exports.
+pub fn value_of(kind: &SignalKind) -> Option<String> {
+    match kind {
+        SignalKind::Answer(answer) => Some(answer.as_str().to_string()),
+        SignalKind::Counter {
+            proposed_start,
+            proposed_end,
+            ..
+        } => Some(format!(
+            "{} – {}",
+            proposed_start.as_deref().unwrap_or("?"),
+            proposed_end.as_deref().unwrap_or("?")
+        )),
+        _ => None,
+    }
+}
+
+pub fn signal_json(record: &SignalRecord) -> Value {
+    let signal = &record.signal;
+    json!({
+        "kind": signal.kind.name(),
+        "value": value_of(&signal.kind),
+        "channel": signal.channel,
+        "occurred_at": signal.occurred_at.to_rfc3339(),
+        "received_at": signal.received_at.to_rfc3339(),
+        "provenance": signal.provenance,
+        "comment": signal.comment,
+        "effect": record.effect,
+        "applied": !record.effect.starts_with("no change"),
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    response: Option<String>,
+    delivery: Option<String>,
+    reachability: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(event_id): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let event = visible_event(&state, &caller, &event_id).await?;
+    let mut filter = InviteeFilter {
+        tracks: Vec::new(),
+        query: query.q.filter(|q| !q.trim().is_empty()),
+    };
+    for (track, value) in [
+        ("response", query.response),
+        ("delivery", query.delivery),
+        ("reachability", query.reachability),
+    ] {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let known = INVITEE_MODEL
+            .track(track)
+            .is_some_and(|t| t.values.contains(&value.as_str()));
+        if !known {
+            return Err(ApiError::BadRequest(format!(
+                "{value:?} is not a {track} value"
+            )));
+        }
+        filter.tracks.push((track.to_string(), value));
+    }
+    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
+    let page = query.page.unwrap_or(1).max(1);
+    let skip = (page - 1) * per_page;
+    // Filters match on current statuses, which only the invitees hold: this walks them in
+    // pages (counts, which reports need, come from counters instead).
+    let (mut shown, mut total) = (Vec::new(), 0usize);
+    let mut after: Option<InviteeId> = None;
+    loop {
+        let batch = state
+            .store
+            .invitees_of(&event.id, after.as_ref(), PAGE)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id.clone());
+        for invitee in batch.iter().filter(|i| filter.matches(i)) {
+            if total >= skip && shown.len() < per_page {
+                shown.push(invitee_json(invitee));
+            }
+            total += 1;
+        }
+        if batch.len() < PAGE {
+            break;
+        }
+    }
+    Ok(private_json(json!({
+        "invitees": shown,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    })))
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path((event_id, invitee_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let event = visible_event(&state, &caller, &event_id).await?;
+    let id = InviteeId::parse(&invitee_id).ok_or(ApiError::NotFound)?;
+    let invitee = state
+        .store
+        .invitee(&id)
+        .await?
+        .filter(|i| i.event_id == event.id)
+        .ok_or(ApiError::NotFound)?;
+    let history = state.store.signals_of(&id).await?;
+    Ok(private_json(json!({
+        "invitee": invitee_json(&invitee),
+        "signals": history.iter().map(signal_json).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddRequest {
+    text: String,
+}
+
+/// Largest pasted list or CSV accepted, in bytes.
+pub const MAX_LIST_BYTES: usize = 256 * 1024;
+
+pub async fn add(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(event_id): Path<String>,
+    body: Result<Json<AddRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let event = visible_event(&state, &caller, &event_id).await?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    if body.text.len() > MAX_LIST_BYTES {
+        return Err(ApiError::BadRequest(
+            "The list is too long (256 KB at most).".into(),
+        ));
+    }
+    let lines = read_pasted(&body.text).ok_or_else(|| {
+        ApiError::BadRequest("At most 1,000 people at a time; split the list.".into())
+    })?;
+    let settings = RsvpSettings {
+        domain: state.settings.domain.clone(),
+    };
+    let results = add_invitees(
+        &event.id,
+        lines,
+        &settings,
+        state.store.as_ref(),
+        state.ids.as_ref(),
+        Utc::now(),
+    )
+    .await
+    .map_err(|error| match error {
+        RsvpError::Store(error) => ApiError::Unavailable(error),
+        RsvpError::Cancelled => {
+            ApiError::BadRequest("This event is cancelled; nobody can be added.".into())
+        }
+        other => ApiError::BadRequest(other.to_string()),
+    })?;
+    let added = results
+        .iter()
+        .filter(|r| r.result == rollcall_core::invite::AddResult::Added)
+        .count();
+    Ok(private_json(json!({"results": results, "added": added})))
+}

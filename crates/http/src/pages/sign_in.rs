@@ -1,0 +1,216 @@
+//! Organizers sign in with a link sent by mail (DESIGN §5: `/o/<token>`). GET only shows a
+//! "Continue" button (mail scanners open every link); the POST uses the link up and starts a
+//! session. `/signin` asks for a new link: it answers the same whether or not the address has
+//! events, and is limited per client and per address.
+
+use super::{checked_form, render, unavailable};
+use crate::AppState;
+use crate::forms::{self, ClientKey};
+use crate::pages::TokenForm;
+use crate::session;
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use rollcall_core::access::{self, SignInError, hash_secret};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContinueInput {
+    form_token: String,
+}
+
+impl TokenForm for ContinueInput {
+    fn form_token(&self) -> &str {
+        &self.form_token
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestInput {
+    form_token: String,
+    email: String,
+}
+
+impl TokenForm for RequestInput {
+    fn form_token(&self) -> &str {
+        &self.form_token
+    }
+}
+
+struct ContinueForm {
+    action: String,
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/sign_in.html")]
+struct SignInPage {
+    heading: &'static str,
+    lead: String,
+    continue_form: Option<ContinueForm>,
+    request_form: Option<String>,
+}
+
+const REQUEST_SCOPE: &str = "sign-in-request";
+
+/// The form scope of one link's Continue button: a form token works for that link only.
+fn continue_scope(token: &str) -> String {
+    format!("sign-in:{}", &hash_secret(token)[..16])
+}
+
+fn request_page(
+    state: &AppState,
+    status: StatusCode,
+    heading: &'static str,
+    lead: &str,
+) -> Response {
+    let page = SignInPage {
+        heading,
+        lead: lead.to_string(),
+        continue_form: None,
+        request_form: Some(forms::issue(&state.tokens, REQUEST_SCOPE, Utc::now())),
+    };
+    render(status, page.render())
+}
+
+/// `GET /signin`: ask for a link.
+pub async fn ask(State(state): State<AppState>) -> Response {
+    request_page(
+        &state,
+        StatusCode::OK,
+        "Sign in to Rollcall",
+        "Rollcall has no passwords: enter the address you organize events from, and it \
+         mails you a link that signs you in.",
+    )
+}
+
+/// `POST /signin`: queue a link if the address has events; the same answer either way.
+pub async fn request(
+    State(state): State<AppState>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<RequestInput>, FormRejection>,
+) -> Response {
+    let now = Utc::now();
+    let (input, _) = match checked_form(
+        &state,
+        &client,
+        &headers,
+        form,
+        None,
+        REQUEST_SCOPE,
+        "/signin",
+        now,
+    ) {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
+    };
+    let email = input.email.trim().to_ascii_lowercase();
+    if email.is_empty() || email.len() > forms::MAX_EMAIL_CHARS {
+        return request_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Sign in to Rollcall",
+            "Please enter your email address.",
+        );
+    }
+    match session::request_link(&state, &email, now).await {
+        Ok(()) => request_page(
+            &state,
+            StatusCode::OK,
+            "Check your email",
+            &session::link_requested_message(&email),
+        ),
+        Err(session::LinkRequestError::RateLimited(seconds)) => super::too_many_requests(seconds),
+        Err(session::LinkRequestError::Store(error)) => unavailable("sign-in request", error),
+    }
+}
+
+/// `GET /o/{token}`: the Continue button (nothing is used up by opening the link).
+pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let now = Utc::now();
+    let link = match state.store.credential(&hash_secret(&token)).await {
+        Ok(link) => link.filter(|c| c.kind == rollcall_core::ports::CredentialKind::SignInLink),
+        Err(error) => return unavailable("sign-in link", error),
+    };
+    match link {
+        Some(link) if link.expires_at.is_none_or(|at| at > now) => {
+            let page = SignInPage {
+                heading: "Continue to your dashboard",
+                lead: format!("You are signing in as {}.", link.organizer),
+                continue_form: Some(ContinueForm {
+                    action: format!("/o/{token}"),
+                    token: forms::issue(&state.tokens, &continue_scope(&token), now),
+                }),
+                request_form: None,
+            };
+            render(StatusCode::OK, page.render())
+        }
+        Some(_) => request_page(
+            &state,
+            StatusCode::GONE,
+            "This link has expired",
+            "Sign-in links work for a short time only. Ask for a new one here.",
+        ),
+        None => request_page(
+            &state,
+            StatusCode::GONE,
+            "This link no longer works",
+            "It was used already, or a newer link was sent since. Ask for a new one here.",
+        ),
+    }
+}
+
+/// `POST /o/{token}`: uses the link up, starts a session (a new id; any session the browser
+/// had is ended) and goes to the dashboard.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<ContinueInput>, FormRejection>,
+) -> Response {
+    let now = Utc::now();
+    let scope = continue_scope(&token);
+    let reload = format!("/o/{token}");
+    if let Err(refused) = checked_form(&state, &client, &headers, form, None, &scope, &reload, now)
+    {
+        return refused;
+    }
+    match access::sign_in(state.store.as_ref(), &token, &state.access, now).await {
+        Ok(new) => {
+            if let Some(old) = session::cookie_secret(&headers, &state) {
+                // Rotation: the id the browser had before signing in is not kept.
+                let _ = access::sign_out(state.store.as_ref(), &old).await;
+            }
+            let cookie = session::cookie(&state, &new.secret, state.access.session_lifetime);
+            (
+                StatusCode::SEE_OTHER,
+                [
+                    (axum::http::header::SET_COOKIE, cookie),
+                    (axum::http::header::LOCATION, "/app/".to_string()),
+                ],
+            )
+                .into_response()
+        }
+        Err(SignInError::Expired) => request_page(
+            &state,
+            StatusCode::GONE,
+            "This link has expired",
+            "Sign-in links work for a short time only. Ask for a new one here.",
+        ),
+        Err(SignInError::Unknown) => request_page(
+            &state,
+            StatusCode::GONE,
+            "This link no longer works",
+            "It was used already, or a newer link was sent since. Ask for a new one here.",
+        ),
+        Err(SignInError::Store(error)) => unavailable("sign-in", error),
+    }
+}

@@ -1,0 +1,602 @@
+//! The dashboard's sign-in, authorization and API over the real router: links that work
+//! once, cookies, CSRF, one organizer never seeing another's data, exports, the app files.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use common::{Reply, Site, form, site};
+use rollcall_core::access::mint_sign_in_link;
+use rollcall_core::event::EventId;
+use rollcall_core::ports::{Commit, EventStore, EventWrite, InviteeStore, OutboxStore};
+use rollcall_http::{AppState, HttpSettings, WebAssets, router};
+use serde_json::Value;
+
+const OLGA: &str = "olga@example.org";
+
+/// The hidden form token of the page's form.
+fn form_token(html: &str) -> String {
+    let start = html
+        .find("name=\"form_token\" value=\"")
+        .expect("a form token")
+        + 25;
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Signs `email` in through a fresh link; the session cookie's `name=value`.
+async fn signed_in(site: &Site, email: &str) -> String {
+    let link = mint_sign_in_link(
+        site.store.as_ref(),
+        email,
+        Duration::minutes(15),
+        Utc::now(),
+    )
+    .await
+    .expect("link");
+    let page = site.get(&format!("/o/{}", link.token)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let posted = site
+        .post(
+            &format!("/o/{}", link.token),
+            &form(&[("form_token", &form_token(&page.body))]),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let cookie = posted.header(header::SET_COOKIE).to_string();
+    cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+async fn api(site: &Site, method: Method, uri: &str, cookie: &str, body: Option<&str>) -> Reply {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::COOKIE, cookie);
+    if body.is_some() {
+        builder = builder.header(header::CONTENT_TYPE, "application/json");
+    }
+    let request = builder
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .expect("request");
+    site.call(request).await
+}
+
+async fn session(site: &Site, cookie: &str) -> Value {
+    let reply = api(site, Method::GET, "/api/v1/session", cookie, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).expect("json")
+}
+
+/// A write with the session's CSRF token, as the app sends it.
+async fn write(site: &Site, method: Method, uri: &str, cookie: &str, body: &str) -> Reply {
+    let csrf = session(site, cookie).await["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-csrf-token", csrf)
+        .header(header::ORIGIN, common::BASE_URL)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    site.call(request).await
+}
+
+/// Another organizer's event in the same store.
+async fn bobs_event(site: &Site) -> EventId {
+    let mut event = site
+        .store
+        .event(&site.event)
+        .await
+        .expect("read")
+        .expect("event");
+    event.id = EventId::parse("BBBBBBBBBBBB").expect("id");
+    event.organizer_email = "bob@example.net".into();
+    event.uid = "bobs@example.net".into();
+    let commit = Commit {
+        events: vec![EventWrite {
+            event: event.clone(),
+            expected_version: None,
+        }],
+        ..Commit::default()
+    };
+    site.store.commit(&commit).await.expect("stored");
+    event.id
+}
+
+#[tokio::test]
+async fn a_link_signs_in_once_with_a_host_only_secure_cookie() {
+    let site = site().await;
+    let link = mint_sign_in_link(site.store.as_ref(), OLGA, Duration::minutes(15), Utc::now())
+        .await
+        .expect("link");
+    let uri = format!("/o/{}", link.token);
+    let page = site.get(&uri).await;
+    assert!(
+        page.body.contains("Continue to your dashboard"),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.header(header::REFERRER_POLICY), "no-referrer");
+    // Opening the link (twice, as scanners do) uses nothing up.
+    let page = site.get(&uri).await;
+    let token = form_token(&page.body);
+    let posted = site.post(&uri, &form(&[("form_token", &token)])).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    assert_eq!(posted.location(), "/app/");
+    let cookie = posted.header(header::SET_COOKIE);
+    for part in [
+        "__Host-rollcall_session=",
+        "Path=/",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Secure",
+    ] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    let cookie = cookie.split(';').next().unwrap_or_default().to_string();
+    assert_eq!(session(&site, &cookie).await["organizer"], OLGA);
+
+    let again = site.post(&uri, &form(&[("form_token", &token)])).await;
+    assert_eq!(again.status, StatusCode::GONE, "a used link fails cleanly");
+    assert!(again.body.contains("no longer works"), "{}", again.body);
+    assert!(
+        again.body.contains("action=\"/signin\""),
+        "and offers a new one"
+    );
+}
+
+#[tokio::test]
+async fn expired_and_unknown_links_and_forged_cookies_get_nowhere() {
+    let site = site().await;
+    let past = Utc::now() - Duration::hours(1);
+    let old = mint_sign_in_link(site.store.as_ref(), OLGA, Duration::minutes(15), past)
+        .await
+        .expect("link");
+    let page = site.get(&format!("/o/{}", old.token)).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.body.contains("expired"), "{}", page.body);
+    assert_eq!(
+        site.get("/o/not-a-real-token").await.status,
+        StatusCode::GONE
+    );
+
+    let forged = api(
+        &site,
+        Method::GET,
+        "/api/v1/events",
+        "__Host-rollcall_session=abcdefghijklmnopqrstuvwxyz234567",
+        None,
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    let body: Value = serde_json::from_str(&forged.body).expect("json");
+    assert_eq!(body["error"], "signed-out");
+    let request = Request::builder()
+        .uri("/api/v1/events")
+        .header(header::AUTHORIZATION, "Bearer rc_forgedforgedforged")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(site.call(request).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn one_organizer_never_sees_anothers_event_invitees_timeline_or_export() {
+    let site = site().await;
+    let bob_event = bobs_event(&site).await;
+    // Bob's event gets an invitee through its public form.
+    let page = site.get(&format!("/e/{bob_event}")).await;
+    let rsvp = site
+        .post(
+            &format!("/e/{bob_event}/rsvp"),
+            &form(&[
+                ("form_token", &form_token(&page.body)),
+                ("name", "Ann"),
+                ("email", "ann@example.org"),
+                ("answer", "yes"),
+            ]),
+        )
+        .await;
+    assert_eq!(rsvp.status, StatusCode::SEE_OTHER, "{}", rsvp.body);
+    let ann = site
+        .store
+        .invitees_of(&bob_event, None, 10)
+        .await
+        .expect("read")
+        .remove(0);
+
+    let olga = signed_in(&site, OLGA).await;
+    let listed = api(&site, Method::GET, "/api/v1/events", &olga, None).await;
+    let listed: Value = serde_json::from_str(&listed.body).expect("json");
+    let ids: Vec<&str> = listed["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(ids, [site.event.as_str()], "only hers");
+    for uri in [
+        format!("/api/v1/events/{bob_event}"),
+        format!("/api/v1/events/{bob_event}/report"),
+        format!("/api/v1/events/{bob_event}/series"),
+        format!("/api/v1/events/{bob_event}/invitees"),
+        format!("/api/v1/events/{bob_event}/invitees/{}/timeline", ann.id),
+        format!("/api/v1/events/{bob_event}/export/invitees.csv"),
+        format!("/api/v1/events/{bob_event}/export/signals.json"),
+        // Her own event, with his invitee's id: still nothing.
+        format!("/api/v1/events/{}/invitees/{}/timeline", site.event, ann.id),
+    ] {
+        let reply = api(&site, Method::GET, &uri, &olga, None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}: {}", reply.body);
+        assert!(!reply.body.contains("ann@example.org"), "{uri}");
+    }
+    let added = write(
+        &site,
+        Method::POST,
+        &format!("/api/v1/events/{bob_event}/invitees"),
+        &olga,
+        r#"{"text": "eve@example.com"}"#,
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::NOT_FOUND);
+
+    // Bob himself sees it all.
+    let bob = signed_in(&site, "bob@example.net").await;
+    let timeline = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{bob_event}/invitees/{}/timeline", ann.id),
+        &bob,
+        None,
+    )
+    .await;
+    assert_eq!(timeline.status, StatusCode::OK, "{}", timeline.body);
+    assert!(
+        timeline.body.contains("\"channel\":\"web\""),
+        "{}",
+        timeline.body
+    );
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_token_and_our_origin() {
+    let site = site().await;
+    let olga = signed_in(&site, OLGA).await;
+    let bare = api(
+        &site,
+        Method::POST,
+        "/api/v1/tokens",
+        &olga,
+        Some(r#"{"label": "x"}"#),
+    )
+    .await;
+    assert_eq!(bare.status, StatusCode::FORBIDDEN);
+    assert!(bare.body.contains("\"csrf\""), "{}", bare.body);
+
+    let csrf = session(&site, &olga).await["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let elsewhere = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/tokens")
+        .header(header::COOKIE, &olga)
+        .header("x-csrf-token", &csrf)
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"label": "x"}"#))
+        .expect("request");
+    assert_eq!(site.call(elsewhere).await.status, StatusCode::FORBIDDEN);
+
+    let created = write(
+        &site,
+        Method::POST,
+        "/api/v1/tokens",
+        &olga,
+        r#"{"label": "CRM sync"}"#,
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let created: Value = serde_json::from_str(&created.body).expect("json");
+    let token = created["token"].as_str().expect("shown once").to_string();
+
+    // The token reads as her, needs no CSRF token, but cannot make more tokens.
+    let bearer = |method: Method, uri: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let listed = site.call(bearer(Method::GET, "/api/v1/tokens", "")).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.body.contains("CRM sync") && !listed.body.contains(&token));
+    let more = site
+        .call(bearer(Method::POST, "/api/v1/tokens", r#"{"label": "y"}"#))
+        .await;
+    assert_eq!(more.status, StatusCode::FORBIDDEN);
+
+    let id = created["id"].as_str().expect("id");
+    let revoked = write(
+        &site,
+        Method::DELETE,
+        &format!("/api/v1/tokens/{id}"),
+        &olga,
+        "",
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let after = site.call(bearer(Method::GET, "/api/v1/tokens", "")).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+
+    let out = write(&site, Method::DELETE, "/api/v1/session", &olga, "").await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(out.header(header::SET_COOKIE).contains("Max-Age=0"));
+    let gone = api(&site, Method::GET, "/api/v1/session", &olga, None).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn reports_exports_and_added_invitees_follow_the_answers() {
+    let site = site().await;
+    for (name, email, answer) in [
+        ("=HYPERLINK(\"http://evil\")", "ann@example.org", "yes"),
+        ("Bob", "bob@example.net", "no"),
+    ] {
+        let reply = site.rsvp(name, email, answer).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    }
+    let olga = signed_in(&site, OLGA).await;
+    let event = site.event.as_str();
+    let report = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/report"),
+        &olga,
+        None,
+    )
+    .await;
+    let report: Value = serde_json::from_str(&report.body).expect("json");
+    assert_eq!(report["counts"]["response"]["accepted"], 1);
+    assert_eq!(report["counts"]["response"]["declined"], 1);
+    assert_eq!(report["funnel"][0]["count"], 2);
+    assert_eq!(report["funnel"][4]["count"], 2, "both answered");
+    assert_eq!(report["by_channel"][0]["channel"], "web");
+    assert!(
+        report["event"]["embed_html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/e/")
+    );
+
+    let series = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/series?granularity=day&tz=Europe/Paris&compare=previous"),
+        &olga,
+        None,
+    )
+    .await;
+    let series: Value = serde_json::from_str(&series.body).expect("json");
+    let buckets = series["buckets"].as_array().expect("buckets");
+    assert_eq!(buckets.len(), 30);
+    assert_eq!(series["previous"].as_array().map(Vec::len), Some(30));
+    assert_eq!(
+        buckets[29]["counts"]["accepted"], 1,
+        "today's bucket: {series}"
+    );
+    let bad = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/series?granularity=hour&from=2020-01-01"),
+        &olga,
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "too many buckets");
+
+    let filtered = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/invitees?response=declined"),
+        &olga,
+        None,
+    )
+    .await;
+    let filtered: Value = serde_json::from_str(&filtered.body).expect("json");
+    assert_eq!(filtered["total"], 1);
+    assert_eq!(filtered["invitees"][0]["email"], "bob@example.net");
+
+    let csv = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/export/invitees.csv"),
+        &olga,
+        None,
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    assert!(
+        csv.body.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("bob@example.net"));
+    let json = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/export/signals.json"),
+        &olga,
+        None,
+    )
+    .await;
+    let signals: Value = serde_json::from_str(&json.body).expect("a JSON array");
+    assert!(
+        signals.as_array().is_some_and(|s| s.len() >= 4),
+        "{signals}"
+    );
+
+    let added = write(
+        &site,
+        Method::POST,
+        &format!("/api/v1/events/{event}/invitees"),
+        &olga,
+        r#"{"text": "Cy <cy@example.com>\nnot-an-address\nann@example.org"}"#,
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let added: Value = serde_json::from_str(&added.body).expect("json");
+    let results: Vec<&str> = added["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["result"].as_str())
+        .collect();
+    assert_eq!(results, ["added", "invalid-address", "already-invited"]);
+}
+
+#[tokio::test]
+async fn asking_for_a_link_answers_the_same_and_is_limited_per_address() {
+    let site = site().await;
+    let page = site.get("/signin").await;
+    let token = form_token(&page.body);
+    let known = site
+        .post("/signin", &form(&[("form_token", &token), ("email", OLGA)]))
+        .await;
+    let unknown = site
+        .post(
+            "/signin",
+            &form(&[("form_token", &token), ("email", "nobody@example.org")]),
+        )
+        .await;
+    assert_eq!(known.status, StatusCode::OK);
+    assert_eq!(
+        known.body.replace(OLGA, "X"),
+        unknown
+            .body
+            .replace("nobody@example.org", "X")
+            .replace(&form_token(&unknown.body), &form_token(&known.body)),
+        "the same page whether or not the address has events"
+    );
+    let queued = site
+        .store
+        .due_outbox(Utc::now() + Duration::hours(1), 10)
+        .await
+        .expect("due");
+    assert_eq!(queued.len(), 1, "one link, to the organizer only");
+    assert_eq!(queued[0].message.to.email, OLGA);
+    for _ in 0..2 {
+        site.post("/signin", &form(&[("form_token", &token), ("email", OLGA)]))
+            .await;
+    }
+    let limited = site
+        .post("/signin", &form(&[("form_token", &token), ("email", OLGA)]))
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_fingerprint_caching_and_route_fallback() {
+    let dir = std::env::temp_dir().join(format!("rollcall-web-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).expect("dir");
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>app</title>").expect("write");
+    std::fs::write(dir.join("assets/index-abc123.js"), "console.log(1)").expect("write");
+    let site = site().await;
+    let state = AppState::new(
+        site.store.clone(),
+        std::sync::Arc::new(rollcall_testkit::SequentialIds::new()),
+        site.tokens.clone(),
+        HttpSettings {
+            base_url: common::BASE_URL.into(),
+            domain: "rollcall.test".into(),
+        },
+    );
+    let app = router(state.clone().with_web(WebAssets::Folder(dir.clone())));
+    let with_app = Site { app, ..site };
+    let index = with_app.get("/app/").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert_eq!(index.header(header::CACHE_CONTROL), "no-cache");
+    assert!(
+        index
+            .header(header::CONTENT_SECURITY_POLICY)
+            .contains("connect-src 'self'")
+    );
+    let asset = with_app.get("/app/assets/index-abc123.js").await;
+    assert_eq!(
+        asset.header(header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        asset
+            .header(header::CONTENT_TYPE)
+            .starts_with("text/javascript")
+    );
+    let route = with_app.get("/app/events/abc/invitees").await;
+    assert_eq!(
+        (route.status, route.body.as_str()),
+        (StatusCode::OK, index.body.as_str())
+    );
+    assert_eq!(
+        with_app.get("/app/assets/missing.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        with_app.get("/app/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let empty = std::env::temp_dir().join(format!("rollcall-web-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("dir");
+    let unbuilt = Site {
+        app: router(state.with_web(WebAssets::Folder(empty))),
+        ..with_app
+    };
+    let page = unbuilt.get("/app/").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.body.contains("npm run build"), "{}", page.body);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn every_route_in_the_openapi_document_exists_and_asks_for_a_session() {
+    let site = site().await;
+    let document = site.get("/api/openapi.json").await;
+    assert_eq!(document.status, StatusCode::OK);
+    let document: Value = serde_json::from_str(&document.body).expect("JSON");
+    assert_eq!(document["servers"][0]["url"], common::BASE_URL);
+    let paths = document["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 10, "{paths:?}");
+    for (path, operations) in paths {
+        let uri = path
+            .replace("{event_id}", site.event.as_str())
+            .replace("{invitee_id}", "aaaaaaaaaaaaaaaa")
+            .replace("{file}", "invitees.csv")
+            .replace("{token_id}", "abc");
+        for method in operations.as_object().expect("operations").keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let reply = api(&site, method.clone(), &uri, "", Some("{}")).await;
+            let expected = if path == "/api/v1/session/link" {
+                StatusCode::BAD_REQUEST // needs no session: the body lacks `email`
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            assert_eq!(reply.status, expected, "{method} {uri}: {}", reply.body);
+        }
+    }
+    let docs = site.get("/api/docs").await;
+    assert!(
+        docs.body.contains("/api/v1/events/{event_id}/series"),
+        "{}",
+        docs.body
+    );
+}
