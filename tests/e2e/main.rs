@@ -3,6 +3,7 @@
 
 mod bad_mail;
 mod cli;
+mod dashboard;
 mod durability;
 mod inbox_flow;
 mod reply_shapes;

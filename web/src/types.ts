@@ -1,0 +1,191 @@
+// The JSON shapes of the dashboard API, as docs/api.md describes them.
+
+export interface Session {
+  organizer: string
+  domain_admin: string | null
+  csrf_token: string
+  expires_at: string
+  /** The address organizers add as a guest. Not in docs/api.md yet; shown when present. */
+  inbox_address?: string
+}
+
+export type EventStatus = 'active' | 'updated' | 'cancelled'
+
+export interface Counts {
+  invitees: number
+  accepted: number
+  tentative: number
+  declined: number
+  needs_action: number
+  bounced: number
+}
+
+export interface EventSummary {
+  id: string
+  title: string
+  status: EventStatus
+  start: string
+  end: string | null
+  all_day: boolean
+  time_zone: string | null
+  location: string | null
+  sequence: number
+  organizer: { email: string; name: string | null }
+  public_url: string
+  updated_at: string
+  counts: Counts
+}
+
+export interface EventDetail extends EventSummary {
+  description: string | null
+  created_at: string
+  ics_url: string
+  embed_html: string
+}
+
+export interface Page {
+  page: number
+  per_page: number
+  total: number
+}
+
+export interface EventList extends Page {
+  events: EventSummary[]
+}
+
+export type When = 'upcoming' | 'past' | 'cancelled' | 'all'
+export type EventSort = 'start' | '-start' | 'title' | '-updated'
+export type Scope = 'mine' | 'domain'
+
+export interface EventQuery {
+  when?: When
+  q?: string
+  sort?: EventSort
+  page?: number
+  per_page?: number
+  scope?: Scope
+}
+
+export type Track = 'response' | 'delivery' | 'reachability'
+
+/** Every value of each track, in the order the API documents them. */
+export const TRACK_VALUES: Record<Track, readonly string[]> = {
+  response: ['needs-action', 'accepted', 'tentative', 'declined', 'delegated'],
+  delivery: ['listed', 'queued', 'sent', 'delivered', 'opened', 'clicked'],
+  reachability: ['ok', 'bounced', 'complained', 'unsubscribed'],
+}
+
+export interface FunnelStage {
+  stage: string
+  count: number
+}
+
+export interface Report {
+  event: EventDetail
+  counts: Record<Track, Record<string, number>>
+  funnel: FunnelStage[]
+  by_channel: { channel: string; count: number }[]
+  by_domain: { domain: string; invitees: number; answers: number }[]
+  proposals: number
+}
+
+export type Granularity = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year'
+
+export interface SeriesQuery {
+  track?: Track
+  granularity?: Granularity
+  tz?: string
+  from?: string
+  to?: string
+  compare?: 'none' | 'previous'
+}
+
+export interface Bucket {
+  start: string
+  label: string
+  counts: Record<string, number>
+}
+
+export interface Series {
+  track: Track
+  granularity: Granularity
+  time_zone: string
+  values: string[]
+  buckets: Bucket[]
+  previous: Bucket[] | null
+}
+
+export interface Invitee {
+  id: string
+  name: string | null
+  email: string
+  joined_via: string
+  status: { response: string; delivery: string; reachability: string }
+  created_at: string
+  updated_at: string
+}
+
+export interface InviteeQuery {
+  response?: string
+  delivery?: string
+  reachability?: string
+  q?: string
+  page?: number
+  per_page?: number
+}
+
+export interface InviteeList extends Page {
+  invitees: Invitee[]
+}
+
+export interface Signal {
+  kind: string
+  value: string | null
+  channel: string
+  occurred_at: string
+  received_at: string
+  provenance: {
+    message_id: string | null
+    producer: string | null
+    sender_auth: string | null
+    note: string | null
+  }
+  effect: string
+  applied: boolean
+}
+
+export interface Timeline {
+  invitee: Invitee
+  signals: Signal[]
+}
+
+export type AddResult = 'added' | 'already-invited' | 'invalid-address' | 'unsubscribed'
+
+export interface AddRow {
+  line: number
+  input: string
+  email: string | null
+  name: string | null
+  result: AddResult
+}
+
+export interface AddInviteesResponse {
+  results: AddRow[]
+  added: number
+}
+
+export interface ApiToken {
+  id: string
+  label: string
+  created_at: string
+  last_used_at: string | null
+}
+
+export interface CreatedToken {
+  id: string
+  label: string
+  created_at: string
+  token: string
+}
+
+export type ExportFile = 'invitees.csv' | 'invitees.json' | 'signals.csv' | 'signals.json'
