@@ -50,15 +50,18 @@ pub struct Report {
 /// Most domains listed in a report; the rest are summed under `other`.
 pub const MAX_DOMAINS: usize = 20;
 
+/// One counter's count among an event's counters `(track, value, count)`; 0 if absent.
+pub fn count(counters: &[(String, String, i64)], track: &str, value: &str) -> i64 {
+    counters
+        .iter()
+        .filter(|(t, v, _)| t == track && v == value)
+        .map(|(_, _, n)| *n)
+        .sum()
+}
+
 /// The report of one event from its counters `(track, value, count)`.
 pub fn report(counters: &[(String, String, i64)]) -> Report {
-    let count = |track: &str, value: &str| -> i64 {
-        counters
-            .iter()
-            .filter(|(t, v, _)| t == track && v == value)
-            .map(|(_, _, n)| *n)
-            .sum()
-    };
+    let count = |track: &str, value: &str| count(counters, track, value);
     let track = |name: &str| -> BTreeMap<String, i64> {
         INVITEE_MODEL
             .track(name)

@@ -38,13 +38,7 @@ fn zone(event: &Event) -> Option<String> {
 
 /// An event as lists show it, with its headline counts.
 pub fn summary(state: &AppState, event: &Event, counters: &[(String, String, i64)]) -> Value {
-    let count = |track: &str, value: &str| -> i64 {
-        counters
-            .iter()
-            .filter(|(t, v, _)| t == track && v == value)
-            .map(|(_, _, n)| *n)
-            .sum()
-    };
+    let count = |track: &str, value: &str| rollcall_core::report::count(counters, track, value);
     let invitees: i64 = counters
         .iter()
         .filter(|(t, _, _)| t == "reachability")

@@ -272,14 +272,19 @@ pub async fn a_sign_in_link_works_once_expires_and_is_voided_by_a_newer_one<S: S
     ));
 }
 
-pub async fn sessions_end_when_idle_too_long_or_signed_out<S: Store>(store: &S) {
-    let settings = AccessSettings::default();
+/// A session for Olga, from a link minted at `at(0)` and used at `at(1)`.
+async fn new_session<S: Store>(store: &S, settings: &AccessSettings) -> access::NewSession {
     let link = mint_sign_in_link(store, OLGA, settings.link_ttl, at(0))
         .await
         .expect("mint");
-    let session = sign_in(store, &link.token, &settings, at(1))
+    sign_in(store, &link.token, settings, at(1))
         .await
-        .expect("in");
+        .expect("in")
+}
+
+pub async fn sessions_end_when_idle_too_long_or_signed_out<S: Store>(store: &S) {
+    let settings = AccessSettings::default();
+    let session = new_session(store, &settings).await;
     let mut now = at(1);
     // Used every 11 hours, it lives on until its lifetime ends.
     while now + Duration::hours(11) < at(1) + settings.session_lifetime {
@@ -300,12 +305,7 @@ pub async fn sessions_end_when_idle_too_long_or_signed_out<S: Store>(store: &S) 
             .is_none()
     );
 
-    let link = mint_sign_in_link(store, OLGA, settings.link_ttl, at(0))
-        .await
-        .expect("mint");
-    let idle = sign_in(store, &link.token, &settings, at(1))
-        .await
-        .expect("in");
+    let idle = new_session(store, &settings).await;
     let later = at(1) + settings.session_idle;
     assert!(
         access::session(store, &idle.secret, &settings, later)
@@ -314,12 +314,7 @@ pub async fn sessions_end_when_idle_too_long_or_signed_out<S: Store>(store: &S) 
             .is_none()
     );
 
-    let link = mint_sign_in_link(store, OLGA, settings.link_ttl, at(0))
-        .await
-        .expect("mint");
-    let out = sign_in(store, &link.token, &settings, at(1))
-        .await
-        .expect("in");
+    let out = new_session(store, &settings).await;
     sign_out(store, &out.secret).await.expect("out");
     assert!(
         access::session(store, &out.secret, &settings, at(2))
