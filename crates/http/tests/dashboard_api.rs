@@ -600,3 +600,34 @@ async fn every_route_in_the_openapi_document_exists_and_asks_for_a_session() {
         docs.body
     );
 }
+
+#[tokio::test]
+async fn the_report_counters_have_time_series_too() {
+    let site = site().await;
+    for (email, answer) in [("ann@example.org", "yes"), ("bo@example.net", "no")] {
+        let reply = site.rsvp("", email, answer).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    }
+    let olga = signed_in(&site, OLGA).await;
+    let uri = format!(
+        "/api/v1/events/{}/series?track=answers-by-domain&granularity=month",
+        site.event
+    );
+    let series = api(&site, Method::GET, &uri, &olga, None).await;
+    assert_eq!(series.status, StatusCode::OK, "{}", series.body);
+    let series: Value = serde_json::from_str(&series.body).expect("json");
+    assert_eq!(
+        series["values"],
+        serde_json::json!(["example.net", "example.org"])
+    );
+    let last = series["buckets"]
+        .as_array()
+        .and_then(|b| b.last())
+        .expect("a bucket");
+    assert_eq!(last["counts"]["example.org"], 1, "{series}");
+    let unknown = format!("/api/v1/events/{}/series?track=secrets", site.event);
+    assert_eq!(
+        api(&site, Method::GET, &unknown, &olga, None).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -84,6 +84,17 @@ impl World {
     /// One HTTP request through the api function as API Gateway would send it; the API
     /// Gateway response as JSON (`statusCode`, `headers`, `body`).
     pub async fn http(&self, method: &str, path: &str, form: Option<&str>) -> Value {
+        self.http_as(method, path, form, None).await
+    }
+
+    /// [`World::http`] with the browser's cookie (`name=value`), as API Gateway passes it.
+    pub async fn http_as(
+        &self,
+        method: &str,
+        path: &str,
+        form: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Value {
         let state = boot::api(&self.config, &self.bed.services)
             .await
             .expect("api boots");
@@ -113,6 +124,7 @@ impl World {
                 "time": "23/Nov/2026:10:00:00 +0000",
                 "timeEpoch": 1_795_428_000_000u64
             },
+            "cookies": cookie.map(|c| vec![c.to_string()]),
             "body": form,
             "isBase64Encoded": false
         });

@@ -15,6 +15,17 @@ use rollcall_core::report::listing::{EventSort, When, page, select_events};
 use rollcall_core::report::report as report_of;
 use rollcall_core::report::series::{Granularity, buckets, default_from, fill, previous};
 use rollcall_core::status::INVITEE_MODEL;
+use rollcall_core::tracking::{
+    ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, PROPOSALS,
+};
+
+/// Counters beside the status tracks that have time series too.
+const REPORT_TRACKS: [&str; 4] = [
+    ANSWERS_BY_CHANNEL,
+    ANSWERS_BY_DOMAIN,
+    INVITEES_BY_DOMAIN,
+    PROPOSALS,
+];
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -190,11 +201,13 @@ pub async fn series(
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let event = visible_event(&state, &caller, &event_id).await?;
     let track = query.track.unwrap_or_else(|| "response".to_string());
-    let Some(model_track) = INVITEE_MODEL.track(&track) else {
-        return Err(ApiError::BadRequest(
-            "track is one of response, delivery, reachability".into(),
-        ));
-    };
+    let model_values = INVITEE_MODEL.track(&track).map(|t| t.values);
+    if model_values.is_none() && !REPORT_TRACKS.contains(&track.as_str()) {
+        return Err(ApiError::BadRequest(format!(
+            "track is one of response, delivery, reachability, {}",
+            REPORT_TRACKS.join(", ")
+        )));
+    }
     let granularity = Granularity::parse(query.granularity.as_deref().unwrap_or("day"))
         .ok_or_else(|| {
             ApiError::BadRequest("granularity is hour, day, week, month, quarter or year".into())
@@ -237,11 +250,20 @@ pub async fn series(
     } else {
         None
     };
+    // A status track lists all its values; a report counter the ones it has seen.
+    let values: Vec<String> = match model_values {
+        Some(values) => values.iter().map(|v| v.to_string()).collect(),
+        None => {
+            let seen: std::collections::BTreeSet<&String> =
+                current.iter().flat_map(|b| b.counts.keys()).collect();
+            seen.into_iter().cloned().collect()
+        }
+    };
     Ok(private_json(json!({
         "track": track,
         "granularity": granularity,
         "time_zone": tz.name(),
-        "values": model_track.values,
+        "values": values,
         "buckets": current,
         "previous": previous_buckets,
     })))
