@@ -217,7 +217,7 @@ pub fn counter_add(event: &EventId, track: &str, value: &str, delta: i64) -> Upd
 }
 
 /// Adds `delta` to the bucket of one counter for the hour starting at `hour`, creating it at
-/// 0 first.
+/// 0 first: a counter item of its own type with the hour beside it.
 pub fn series_add(
     event: &EventId,
     track: &str,
@@ -225,27 +225,12 @@ pub fn series_add(
     value: &str,
     delta: i64,
 ) -> Update {
-    Update {
-        expression: "ADD #count :delta SET #type = :type, #event = :event, #track = :track, \
-                     #hour = :hour, #value = :value"
-            .to_string(),
-        names: names(&[
-            ("#count", COUNT),
-            ("#type", TYPE),
-            ("#event", EVENT_ID),
-            ("#track", TRACK),
-            ("#hour", HOUR),
-            ("#value", VALUE),
-        ]),
-        values: HashMap::from([
-            (":delta".into(), n(delta)),
-            (":type".into(), s("series")),
-            (":event".into(), s(event.as_str())),
-            (":track".into(), s(track)),
-            (":hour".into(), timestamp(hour)),
-            (":value".into(), s(value)),
-        ]),
-    }
+    let mut update = counter_add(event, track, value, delta);
+    update.expression.push_str(", #hour = :hour");
+    update.names.insert("#hour".into(), HOUR.into());
+    update.values.insert(":hour".into(), timestamp(hour));
+    update.values.insert(":type".into(), s("series"));
+    update
 }
 
 /// A credential, by the hash of its secret. Its times are kept to the microsecond.
