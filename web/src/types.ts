@@ -121,6 +121,8 @@ export interface Invitee {
   email: string
   joined_via: string
   status: { response: string; delivery: string; reachability: string }
+  /** The latest new time their calendar proposed (an iTIP COUNTER), if any. */
+  proposal?: { start: string | null; end: string | null; comment: string | null } | null
   created_at: string
   updated_at: string
 }
@@ -130,6 +132,8 @@ export interface InviteeQuery {
   delivery?: string
   reachability?: string
   q?: string
+  /** Only invitees who proposed another time. */
+  proposed?: boolean
   page?: number
   per_page?: number
 }

@@ -631,3 +631,71 @@ async fn the_report_counters_have_time_series_too() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn counter_proposals_are_counted_listed_and_filtered() {
+    use rollcall_core::status::{Channel, Signal, SignalKind};
+    let site = site().await;
+    for (email, answer) in [("ann@example.org", "yes"), ("bo@example.net", "no")] {
+        site.rsvp("", email, answer).await;
+    }
+    let mut ann = site
+        .store
+        .invitee_by_email(&site.event, "ann@example.org")
+        .await
+        .expect("read")
+        .expect("Ann");
+    let counter = Signal::now(
+        "counter:1".into(),
+        SignalKind::Counter {
+            proposed_start: Some("2026-03-05T18:00:00Z".into()),
+            proposed_end: None,
+            comment: Some("=later?".into()),
+        },
+        Channel::CalendarReply,
+        Utc::now(),
+    );
+    let expected = ann.version;
+    let tracked = rollcall_core::tracking::track(&mut ann, vec![counter]);
+    site.store
+        .commit(&tracked.into_commit(ann, expected, Utc::now()))
+        .await
+        .expect("proposal recorded");
+
+    let olga = signed_in(&site, OLGA).await;
+    let event = site.event.as_str();
+    let report = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/report"),
+        &olga,
+        None,
+    )
+    .await;
+    let report: Value = serde_json::from_str(&report.body).expect("json");
+    assert_eq!(report["proposals"], 1);
+    let proposed = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/invitees?proposed=true"),
+        &olga,
+        None,
+    )
+    .await;
+    let proposed: Value = serde_json::from_str(&proposed.body).expect("json");
+    assert_eq!(proposed["total"], 1, "{proposed}");
+    let invitee = &proposed["invitees"][0];
+    assert_eq!(invitee["email"], "ann@example.org");
+    assert_eq!(invitee["proposal"]["start"], "2026-03-05T18:00:00Z");
+    assert_eq!(invitee["proposal"]["comment"], "=later?");
+    let everyone = api(
+        &site,
+        Method::GET,
+        &format!("/api/v1/events/{event}/invitees"),
+        &olga,
+        None,
+    )
+    .await;
+    let everyone: Value = serde_json::from_str(&everyone.body).expect("json");
+    assert_eq!(everyone["total"], 2);
+}

@@ -142,13 +142,17 @@ pub fn page<T>(items: Vec<T>, page: usize, per_page: usize) -> (Vec<T>, usize) {
 pub struct InviteeFilter {
     pub tracks: Vec<(String, String)>,
     pub query: Option<String>,
+    /// Only invitees whose calendar proposed another time (an iTIP COUNTER).
+    pub proposed: bool,
 }
 
 impl InviteeFilter {
     pub fn matches(&self, invitee: &Invitee) -> bool {
-        self.tracks
-            .iter()
-            .all(|(track, value)| invitee.status.value(track) == Some(value.as_str()))
+        (!self.proposed || invitee.status.proposal().is_some())
+            && self
+                .tracks
+                .iter()
+                .all(|(track, value)| invitee.status.value(track) == Some(value.as_str()))
             && self.query.as_deref().is_none_or(|q| {
                 let q = q.trim().to_lowercase();
                 q.is_empty()

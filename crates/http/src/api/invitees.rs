@@ -30,6 +30,11 @@ pub fn invitee_json(invitee: &Invitee) -> Value {
             "delivery": invitee.status.value("delivery"),
             "reachability": invitee.status.value("reachability"),
         },
+        "proposal": invitee.status.proposal().map(|p| json!({
+            "start": p.proposed_start,
+            "end": p.proposed_end,
+            "comment": p.comment,
+        })),
         "created_at": invitee.created_at.to_rfc3339(),
         "updated_at": invitee.updated_at.to_rfc3339(),
     })
@@ -74,6 +79,7 @@ pub struct ListQuery {
     delivery: Option<String>,
     reachability: Option<String>,
     q: Option<String>,
+    proposed: Option<bool>,
     page: Option<usize>,
     per_page: Option<usize>,
 }
@@ -89,6 +95,7 @@ pub async fn list(
     let mut filter = InviteeFilter {
         tracks: Vec::new(),
         query: query.q.filter(|q| !q.trim().is_empty()),
+        proposed: query.proposed.unwrap_or(false),
     };
     for (track, value) in [
         ("response", query.response),
