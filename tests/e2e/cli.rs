@@ -97,3 +97,55 @@ fn a_port_in_use_fails_with_a_message_naming_the_flag() {
         "{stderr}"
     );
 }
+
+#[test]
+fn token_create_prints_an_api_token_that_reads_the_organizers_events() {
+    use rollcall_tests::mail::Invite;
+    use rollcall_tests::server::{Server, event_id};
+    let server = Server::start();
+    let event = event_id(&server.deliver(&Invite::default().to_mail()));
+    let invite = Invite::default();
+    let output = Command::new(binary())
+        .args([
+            "token",
+            "create",
+            "--organizer",
+            invite.organizer,
+            "--label",
+            "CRM",
+        ])
+        .arg("--data-dir")
+        .arg(&server.data_dir)
+        .output()
+        .expect("token create runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let token = stdout.lines().next().unwrap_or_default().trim().to_string();
+    assert!(token.starts_with("rc_"), "{stdout}");
+    assert!(stdout.contains("shown only now"), "{stdout}");
+
+    let auth = format!("Bearer {token}");
+    let (status, _, body) = server
+        .request("GET", "/api/v1/events", &[], &[("Authorization", &auth)])
+        .expect("api answers");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&event), "{body}");
+    let (status, _, _) = server
+        .request(
+            "GET",
+            "/api/v1/events",
+            &[],
+            &[("Authorization", "Bearer rc_nope")],
+        )
+        .expect("api answers");
+    assert_eq!(status, 401);
+
+    let refused = Command::new(binary())
+        .args(["token", "create", "--organizer", "not an address"])
+        .arg("--data-dir")
+        .arg(&server.data_dir)
+        .output()
+        .expect("token create runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("email address"));
+}

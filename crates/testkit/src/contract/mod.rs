@@ -3,24 +3,26 @@
 //! [`InMemoryStore`](crate::InMemoryStore) documents. Adapters run them all with
 //! [`store_contract_tests!`](crate::store_contract_tests).
 
+mod access;
 mod attendees;
 mod crash;
-mod dashboard;
 mod events;
 mod history;
 mod invitee_fixtures;
 mod invitees;
 mod outbox;
+mod reports;
 mod trust;
 mod use_cases;
 mod web;
 
+pub use access::*;
 pub use attendees::*;
-pub use dashboard::*;
 pub use events::*;
 pub use history::*;
 pub use invitees::*;
 pub use outbox::*;
+pub use reports::*;
 pub use trust::*;
 pub use use_cases::*;
 pub use web::*;
@@ -210,4 +212,18 @@ pub(crate) fn counts(expected: &[(&str, &str, i64)]) -> Vec<(String, String, i64
         .collect();
     counts.sort();
     counts
+}
+
+/// Stores event `n` of `organizer` (uid `uid-<n>`) and returns it.
+pub(crate) async fn open_event_of<S: rollcall_core::ports::Store>(store: &S, n: u64, organizer: &str) -> Event {
+    let event = event(n, organizer, &format!("uid-{n}"));
+    let commit = Commit {
+        events: vec![insert(&event)],
+        ..Commit::default()
+    };
+    assert!(matches!(
+        store.commit(&commit).await,
+        Ok(rollcall_core::ports::Committed::Applied)
+    ));
+    event
 }

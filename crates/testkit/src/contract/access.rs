@@ -1,24 +1,15 @@
-//! The dashboard's part of the contract: credentials (sign-in links, sessions, API tokens) by
-//! the hash of their secret, events by organizer and domain, and counters per hour; and the
-//! access and reporting use cases over them.
+//! The access part of the contract: credentials (sign-in links, sessions, API tokens) kept by
+//! the hash of their secret, and the sign-in use cases over them.
 
-use super::{OLGA, at, event, insert};
+use super::{OLGA, at, open_event_of as open};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use rollcall_core::access::{
     self, AccessSettings, SignInError, create_api_token, hash_secret, mint_sign_in_link,
     request_sign_in_link, revoke_api_token, sign_in, sign_out,
 };
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
-use rollcall_core::event::Event;
-use rollcall_core::invite::{AddResult, add_invitees};
-use rollcall_core::ports::{
-    Commit, Committed, CounterDelta, Credential, CredentialKind, SeriesPoint, Store,
-};
-use rollcall_core::report::listing::read_pasted;
-use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, rsvp, unsubscribe};
-use rollcall_core::status::Answer;
-use rollcall_core::tracking::{ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN};
+use rollcall_core::ports::{Commit, Credential, CredentialKind, Store};
 
 fn credential(secret: &str, kind: CredentialKind, organizer: &str, seconds: i64) -> Credential {
     Credential {
@@ -30,19 +21,6 @@ fn credential(secret: &str, kind: CredentialKind, organizer: &str, seconds: i64)
         expires_at: Some(at(seconds + 900)),
         last_used_at: None,
     }
-}
-
-async fn open<S: Store>(store: &S, n: u64, organizer: &str) -> Event {
-    let event = event(n, organizer, &format!("uid-{n}"));
-    let commit = Commit {
-        events: vec![insert(&event)],
-        ..Commit::default()
-    };
-    assert!(matches!(
-        store.commit(&commit).await,
-        Ok(Committed::Applied)
-    ));
-    event
 }
 
 pub async fn credentials_are_kept_by_hash_listed_per_organizer_and_taken_once<S: Store>(store: &S) {
@@ -134,92 +112,6 @@ pub async fn of_two_racing_takes_of_a_credential_one_wins<S: Store>(store: &S) {
             .count();
         assert_eq!(winners, 1, "round {round}");
     }
-}
-
-pub async fn events_are_found_by_organizer_and_by_organizer_domain<S: Store>(store: &S) {
-    let olga = open(store, 1, OLGA).await;
-    let olga_too = open(store, 2, OLGA).await;
-    let paul = open(store, 3, "paul@example.org").await;
-    open(store, 4, "zoe@example.com").await;
-    let ids = |mut events: Vec<Event>| {
-        events.sort_by(|a, b| a.id.cmp(&b.id));
-        events.into_iter().map(|e| e.id).collect::<Vec<_>>()
-    };
-    let hers = store.events_of_organizer(OLGA).await.expect("by organizer");
-    assert_eq!(ids(hers), vec![olga.id.clone(), olga_too.id.clone()]);
-    let domain = store
-        .events_of_domain("example.org")
-        .await
-        .expect("by domain");
-    assert_eq!(ids(domain), vec![olga.id, olga_too.id, paul.id]);
-    assert!(
-        store
-            .events_of_organizer("nobody@example.org")
-            .await
-            .expect("none")
-            .is_empty()
-    );
-    assert!(
-        store
-            .events_of_domain("example.net")
-            .await
-            .expect("none")
-            .is_empty()
-    );
-}
-
-pub async fn counter_increments_are_kept_per_hour_for_time_series<S: Store>(store: &S) {
-    let planning = open(store, 1, OLGA).await;
-    let delta = |value: &str, delta: i64, at: DateTime<Utc>| CounterDelta {
-        event_id: planning.id.clone(),
-        track: "response".to_string(),
-        value: value.to_string(),
-        delta,
-        at,
-    };
-    let hour = Duration::hours(1);
-    let commit = Commit {
-        counters: vec![
-            delta("accepted", 1, at(0)),
-            delta("accepted", 1, at(120)),
-            delta("needs-action", -1, at(120)),
-            delta("declined", 1, at(0) + hour),
-        ],
-        ..Commit::default()
-    };
-    store.commit(&commit).await.expect("commit");
-    let commit = Commit {
-        counters: vec![delta("accepted", 2, at(0) + hour * 3)],
-        ..Commit::default()
-    };
-    store.commit(&commit).await.expect("commit");
-    let mut series = store
-        .series(&planning.id, "response", at(0), at(0) + hour * 3)
-        .await
-        .expect("series");
-    series.sort_by(|a, b| (a.hour, &a.value).cmp(&(b.hour, &b.value)));
-    // at(0) is 16:00 UTC sharp: the cases' clock starts on the hour.
-    let point = |hour: DateTime<Utc>, value: &str, count: i64| SeriesPoint {
-        hour,
-        value: value.to_string(),
-        count,
-    };
-    assert_eq!(
-        series,
-        vec![
-            point(at(0), "accepted", 2),
-            point(at(0) + hour, "declined", 1)
-        ],
-        "decrements are not in a series; `until` is exclusive"
-    );
-    assert!(
-        store
-            .series(&planning.id, "delivery", at(0), at(0) + hour * 9)
-            .await
-            .expect("series")
-            .is_empty(),
-        "one track at a time"
-    );
 }
 
 pub async fn a_sign_in_link_works_once_expires_and_is_voided_by_a_newer_one<S: Store>(store: &S) {
@@ -447,106 +339,4 @@ pub async fn the_acknowledgement_carries_a_working_sign_in_link<S: Store>(store:
         .await
         .expect("the link works");
     assert_eq!(session.viewer.organizer, OLGA);
-}
-
-fn rsvp_settings() -> RsvpSettings {
-    RsvpSettings {
-        domain: "rollcall.test".to_string(),
-    }
-}
-
-pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Store>(store: &S) {
-    let planning = open(store, 1, OLGA).await;
-    let ids = SequentialIds::new();
-    let request = RsvpRequest {
-        event_id: &planning.id,
-        name: "Una",
-        email: "una@example.net",
-        answer: Answer::Accepted,
-        nonce: "n1",
-    };
-    let una = rsvp(&request, &rsvp_settings(), store, &ids, at(1))
-        .await
-        .expect("rsvp");
-    unsubscribe(&una, store, at(2)).await.expect("unsubscribe");
-    let lines = read_pasted(
-        "Ann <ann@example.org>\nnonsense\nuna@example.net\nann@example.org\nbob@example.com, Bob",
-    )
-    .expect("short");
-    let results = add_invitees(&planning.id, lines, &rsvp_settings(), store, &ids, at(3))
-        .await
-        .expect("added");
-    let got: Vec<(usize, AddResult)> = results.iter().map(|r| (r.line, r.result)).collect();
-    assert_eq!(
-        got,
-        [
-            (1, AddResult::Added),
-            (2, AddResult::InvalidAddress),
-            (3, AddResult::Unsubscribed),
-            (4, AddResult::AlreadyInvited),
-            (5, AddResult::Added),
-        ]
-    );
-    let bob = store
-        .invitee_by_email(&planning.id, "bob@example.com")
-        .await
-        .expect("read")
-        .expect("Bob is on the list");
-    assert_eq!(bob.name.as_deref(), Some("Bob"));
-    assert_eq!(bob.status.value("delivery"), Some("queued"));
-    let queued = store.due_outbox(at(86_400), 10).await.expect("due");
-    let to: Vec<&str> = queued.iter().map(|d| d.message.to.email.as_str()).collect();
-    assert!(
-        to.contains(&"bob@example.com") && to.contains(&"ann@example.org"),
-        "{to:?}"
-    );
-}
-
-pub async fn answers_are_counted_by_channel_and_domain_for_reports<S: Store>(store: &S) {
-    let planning = open(store, 1, OLGA).await;
-    let ids = SequentialIds::new();
-    for (n, email, answer) in [
-        (1, "ann@example.org", Answer::Accepted),
-        (2, "bob@example.org", Answer::Declined),
-        (3, "cy@example.net", Answer::Accepted),
-        (4, "ann@example.org", Answer::Tentative),
-    ] {
-        let nonce = format!("n{n}");
-        let request = RsvpRequest {
-            event_id: &planning.id,
-            name: "",
-            email,
-            answer,
-            nonce: &nonce,
-        };
-        rsvp(&request, &rsvp_settings(), store, &ids, at(n))
-            .await
-            .expect("rsvp");
-    }
-    let counters = store.counters(&planning.id).await.expect("counters");
-    let count = |track: &str, value: &str| {
-        counters
-            .iter()
-            .find(|(t, v, _)| t == track && v == value)
-            .map_or(0, |(_, _, n)| *n)
-    };
-    assert_eq!(
-        count(ANSWERS_BY_CHANNEL, "web"),
-        4,
-        "every answer given counts"
-    );
-    assert_eq!(count(ANSWERS_BY_DOMAIN, "example.org"), 3);
-    assert_eq!(count(ANSWERS_BY_DOMAIN, "example.net"), 1);
-    assert_eq!(count(INVITEES_BY_DOMAIN, "example.org"), 2);
-    assert_eq!(count("response", "tentative"), 1);
-    let series = store
-        .series(&planning.id, "response", at(0), at(3600))
-        .await
-        .expect("series");
-    let accepted: i64 = series
-        .iter()
-        .filter(|p| p.value == "accepted")
-        .map(|p| p.count)
-        .sum();
-    assert_eq!(accepted, 2, "changes into accepted: {series:?}");
 }
