@@ -699,3 +699,33 @@ async fn counter_proposals_are_counted_listed_and_filtered() {
     let everyone: Value = serde_json::from_str(&everyone.body).expect("json");
     assert_eq!(everyone["total"], 2);
 }
+
+#[tokio::test]
+async fn signing_in_again_replaces_the_session_the_browser_had() {
+    let site = site().await;
+    let first = signed_in(&site, OLGA).await;
+    let link = mint_sign_in_link(site.store.as_ref(), OLGA, Duration::minutes(15), Utc::now())
+        .await
+        .expect("link");
+    let uri = format!("/o/{}", link.token);
+    let page = site.get(&uri).await;
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(&uri)
+        .header(header::COOKIE, &first)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(&[("form_token", &form_token(&page.body))])))
+        .expect("request");
+    let posted = site.call(request).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    let second = posted
+        .header(header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert_ne!(first, second, "a new id");
+    let old = api(&site, Method::GET, "/api/v1/session", &first, None).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED, "the old id is gone");
+    assert_eq!(session(&site, &second).await["organizer"], OLGA);
+}

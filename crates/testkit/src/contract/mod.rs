@@ -215,7 +215,11 @@ pub(crate) fn counts(expected: &[(&str, &str, i64)]) -> Vec<(String, String, i64
 }
 
 /// Stores event `n` of `organizer` (uid `uid-<n>`) and returns it.
-pub(crate) async fn open_event_of<S: rollcall_core::ports::Store>(store: &S, n: u64, organizer: &str) -> Event {
+pub(crate) async fn open_event_of<S: rollcall_core::ports::Store>(
+    store: &S,
+    n: u64,
+    organizer: &str,
+) -> Event {
     let event = event(n, organizer, &format!("uid-{n}"));
     let commit = Commit {
         events: vec![insert(&event)],
