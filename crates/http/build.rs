@@ -31,16 +31,33 @@ fn main() {
         files(&dist, &dist, &mut found);
     }
     found.sort();
+    // A snapshot in OUT_DIR, so a later rebuild of web/dist (new fingerprints, old files gone)
+    // cannot break compiling this crate again (rustdoc does, for doc tests).
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
+    let snapshot = out_dir.join("web");
+    let _ = std::fs::remove_dir_all(&snapshot);
     let mut code = String::from("pub static ASSETS: &[(&str, &[u8])] = &[\n");
     for (name, path) in &found {
+        let copy = snapshot.join(name);
+        let copied = copy
+            .parent()
+            .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+            && std::fs::copy(path, &copy).is_ok();
+        if !copied {
+            println!(
+                "cargo:warning=could not copy {} into the build",
+                path.display()
+            );
+            continue;
+        }
         let _ = writeln!(
             code,
             "    ({name:?}, include_bytes!({:?})),",
-            path.display().to_string()
+            copy.display().to_string()
         );
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("web_assets.rs");
+    let out = out_dir.join("web_assets.rs");
     if let Err(error) = std::fs::write(&out, code) {
         println!("cargo:warning=could not write {}: {error}", out.display());
     }

@@ -65,7 +65,7 @@ fn an_organizer_signs_in_and_follows_answers_in_a_real_browser() {
     if let Err(error) = prepared() {
         panic!("{error}");
     }
-    let dist = web().join("dist");
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/web-test/dist");
     let server = Server::start_with(&["--web-dir", &dist.to_string_lossy()]);
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-artifacts/dashboard");
     std::fs::create_dir_all(&artifacts).expect("artifacts folder");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the dashboard ready for its tests on a fresh machine: Debian's chromium (browser
 # downloads do not work here; playwright-core drives the system one), the npm packages
-# pinned in package-lock.json, and a built app in web/dist. Each step is skipped when done.
+# pinned in package-lock.json, and a built app in target/web-test/dist (or the folder given as
+# the first argument). The first two are skipped when done.
 set -euo pipefail
 web="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -18,4 +19,7 @@ if ! cmp -s "$web/package-lock.json" "$web/node_modules/.rollcall-lock"; then
     cp "$web/package-lock.json" "$web/node_modules/.rollcall-lock"
 fi
 
-(cd "$web" && npm run --silent build >/dev/null)
+# The tests' own build, given to `rollcall serve --web-dir`: web/dist stays the user's (the
+# binary embeds it), so a test run never changes what the next cargo build embeds.
+out="${1:-$web/../target/web-test/dist}"
+(cd "$web" && npm run --silent build -- --outDir "$out" --emptyOutDir >/dev/null)
