@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, Method, header};
 use chrono::{DateTime, Duration, Utc};
 use rollcall_core::access::{self, Viewer, hash_secret};
 use rollcall_core::ports::StoreError;
+use rollcall_core::tokens::constant_time_eq;
 use std::time::Instant;
 
 /// `__Host-` binds the cookie to our host, path `/` and HTTPS; plain-HTTP loopback (a local
@@ -112,12 +113,7 @@ pub async fn caller(
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         let expected = csrf_token(&secret);
-        let matches = sent.len() == expected.len()
-            && sent
-                .bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+        let matches = constant_time_eq(sent.as_bytes(), expected.as_bytes());
         if !matches || !origin_allowed(headers, &state.settings.base_url) {
             return Err(AuthError::Csrf);
         }

@@ -71,6 +71,12 @@ async fn session(site: &Site, cookie: &str) -> Value {
     serde_json::from_str(&reply.body).expect("json")
 }
 
+/// The JSON body of a GET made with `cookie`.
+async fn get_json(site: &Site, uri: &str, cookie: &str) -> Value {
+    let reply = api(site, Method::GET, uri, cookie, None).await;
+    serde_json::from_str(&reply.body).expect("json")
+}
+
 /// A write with the session's CSRF token, as the app sends it.
 async fn write(site: &Site, method: Method, uri: &str, cookie: &str, body: &str) -> Reply {
     let csrf = session(site, cookie).await["csrf_token"]
@@ -213,8 +219,7 @@ async fn one_organizer_never_sees_anothers_event_invitees_timeline_or_export() {
         .remove(0);
 
     let olga = signed_in(&site, OLGA).await;
-    let listed = api(&site, Method::GET, "/api/v1/events", &olga, None).await;
-    let listed: Value = serde_json::from_str(&listed.body).expect("json");
+    let listed = get_json(&site, "/api/v1/events", &olga).await;
     let ids: Vec<&str> = listed["events"]
         .as_array()
         .expect("events")
@@ -357,15 +362,7 @@ async fn reports_exports_and_added_invitees_follow_the_answers() {
     }
     let olga = signed_in(&site, OLGA).await;
     let event = site.event.as_str();
-    let report = api(
-        &site,
-        Method::GET,
-        &format!("/api/v1/events/{event}/report"),
-        &olga,
-        None,
-    )
-    .await;
-    let report: Value = serde_json::from_str(&report.body).expect("json");
+    let report = get_json(&site, &format!("/api/v1/events/{event}/report"), &olga).await;
     assert_eq!(report["counts"]["response"]["accepted"], 1);
     assert_eq!(report["counts"]["response"]["declined"], 1);
     assert_eq!(report["funnel"][0]["count"], 2);
@@ -378,15 +375,12 @@ async fn reports_exports_and_added_invitees_follow_the_answers() {
             .contains("/e/")
     );
 
-    let series = api(
+    let series = get_json(
         &site,
-        Method::GET,
         &format!("/api/v1/events/{event}/series?granularity=day&tz=Europe/Paris&compare=previous"),
         &olga,
-        None,
     )
     .await;
-    let series: Value = serde_json::from_str(&series.body).expect("json");
     let buckets = series["buckets"].as_array().expect("buckets");
     assert_eq!(buckets.len(), 30);
     assert_eq!(series["previous"].as_array().map(Vec::len), Some(30));
@@ -404,15 +398,12 @@ async fn reports_exports_and_added_invitees_follow_the_answers() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "too many buckets");
 
-    let filtered = api(
+    let filtered = get_json(
         &site,
-        Method::GET,
         &format!("/api/v1/events/{event}/invitees?response=declined"),
         &olga,
-        None,
     )
     .await;
-    let filtered: Value = serde_json::from_str(&filtered.body).expect("json");
     assert_eq!(filtered["total"], 1);
     assert_eq!(filtered["invitees"][0]["email"], "bob@example.net");
 
@@ -664,39 +655,20 @@ async fn counter_proposals_are_counted_listed_and_filtered() {
 
     let olga = signed_in(&site, OLGA).await;
     let event = site.event.as_str();
-    let report = api(
-        &site,
-        Method::GET,
-        &format!("/api/v1/events/{event}/report"),
-        &olga,
-        None,
-    )
-    .await;
-    let report: Value = serde_json::from_str(&report.body).expect("json");
+    let report = get_json(&site, &format!("/api/v1/events/{event}/report"), &olga).await;
     assert_eq!(report["proposals"], 1);
-    let proposed = api(
+    let proposed = get_json(
         &site,
-        Method::GET,
         &format!("/api/v1/events/{event}/invitees?proposed=true"),
         &olga,
-        None,
     )
     .await;
-    let proposed: Value = serde_json::from_str(&proposed.body).expect("json");
     assert_eq!(proposed["total"], 1, "{proposed}");
     let invitee = &proposed["invitees"][0];
     assert_eq!(invitee["email"], "ann@example.org");
     assert_eq!(invitee["proposal"]["start"], "2026-03-05T18:00:00Z");
     assert_eq!(invitee["proposal"]["comment"], "=later?");
-    let everyone = api(
-        &site,
-        Method::GET,
-        &format!("/api/v1/events/{event}/invitees"),
-        &olga,
-        None,
-    )
-    .await;
-    let everyone: Value = serde_json::from_str(&everyone.body).expect("json");
+    let everyone = get_json(&site, &format!("/api/v1/events/{event}/invitees"), &olga).await;
     assert_eq!(everyone["total"], 2);
 }
 
