@@ -84,6 +84,11 @@ pub struct Event {
     pub updated_at: DateTime<Utc>,
     /// Bumped by every write; stores refuse a write whose expected version is not current.
     pub version: u64,
+    /// Known only from a CANCEL that came before its REQUEST: kept (cancelled) so that the
+    /// late REQUEST is recognised as stale; its first real version is announced like a new
+    /// event.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
 }
 
 impl Event {

@@ -3,7 +3,9 @@
 //! commit each, with a result per line.
 
 use crate::event::{EventId, EventState};
+use crate::invitee::{AddressRefusal, invitee_address};
 use crate::ports::{Committed, IdSource, Store, StoreError};
+use crate::quota::{self, Quota};
 use crate::report::listing::PastedLine;
 use crate::rsvp::{NewInvitee, RsvpError, RsvpSettings, new_invitee};
 use crate::status::Channel;
@@ -18,6 +20,10 @@ pub enum AddResult {
     InvalidAddress,
     /// The address is on the event and asked for no more mail: it is not invited again.
     Unsubscribed,
+    /// One of Rollcall's own addresses (its mail domain): never an invitee.
+    RollcallAddress,
+    /// The organizer's daily quota of invitations is used up: not added, try tomorrow.
+    QuotaReached,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,8 +51,13 @@ pub async fn add_invitees(
         let (result, email, name) = match line.parsed {
             None => (AddResult::InvalidAddress, None, None),
             Some((email, name)) => {
-                let result =
-                    add_one(event_id, &email, name.clone(), settings, store, ids, now).await?;
+                let result = match invitee_address(&email, &settings.domain) {
+                    Err(AddressRefusal::Invalid) => AddResult::InvalidAddress,
+                    Err(AddressRefusal::OwnDomain) => AddResult::RollcallAddress,
+                    Ok(email) => {
+                        add_one(event_id, &email, name.clone(), settings, store, ids, now).await?
+                    }
+                };
                 (result, Some(email), name)
             }
         };
@@ -86,6 +97,18 @@ async fn add_one(
                     AddResult::AlreadyInvited
                 },
             );
+        }
+        if !quota::take(
+            store,
+            &settings.quotas,
+            Quota::Invitations,
+            &event.organizer_email,
+            1,
+            now,
+        )
+        .await?
+        {
+            return Ok(AddResult::QuotaReached);
         }
         let new = NewInvitee {
             email: email.to_string(),

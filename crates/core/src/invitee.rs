@@ -81,25 +81,63 @@ pub fn personal_uid(id: &InviteeId, domain: &str) -> String {
     format!("{id}@{domain}")
 }
 
-/// Checks an address the way a form should: one `@`, a dot in the domain, no blanks or
+/// Checks an address the way a form should: one `@`, a domain name of dot-separated labels
+/// (letters, digits, hyphens; no address literal such as `a@[127.0.0.1]`, which no person
+/// gives as their address and which would aim mail at an arbitrary host), no blanks or
 /// control characters, within RFC 5321 lengths. Returns it normalized.
 pub fn parse_email(text: &str) -> Option<String> {
     let text = text.trim();
     let (local, domain) = text.rsplit_once('@')?;
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
     let ok = !local.is_empty()
         && local.len() <= 64
         && domain.len() <= 253
         && text.len() <= 254
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+        && domain.split('.').all(label_ok)
         && !text.chars().any(|c| {
             c.is_whitespace()
                 || c.is_control()
-                || matches!(c, '<' | '>' | '"' | ',' | ';' | '(' | ')')
+                || matches!(c, '<' | '>' | '"' | ',' | ';' | '(' | ')' | '[' | ']')
         })
         && !local.contains('@');
     ok.then(|| text.to_ascii_lowercase())
+}
+
+/// Whether `address` (normalized) is at Rollcall's own mail domain or a subdomain of it:
+/// `invites@`, `rsvp+…@`, `postmaster@`, any local part.
+pub fn is_own_domain_address(address: &str, domain: &str) -> bool {
+    let Some((_, host)) = address.rsplit_once('@') else {
+        return false;
+    };
+    let (host, domain) = (host.to_ascii_lowercase(), domain.to_ascii_lowercase());
+    host == domain || host.ends_with(&format!(".{domain}"))
+}
+
+/// Why an address cannot be an invitee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressRefusal {
+    /// Not an address a person could give (see [`parse_email`]).
+    Invalid,
+    /// One of Rollcall's own addresses: a personal invitation sent there would come back in
+    /// as mail to Rollcall (to `invites@`, an event "organized" by an `rsvp+` address).
+    OwnDomain,
+}
+
+/// An address that may become an invitee of a Rollcall at `domain`: valid, and not Rollcall's
+/// own. The one check the form, the API and pasted lists share.
+pub fn invitee_address(text: &str, domain: &str) -> Result<String, AddressRefusal> {
+    let email = parse_email(text).ok_or(AddressRefusal::Invalid)?;
+    if is_own_domain_address(&email, domain) {
+        return Err(AddressRefusal::OwnDomain);
+    }
+    Ok(email)
 }
 
 #[cfg(test)]
@@ -122,12 +160,47 @@ mod tests {
             "a@b@example.com",
             "a<b>@x.org",
             "ann@example.com\r\nBcc: x@y.z",
+            "a@[127.0.0.1]",
+            "a@[IPv6:::1].x",
+            "a@example..com",
+            "a@-example.com",
+            "a@.example.com",
+            "a@example.com.",
         ] {
             assert_eq!(parse_email(bad), None, "{bad:?}");
         }
         assert_eq!(
             parse_email(&format!("{}@example.com", "a".repeat(65))),
             None
+        );
+    }
+
+    #[test]
+    fn rollcalls_own_addresses_are_never_invitees() {
+        let domain = "rollcall.example.org";
+        for own in [
+            "invites@rollcall.example.org",
+            "rsvp+abc@Rollcall.Example.org",
+            "postmaster@rollcall.example.org",
+            "anyone@mail.rollcall.example.org",
+        ] {
+            assert_eq!(
+                invitee_address(own, domain),
+                Err(AddressRefusal::OwnDomain),
+                "{own}"
+            );
+        }
+        assert_eq!(
+            invitee_address("ann@notrollcall.example.org", domain),
+            Ok("ann@notrollcall.example.org".into())
+        );
+        assert_eq!(
+            invitee_address("a@[127.0.0.1]", domain),
+            Err(AddressRefusal::Invalid)
+        );
+        assert_eq!(
+            invitee_address("ann@localhost", domain),
+            Err(AddressRefusal::Invalid)
         );
     }
 

@@ -2,8 +2,9 @@
 //! any) and one incoming VEVENT, what should happen. No I/O, no clock, no randomness: the use
 //! case in `ingest` supplies those and applies the result.
 
+use crate::delegation::{self, Delegation};
 use crate::event::{CancelledOccurrence, Event, EventId, EventState, normalize_email};
-use crate::ical::{CalendarEvent, Method};
+use crate::ical::{CalendarEvent, Method, TimeValue};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -11,10 +12,41 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Create,
-    Update { from: i64, to: i64 },
-    UpdateOccurrence { recurrence_id: String },
+    Update {
+        from: i64,
+        to: i64,
+    },
+    UpdateOccurrence {
+        recurrence_id: String,
+    },
     Cancel,
-    CancelOccurrence { recurrence_id: String },
+    CancelOccurrence {
+        recurrence_id: String,
+    },
+    /// A CANCEL for an event Rollcall does not know (yet): it is remembered as a cancelled
+    /// placeholder, so that its REQUEST arriving late with the same or an older SEQUENCE is
+    /// recognised as stale instead of bringing the event back (RFC 5546 §2.1.5 ordering).
+    RememberCancel,
+}
+
+/// Who sent an accepted VEVENT, as far as the calendar data and the organizer's allowances
+/// say. Whether the sender was *authenticated* is the receiving adapter's verdict
+/// ([`crate::ingest::SenderTrust`]), judged beside this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acting {
+    /// The From address is the ORGANIZER's own.
+    Organizer,
+    /// The From address is the ORGANIZER's SENT-BY; `allowed` when the organizer has allowed
+    /// this delegate for this event (or for all of theirs). An unallowed delegate's message
+    /// waits for the organizer's confirmation like an unauthenticated one.
+    Delegate { address: String, allowed: bool },
+}
+
+/// What an accepted VEVENT does, and on whose word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub action: Action,
+    pub acting: Acting,
 }
 
 /// Why a VEVENT changes nothing. These are verdicts on the input, recorded and acknowledged,
@@ -27,12 +59,22 @@ pub enum ItipError {
     MissingOrganizer,
     #[error("sender {sender} is not the organizer {organizer} (nor its SENT-BY)")]
     SenderIsNotOrganizer { sender: String, organizer: String },
+    #[error("the message has no From address to check against the organizer")]
+    NoSender,
+    #[error("RRULE has both COUNT and UNTIL, which RFC 5545 §3.3.10 forbids")]
+    RruleCountAndUntil,
+    #[error("DTEND {end} is before DTSTART {start}")]
+    EndBeforeStart { start: String, end: String },
     #[error("METHOD:{0} is not something an organizer sends to this address")]
     UnsupportedMethod(String),
     #[error("stale sequence {incoming} < {current}")]
     StaleSequence { incoming: i64, current: i64 },
     #[error("already have sequence {sequence} with the same or a newer DTSTAMP")]
     Duplicate { sequence: i64 },
+    #[error(
+        "the event was cancelled at sequence {current} before Rollcall saw it; only a higher SEQUENCE brings it back (got {incoming})"
+    )]
+    CancelledAt { incoming: i64, current: i64 },
     #[error("cancellation for an event Rollcall does not know")]
     CancelForUnknownEvent,
     #[error("occurrence update for an event Rollcall does not know")]
@@ -45,20 +87,46 @@ pub enum ItipError {
     AddUnsupported,
 }
 
-/// Who the message says it is from. `None` when the message had no usable From.
+/// Who the message says it is from, and what the organizers concerned have allowed.
 #[derive(Debug, Clone, Copy)]
 pub struct Sender<'a> {
+    /// The From address; `None` when the message had no usable From (which acts for nobody).
     pub email: Option<&'a str>,
+    /// The delegations the organizer of the VEVENT has allowed (the caller reads them from
+    /// the store; none is fine when the sender is the organizer).
+    pub delegations: &'a [Delegation],
+}
+
+impl<'a> Sender<'a> {
+    /// A sender with no delegations on record.
+    pub fn from(email: Option<&'a str>) -> Sender<'a> {
+        Sender {
+            email,
+            delegations: &[],
+        }
+    }
 }
 
 /// Decides what `incoming` (under `method`) does, given the event stored for its
-/// (organizer, UID), if any.
+/// (organizer, UID), if any, and on whose word.
 pub fn decide(
     existing: Option<&Event>,
     method: Option<&Method>,
     incoming: &CalendarEvent,
     sender: Sender<'_>,
-) -> Result<Action, ItipError> {
+) -> Result<Decision, ItipError> {
+    let acting = acting(method, incoming, sender)?;
+    let action = decide_action(existing, method, incoming)?;
+    Ok(Decision { action, acting })
+}
+
+/// Checks the method, UID and ORGANIZER, and says who is acting: the organizer, or its
+/// SENT-BY delegate (RFC 5546 §3.2 / RFC 6047 §3: only they send REQUEST and CANCEL).
+fn acting(
+    method: Option<&Method>,
+    incoming: &CalendarEvent,
+    sender: Sender<'_>,
+) -> Result<Acting, ItipError> {
     // A calendar without METHOD (a plain exported .ics) is read like PUBLISH. The method is
     // judged first: a REPLY comes from an attendee, and "not the organizer" would mislead.
     let method = method.cloned().unwrap_or(Method::Publish);
@@ -80,19 +148,36 @@ pub fn decide(
         .email
         .as_deref()
         .ok_or(ItipError::MissingOrganizer)?;
-    if let Some(sender) = sender.email {
-        let sender = normalize_email(sender);
-        let allowed = [Some(organizer_email), organizer.sent_by.as_deref()];
-        if !allowed
-            .iter()
-            .flatten()
-            .any(|a| normalize_email(a) == sender)
-        {
-            return Err(ItipError::SenderIsNotOrganizer {
-                sender,
-                organizer: organizer_email.to_string(),
-            });
-        }
+    let sender_email = normalize_email(sender.email.ok_or(ItipError::NoSender)?);
+    if normalize_email(organizer_email) == sender_email {
+        return Ok(Acting::Organizer);
+    }
+    let delegate = organizer
+        .sent_by
+        .as_deref()
+        .map(normalize_email)
+        .filter(|d| *d == sender_email)
+        .ok_or_else(|| ItipError::SenderIsNotOrganizer {
+            sender: sender_email.clone(),
+            organizer: organizer_email.to_string(),
+        })?;
+    let uid = incoming.uid.as_deref().unwrap_or_default();
+    let allowed = delegation::allowed(sender.delegations, organizer_email, &delegate, uid);
+    Ok(Acting::Delegate {
+        address: delegate,
+        allowed,
+    })
+}
+
+/// What the VEVENT does to the stored event, by iTIP ordering.
+fn decide_action(
+    existing: Option<&Event>,
+    method: Option<&Method>,
+    incoming: &CalendarEvent,
+) -> Result<Action, ItipError> {
+    let method = method.cloned().unwrap_or(Method::Publish);
+    if method != Method::Cancel {
+        check_well_formed(incoming)?;
     }
     let occurrence = incoming
         .recurrence_id
@@ -100,7 +185,8 @@ pub fn decide(
         .map(|r| r.to_contract_string());
     let Some(event) = existing else {
         return match (method, occurrence) {
-            (Method::Cancel, _) => Err(ItipError::CancelForUnknownEvent),
+            (Method::Cancel, None) => Ok(Action::RememberCancel),
+            (Method::Cancel, Some(_)) => Err(ItipError::CancelForUnknownEvent),
             (_, Some(_)) => Err(ItipError::OccurrenceForUnknownEvent),
             (_, None) => Ok(Action::Create),
         };
@@ -110,6 +196,16 @@ pub fn decide(
         // A REQUEST with a higher SEQUENCE after CANCEL re-instates the event (RFC 5546 §2.1.5
         // leaves this to the organizer's client; Outlook and Google do send it).
         (Method::Request | Method::Publish, None) => {
+            // An event known only from its cancellation: any REQUEST at the cancelled
+            // SEQUENCE or below may be the very invitation the CANCEL withdrew, arriving
+            // late, whatever its DTSTAMP says; only a new SEQUENCE is a new version. (A known
+            // event cancelled at the same SEQUENCE is ordered by DTSTAMP as usual.)
+            if event.placeholder && incoming.sequence <= event.sequence {
+                return Err(ItipError::CancelledAt {
+                    incoming: incoming.sequence,
+                    current: event.sequence,
+                });
+            }
             check_newer(event.sequence, event.dtstamp, incoming)?;
             Ok(Action::Update {
                 from: event.sequence,
@@ -139,6 +235,40 @@ pub fn decide(
                 Ok(Action::UpdateOccurrence { recurrence_id })
             }
         }
+    }
+}
+
+/// Refuses what RFC 5545 says no calendar may hold, before it reaches a page or an invitee's
+/// calendar: an RRULE with both COUNT and UNTIL (§3.3.10), an end before the start (§3.6.1).
+fn check_well_formed(incoming: &CalendarEvent) -> Result<(), ItipError> {
+    if let Some(rrule) = &incoming.rrule {
+        let has = |name: &str| {
+            rrule.split(';').any(|part| {
+                part.split_once('=')
+                    .is_some_and(|(key, _)| key.trim().eq_ignore_ascii_case(name))
+            })
+        };
+        if has("COUNT") && has("UNTIL") {
+            return Err(ItipError::RruleCountAndUntil);
+        }
+    }
+    if let (Some(start), Some(end)) = (&incoming.start, &incoming.end)
+        && ends_before_start(start, end)
+    {
+        return Err(ItipError::EndBeforeStart {
+            start: start.to_contract_string(),
+            end: end.to_contract_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Compares on the timeline when both times are on it, else by their clock times (floating
+/// and all-day values, or a zone nobody defines, mean the same clock wherever they are).
+fn ends_before_start(start: &TimeValue, end: &TimeValue) -> bool {
+    match (start.utc(), end.utc()) {
+        (Some(start), Some(end)) => end < start,
+        _ => end.local() < start.local(),
     }
 }
 
@@ -224,9 +354,16 @@ pub fn apply(
     let organizer = incoming.organizer.as_ref();
     match (existing, action) {
         (Some(mut event), Action::Update { to, .. }) => {
+            // The first real version of an event known only from its cancellation is its
+            // start, not an update.
+            event.state = if event.placeholder {
+                EventState::Active
+            } else {
+                EventState::Updated
+            };
+            event.placeholder = false;
             event.sequence = *to;
             event.dtstamp = incoming.dtstamp;
-            event.state = EventState::Updated;
             event.details = incoming.clone();
             event.organizer_name = organizer
                 .and_then(|o| o.name.clone())
@@ -268,25 +405,41 @@ pub fn apply(
             event.state = EventState::Updated;
             touch(event, now)
         }
-        (_, _) => Event {
-            id: new_id(),
-            organizer_email: organizer
-                .and_then(|o| o.email.as_deref())
-                .map(normalize_email)
-                .unwrap_or_default(),
-            organizer_name: organizer.and_then(|o| o.name.clone()),
-            uid: incoming.uid.clone().unwrap_or_default(),
-            sequence: incoming.sequence,
-            dtstamp: incoming.dtstamp,
-            state: EventState::Active,
-            details: incoming.clone(),
-            overrides: Vec::new(),
-            cancelled_occurrences: Vec::new(),
-            producer: producer.map(str::to_string),
-            created_at: now,
-            updated_at: now,
-            version: 1,
+        (_, Action::RememberCancel) => Event {
+            state: EventState::Cancelled,
+            placeholder: true,
+            ..new_event(incoming, producer, new_id, now)
         },
+        (_, _) => new_event(incoming, producer, new_id, now),
+    }
+}
+
+fn new_event(
+    incoming: &CalendarEvent,
+    producer: Option<&str>,
+    new_id: impl FnOnce() -> EventId,
+    now: DateTime<Utc>,
+) -> Event {
+    let organizer = incoming.organizer.as_ref();
+    Event {
+        id: new_id(),
+        organizer_email: organizer
+            .and_then(|o| o.email.as_deref())
+            .map(normalize_email)
+            .unwrap_or_default(),
+        organizer_name: organizer.and_then(|o| o.name.clone()),
+        uid: incoming.uid.clone().unwrap_or_default(),
+        sequence: incoming.sequence,
+        dtstamp: incoming.dtstamp,
+        state: EventState::Active,
+        details: incoming.clone(),
+        overrides: Vec::new(),
+        cancelled_occurrences: Vec::new(),
+        producer: producer.map(str::to_string),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        placeholder: false,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod confirm;
+pub mod delegation;
 pub mod deliver;
 pub mod event;
 pub mod ical;
@@ -18,6 +19,7 @@ pub mod outcome;
 pub mod ports;
 pub mod present;
 pub mod provider;
+pub mod quota;
 pub mod report;
 pub mod rsvp;
 pub mod status;

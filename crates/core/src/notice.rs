@@ -34,6 +34,11 @@ pub enum Notice {
         /// The SEQUENCE this message carries; only ever grows per invitee.
         sequence: i64,
     },
+    /// To an invitee whose address was typed on the public form again: the link to their own
+    /// page, where they can change their answer (the form itself changes nothing for them).
+    OwnLink {
+        invitee: Box<Invitee>,
+    },
     /// Not mail: "send every invitee of this event the change". Queued with the organizer's
     /// change and worked off in batches by the sender, so one commit stays small however many
     /// invitees there are.
@@ -61,13 +66,18 @@ pub enum Notice {
     OccurrenceCancelled {
         recurrence_id: String,
     },
-    /// To the claimed organizer of a message whose sender could not be authenticated: what
-    /// it would do, and the link (derived from `message_id`) that alone makes it happen.
+    /// To the ORGANIZER of a message that needs their word (its sender could not be
+    /// authenticated, or was a delegate they have not allowed): what it would do, and the link
+    /// (derived from `message_id`) that alone makes it happen.
     ConfirmSender {
         /// Our id of the stored inbound message; the confirmation link's token names it.
         message_id: String,
-        /// Why the sender was not trusted (`dmarc=fail`).
+        /// Why Rollcall asks, in words (`sender not authenticated: dmarc=fail`).
         reason: String,
+        /// The SENT-BY delegate that sent it on the organizer's behalf, if it was one: the
+        /// organizer may allow them for this event or for good.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delegate: Option<String>,
         changes: Vec<PendingChange>,
         /// The link stops working then.
         expires_at: DateTime<Utc>,

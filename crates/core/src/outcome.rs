@@ -43,11 +43,22 @@ pub enum EventResult {
     Ignored {
         reason: String,
     },
-    /// The sender could not be authenticated (DESIGN §6): nothing was applied. The claimed
-    /// organizer was mailed a confirmation link, and confirming would make this change.
+    /// A CANCEL for an event Rollcall did not know: kept as a cancelled placeholder so that its
+    /// REQUEST, arriving late, does not bring it back.
+    CancelRemembered {
+        event_id: EventId,
+    },
+    /// The message needs the organizer's word (DESIGN §6): its sender could not be
+    /// authenticated, or it came from a delegate the organizer has not allowed. Nothing was
+    /// applied; the organizer was mailed a confirmation link, and confirming would make this
+    /// change.
     AwaitingConfirmation {
-        /// Why the sender was not trusted (`dmarc=fail`).
+        /// Why, in words: `sender not authenticated: dmarc=fail`, `sent by … (SENT-BY), a
+        /// delegate the organizer has not allowed`.
         reason: String,
+        /// The SENT-BY delegate that sent it, when it was not the organizer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delegate: Option<String>,
         change: PendingChange,
     },
 }
@@ -63,10 +74,21 @@ pub struct PendingChange {
     /// The event's title and time as they would be after the change (untrusted text).
     pub title: String,
     pub when: String,
+    /// The event's organizer (normalized) and UID, which an allowance names.
+    #[serde(default)]
+    pub organizer: String,
+    #[serde(default)]
+    pub uid: String,
 }
 
 impl PendingChange {
-    pub fn new(action: &Action, existing: Option<EventId>, title: &str, when: String) -> Self {
+    pub fn new(
+        action: &Action,
+        existing: Option<EventId>,
+        (organizer, uid): (&str, &str),
+        title: &str,
+        when: String,
+    ) -> Self {
         let would = match action {
             Action::Create => "create a new event".to_string(),
             Action::Update { to, .. } => format!("update the event to sequence {to}"),
@@ -77,12 +99,15 @@ impl PendingChange {
             Action::CancelOccurrence { recurrence_id } => {
                 format!("cancel the occurrence {recurrence_id}")
             }
+            Action::RememberCancel => "remember the cancellation of an unknown event".to_string(),
         };
         PendingChange {
             would,
             event_id: existing,
             title: title.to_string(),
             when,
+            organizer: organizer.to_string(),
+            uid: uid.to_string(),
         }
     }
 }
@@ -115,6 +140,7 @@ impl EventResult {
                 event_id,
                 recurrence_id: recurrence_id.clone(),
             },
+            Action::RememberCancel => EventResult::CancelRemembered { event_id },
         }
     }
 
@@ -163,9 +189,13 @@ impl fmt::Display for EventResult {
                 )
             }
             EventResult::Ignored { reason } => write!(f, "ignored: {reason}"),
-            EventResult::AwaitingConfirmation { reason, change } => write!(
+            EventResult::CancelRemembered { event_id } => write!(
                 f,
-                "awaiting the organizer's confirmation (sender not authenticated: {reason}): would {change}"
+                "cancellation of an event Rollcall did not know yet: remembered as {event_id}, so a late invitation at the same or an older sequence will not bring it back"
+            ),
+            EventResult::AwaitingConfirmation { reason, change, .. } => write!(
+                f,
+                "awaiting the organizer's confirmation ({reason}): would {change}"
             ),
         }
     }
@@ -215,12 +245,24 @@ impl Outcome {
                 | EventResult::Updated { event_id, .. }
                 | EventResult::UpdatedOccurrence { event_id, .. }
                 | EventResult::Cancelled { event_id }
+                | EventResult::CancelRemembered { event_id }
                 | EventResult::CancelledOccurrence { event_id, .. }
                 | EventResult::Bounced { event_id, .. }
                 | EventResult::Replied { event_id, .. } => Some(event_id),
                 EventResult::Ignored { .. } | EventResult::AwaitingConfirmation { .. } => None,
             })
             .collect()
+    }
+
+    /// The delegate whose message waits for the organizer's confirmation, if it was one.
+    pub fn pending_delegate(&self) -> Option<&str> {
+        let Outcome::Processed(results) = self else {
+            return None;
+        };
+        results.iter().find_map(|r| match r {
+            EventResult::AwaitingConfirmation { delegate, .. } => delegate.as_deref(),
+            _ => None,
+        })
     }
 
     /// The changes waiting for the organizer's confirmation, if this message's are.

@@ -1,6 +1,7 @@
 //! The ports the use cases drive. Shaped by what DynamoDB can do atomically (conditional
 //! writes, bounded transactions, key lookups), so every adapter can honour them exactly.
 
+use crate::delegation::{Delegation, DelegationScope};
 use crate::event::{Event, EventId};
 use crate::imip::Mailbox;
 use crate::invitee::{Invitee, InviteeId};
@@ -233,6 +234,37 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<Vec<SeriesPoint>, StoreError>;
 }
 
+/// Who may send an organizer's invitations for them (see [`crate::delegation`]).
+#[async_trait]
+pub trait DelegationStore: Send + Sync {
+    /// Every allowance `organizer` (normalized) has granted, in no particular order.
+    async fn delegations_of(&self, organizer: &str) -> Result<Vec<Delegation>, StoreError>;
+    /// Stores an allowance, replacing one with the same organizer, delegate and scope.
+    async fn put_delegation(&self, delegation: &Delegation) -> Result<(), StoreError>;
+    /// Removes an allowance; nothing if there is none.
+    async fn delete_delegation(
+        &self,
+        organizer: &str,
+        delegate: &str,
+        scope: &DelegationScope,
+    ) -> Result<(), StoreError>;
+}
+
+/// Daily counters behind the quotas (see [`crate::quota`]).
+#[async_trait]
+pub trait QuotaStore: Send + Sync {
+    /// Adds `amount` to the counter `key` of the window starting at `window` if the total
+    /// stays at or below `limit`, atomically (callers in several processes race for one
+    /// counter); `false`, adding nothing, if it would not.
+    async fn take_quota(
+        &self,
+        key: &str,
+        window: DateTime<Utc>,
+        amount: u64,
+        limit: u64,
+    ) -> Result<bool, StoreError>;
+}
+
 /// An outbox message that is due, with its delivery attempts so far.
 #[derive(Debug, Clone)]
 pub struct DueMessage {
@@ -314,13 +346,33 @@ pub trait Composer: Send + Sync {
 }
 
 /// Everything a use case may need from storage, for adapters that provide it all.
-pub trait Store: EventStore + InviteeStore + OutboxStore + CredentialStore + ReportStore {}
+pub trait Store:
+    EventStore
+    + InviteeStore
+    + OutboxStore
+    + CredentialStore
+    + ReportStore
+    + DelegationStore
+    + QuotaStore
+{
+}
 
-impl<T: EventStore + InviteeStore + OutboxStore + CredentialStore + ReportStore> Store for T {}
+impl<
+    T: EventStore
+        + InviteeStore
+        + OutboxStore
+        + CredentialStore
+        + ReportStore
+        + DelegationStore
+        + QuotaStore,
+> Store for T
+{
+}
 
 /// A store wrapper that changes some of the older ports (a test's crash, the functions' side
-/// effects after a commit) and passes the dashboard's ports through untouched: implementing
-/// this gives it [`CredentialStore`] and [`ReportStore`] by delegation.
+/// effects after a commit) and passes the newer ports through untouched: implementing this
+/// gives it [`CredentialStore`], [`ReportStore`], [`DelegationStore`] and [`QuotaStore`] by
+/// delegation.
 pub trait Decorator: Send + Sync {
     fn inner(&self) -> &dyn Store;
 }
@@ -367,5 +419,38 @@ impl<T: Decorator> ReportStore for T {
         until: DateTime<Utc>,
     ) -> Result<Vec<SeriesPoint>, StoreError> {
         self.inner().series(event, track, from, until).await
+    }
+}
+
+#[async_trait]
+impl<T: Decorator> DelegationStore for T {
+    async fn delegations_of(&self, organizer: &str) -> Result<Vec<Delegation>, StoreError> {
+        self.inner().delegations_of(organizer).await
+    }
+    async fn put_delegation(&self, delegation: &Delegation) -> Result<(), StoreError> {
+        self.inner().put_delegation(delegation).await
+    }
+    async fn delete_delegation(
+        &self,
+        organizer: &str,
+        delegate: &str,
+        scope: &DelegationScope,
+    ) -> Result<(), StoreError> {
+        self.inner()
+            .delete_delegation(organizer, delegate, scope)
+            .await
+    }
+}
+
+#[async_trait]
+impl<T: Decorator> QuotaStore for T {
+    async fn take_quota(
+        &self,
+        key: &str,
+        window: DateTime<Utc>,
+        amount: u64,
+        limit: u64,
+    ) -> Result<bool, StoreError> {
+        self.inner().take_quota(key, window, amount, limit).await
     }
 }

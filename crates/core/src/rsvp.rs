@@ -2,10 +2,12 @@
 //! unsubscribe. Each is one atomic commit of the invitee, their signals, the counters and any
 //! mail it causes.
 
-use crate::event::{EventId, EventState};
-use crate::invitee::{Invitee, InviteeId, parse_email, personal_uid};
-use crate::notice::{InvitationKind, OutboxMessage};
+use crate::event::{Event, EventId, EventState};
+use crate::imip::Mailbox;
+use crate::invitee::{AddressRefusal, Invitee, InviteeId, invitee_address, personal_uid};
+use crate::notice::{InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
+use crate::quota::{self, Quota, QuotaSettings};
 use crate::status::{Answer, Channel, INVITEE_MODEL, InviteeStatus, Signal, SignalKind};
 use crate::tracking::{initial_counters, track};
 use chrono::{DateTime, Utc};
@@ -26,16 +28,41 @@ pub enum RsvpError {
     Cancelled,
     #[error("please enter a valid email address")]
     InvalidEmail,
+    #[error("please enter your own email address: this one belongs to Rollcall")]
+    OwnAddress,
     #[error("please enter a name of at most {MAX_NAME_CHARS} characters")]
     InvalidName,
+    /// The organizer's daily quota of invitations is used up.
+    #[error("this event cannot send more invitations today; please try again tomorrow")]
+    QuotaReached,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+impl From<AddressRefusal> for RsvpError {
+    fn from(refusal: AddressRefusal) -> RsvpError {
+        match refusal {
+            AddressRefusal::Invalid => RsvpError::InvalidEmail,
+            AddressRefusal::OwnDomain => RsvpError::OwnAddress,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RsvpSettings {
-    /// Mail domain: personal UIDs end in it.
+    /// Mail domain: personal UIDs end in it, and no address in it can be an invitee.
     pub domain: String,
+    /// The organizer's daily quota of invitations.
+    pub quotas: QuotaSettings,
+}
+
+impl RsvpSettings {
+    pub fn new(domain: impl Into<String>) -> RsvpSettings {
+        RsvpSettings {
+            domain: domain.into(),
+            quotas: QuotaSettings::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -48,16 +75,29 @@ pub struct RsvpRequest<'a> {
     pub nonce: &'a str,
 }
 
-/// A person answers on the public page. New addresses become invitees and get their personal
-/// invitation; a known address just changes its answer (one invitee per address per event).
+/// What an RSVP on the public form did. The page says the same ("check your email") either
+/// way, so that the form tells nobody whether an address was already on the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rsvped {
+    /// A new invitee, whose personal invitation is queued.
+    Invited(InviteeId),
+    /// The address was already an invitee: nothing about them changed; they are mailed the
+    /// link to their own page (at most once an hour), where they can change their answer.
+    AlreadyInvited(InviteeId),
+}
+
+/// A person answers on the public page. A new address becomes an invitee and gets their
+/// personal invitation. An address already on the list changes nothing — the public form is
+/// no credential, anyone can type any address — and is mailed its own link instead: only
+/// whoever reads that mailbox can change that invitee's answer.
 pub async fn rsvp(
     request: &RsvpRequest<'_>,
     settings: &RsvpSettings,
     store: &dyn Store,
     ids: &dyn IdSource,
     now: DateTime<Utc>,
-) -> Result<InviteeId, RsvpError> {
-    let email = parse_email(request.email).ok_or(RsvpError::InvalidEmail)?;
+) -> Result<Rsvped, RsvpError> {
+    let email = invitee_address(request.email, &settings.domain)?;
     let name = clean_name(request.name)?;
     for _ in 0..CONFLICT_RETRIES {
         let event = store
@@ -67,57 +107,79 @@ pub async fn rsvp(
         if event.state == EventState::Cancelled {
             return Err(RsvpError::Cancelled);
         }
+        if let Some(known) = store.invitee_by_email(&event.id, &email).await? {
+            if known.reachable() {
+                store
+                    .commit(&Commit {
+                        outbox: vec![own_link(&known, &event, now)],
+                        ..Commit::default()
+                    })
+                    .await?;
+            }
+            return Ok(Rsvped::AlreadyInvited(known.id));
+        }
+        if !quota::take(
+            store,
+            &settings.quotas,
+            Quota::Invitations,
+            &event.organizer_email,
+            1,
+            now,
+        )
+        .await?
+        {
+            return Err(RsvpError::QuotaReached);
+        }
         let answer = web_signal(
             format!("web:{}", request.nonce),
             SignalKind::Answer(request.answer),
             now,
         );
-        let existing = store.invitee_by_email(&event.id, &email).await?;
-        let commit = match existing {
-            Some(mut invitee) => {
-                let expected = invitee.version;
-                if name.is_some() {
-                    invitee.name = name.clone();
-                }
-                let tracked = track(&mut invitee, vec![answer]);
-                invitee.version += 1;
-                invitee.updated_at = now;
-                Commit {
-                    invitees: vec![InviteeWrite {
-                        invitee,
-                        expected_version: Some(expected),
-                    }],
-                    signals: tracked.records,
-                    counters: tracked.counters,
-                    ..Commit::default()
-                }
-            }
-            None => new_invitee(
-                &event,
-                NewInvitee {
-                    email: email.clone(),
-                    name: name.clone(),
-                    channel: Channel::Web,
-                    answer: Some(answer),
-                },
-                settings,
-                ids,
-                now,
-            ),
-        };
+        let commit = new_invitee(
+            &event,
+            NewInvitee {
+                email: email.clone(),
+                name: name.clone(),
+                channel: Channel::Web,
+                answer: Some(answer),
+            },
+            settings,
+            ids,
+            now,
+        );
         let invitee_id = commit.invitees[0].invitee.id.clone();
         match store.commit(&commit).await {
-            Ok(Committed::Applied) => return Ok(invitee_id),
+            Ok(Committed::Applied) => return Ok(Rsvped::Invited(invitee_id)),
             // The same form twice: the first submit already did everything.
             Ok(Committed::AlreadyRecorded) => {
                 let known = store.invitee_by_email(request.event_id, &email).await?;
-                return known.map(|i| i.id).ok_or(RsvpError::UnknownInvitee);
+                return known
+                    .map(|i| Rsvped::Invited(i.id))
+                    .ok_or(RsvpError::UnknownInvitee);
             }
+            // Someone added the address meanwhile: the next round finds it.
             Err(StoreError::Conflict) => continue,
             Err(other) => return Err(other.into()),
         }
     }
     Err(StoreError::Conflict.into())
+}
+
+/// The mail with an invitee's own link, for an address typed again on the public form. Its
+/// id names the hour, so a form submitted over and over mails the address once an hour.
+fn own_link(invitee: &Invitee, event: &Event, now: DateTime<Utc>) -> OutboxMessage {
+    OutboxMessage {
+        id: format!("link-{}-{}", invitee.id, now.format("%Y%m%d%H")),
+        to: Mailbox {
+            email: invitee.email.clone(),
+            name: invitee.name.clone(),
+        },
+        notice: Notice::OwnLink {
+            invitee: Box::new(invitee.clone()),
+        },
+        event: event.clone(),
+        created_at: now,
+    }
 }
 
 /// The invitee changes their answer on their own page.

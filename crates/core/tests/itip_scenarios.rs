@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use rollcall_core::Limits;
+use rollcall_core::delegation::{Delegation, DelegationScope};
 use rollcall_core::event::{Event, EventId, normalize_email};
 use rollcall_core::ical::{CalendarEvent, CalendarObject, read_calendars};
-use rollcall_core::itip::{Action, Sender, apply, decide};
+use rollcall_core::itip::{Acting, Action, Sender, apply, decide};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,8 @@ struct Runner {
     file: String,
     sender: Option<String>,
     store: BTreeMap<Key, Event>,
+    /// What organizers have allowed (`> allow-delegate`, `> revoke-delegate`).
+    delegations: Vec<Delegation>,
     ids: u8,
     /// The send being collected: its line and the calendar text so far.
     send: Option<(usize, String)>,
@@ -40,6 +43,7 @@ fn render(action: &Action) -> String {
         Action::UpdateOccurrence { recurrence_id: r } => format!("updated occurrence {r}"),
         Action::Cancel => "cancelled".to_string(),
         Action::CancelOccurrence { recurrence_id: r } => format!("cancelled occurrence {r}"),
+        Action::RememberCancel => "remembered cancellation".to_string(),
     }
 }
 
@@ -69,6 +73,7 @@ fn field(e: &Event, name: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join(","),
         "producer" => text(&e.producer),
+        "placeholder" => e.placeholder.to_string(),
         "version" => e.version.to_string(),
         other => {
             let at = other.strip_prefix("summary@")?;
@@ -137,6 +142,31 @@ impl Runner {
         self.flush();
         match word {
             "from" => self.sender = (rest != "none").then(|| rest.to_string()),
+            "allow-delegate" | "revoke-delegate" => {
+                let words = tokens(rest);
+                let scope = match words.get(2) {
+                    Some(uid) => DelegationScope::Event { uid: uid.clone() },
+                    None => DelegationScope::AllEvents,
+                };
+                let (Some(organizer), Some(delegate)) = (words.first(), words.get(1)) else {
+                    return self.fail(
+                        line,
+                        format!("`> {word}` needs <organizer> <delegate> [uid]"),
+                    );
+                };
+                let delegation = Delegation::new(organizer, delegate, scope, now());
+                self.delegations.retain(|d| {
+                    (&d.organizer, &d.delegate, &d.scope)
+                        != (
+                            &delegation.organizer,
+                            &delegation.delegate,
+                            &delegation.scope,
+                        )
+                });
+                if word == "allow-delegate" {
+                    self.delegations.push(delegation);
+                }
+            }
             "send" => {
                 self.check_all_expected();
                 let mut calendar = HEADER.to_string();
@@ -200,9 +230,32 @@ impl Runner {
         let key = (organizer.map(normalize_email).unwrap_or_default(), uid);
         let stored = self.store.get(&key).cloned();
         let (method, email) = (object.method.as_ref(), self.sender.as_deref());
-        let action = match decide(stored.as_ref(), method, incoming, Sender { email }) {
-            Ok(action) => action,
+        let sender = Sender {
+            email,
+            delegations: &self.delegations,
+        };
+        let decision = match decide(stored.as_ref(), method, incoming, sender) {
+            Ok(decision) => decision,
             Err(err) => return (key, format!("ignored: {err}")),
+        };
+        let action = decision.action;
+        // A delegate the organizer has not allowed: the message waits for the organizer's
+        // word, and the store is not touched (as `ingest` commits nothing of it).
+        let by = match &decision.acting {
+            Acting::Organizer => String::new(),
+            Acting::Delegate {
+                address,
+                allowed: false,
+            } => {
+                return (
+                    key,
+                    format!("awaiting the organizer: delegate {address} is not allowed"),
+                );
+            }
+            Acting::Delegate {
+                address,
+                allowed: true,
+            } => format!(" by delegate {address}"),
         };
         let ids = &mut self.ids;
         let new_id = || {
@@ -212,7 +265,7 @@ impl Runner {
         let producer = object.producer.as_deref();
         let next = apply(stored, &action, incoming, producer, new_id, now());
         self.store.insert(key.clone(), next);
-        (key, render(&action))
+        (key, format!("{}{by}", render(&action)))
     }
 
     fn check_state(&mut self, line: usize, rest: &str) {

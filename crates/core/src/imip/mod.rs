@@ -49,6 +49,10 @@ pub struct ReadMessage {
     pub calendars: Vec<FoundCalendar>,
     /// Oddities worth telling a user who asks why something happened.
     pub warnings: Vec<String>,
+    /// Why the From header names no one sender (two From headers, or several addresses in
+    /// one): such a message can be trusted and confirmed by nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_problem: Option<String>,
 }
 
 impl ReadMessage {
@@ -84,6 +88,7 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
             message_id: None,
             calendars,
             warnings: vec![],
+            from_problem: None,
         });
     }
     let message = MessageParser::new().parse(raw).ok_or(ReadError::NotMail)?;
@@ -118,6 +123,7 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
         message_id: message.message_id().map(str::to_string),
         calendars: Vec::new(),
         warnings: Vec::new(),
+        from_problem: from_problem(&message),
     };
     if found.calendars.is_empty() {
         return Err(if found.tnef {
@@ -168,6 +174,17 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
         return Err(first_error.unwrap_or(ReadError::NoCalendar));
     }
     finish(read)
+}
+
+/// RFC 5322 §3.6: one From header; more than one mailbox in it needs a Sender, which iMIP
+/// does not use. Either way the message does not say who sent it.
+fn from_problem(message: &mail_parser::Message<'_>) -> Option<String> {
+    let headers = message.header_values(HeaderName::From).count();
+    if headers > 1 {
+        return Some(format!("{headers} From headers"));
+    }
+    let addresses = message.from().map_or(0, |a| a.iter().count());
+    (addresses > 1).then(|| format!("{addresses} addresses in the From header"))
 }
 
 /// Removes repeated copies of the same event (clients send the calendar inline and again as

@@ -8,10 +8,12 @@ mod untrusted;
 
 use crate::event::normalize_email;
 use crate::imip::{ReadError, ReadMessage, read_dsn, read_message};
+use crate::invitee::InviteeId;
 use crate::limits::Limits;
 use crate::outcome::Outcome;
 use crate::ports::{Commit, Committed, IdSource, MessageRecord, Store, StoreError};
-use crate::tokens::TokenKey;
+use crate::quota::QuotaSettings;
+use crate::tokens::{Purpose, TokenKey};
 use chrono::{DateTime, Duration, Utc};
 
 /// Which of our addresses a message was sent to.
@@ -19,31 +21,80 @@ use chrono::{DateTime, Duration, Utc};
 pub enum Recipient {
     /// `invites@<domain>`: organizers creating, updating and cancelling events.
     Organizer,
-    /// `rsvp+<key>@<domain>`: an invitee's calendar replying. The key is a secret.
-    Reply { key: String },
+    /// `rsvp+<key>@<domain>`: an invitee's calendar replying. The key is a secret, checked
+    /// once, here: what travels on is the invitee it names (`None` when it names nobody), so
+    /// no queue or record downstream ever holds a key.
+    Reply { invitee: Option<InviteeId> },
 }
 
 impl Recipient {
-    /// Classifies an envelope recipient; `None` if it is not one of Rollcall's addresses.
-    pub fn classify(address: &str, domain: &str) -> Option<Recipient> {
-        let address = normalize_email(address);
-        let (local, host) = address.rsplit_once('@')?;
-        if !host.eq_ignore_ascii_case(domain) {
-            return None;
+    /// Classifies an envelope recipient, verifying a reply key with `tokens`; `None` if it is
+    /// not one of Rollcall's addresses.
+    pub fn classify(address: &str, domain: &str, tokens: &TokenKey) -> Option<Recipient> {
+        match reply_key(address, domain)? {
+            None => Some(Recipient::Organizer),
+            Some(key) => Some(Recipient::Reply {
+                invitee: tokens.verify(Purpose::Reply, &key),
+            }),
         }
-        if local == "invites" {
-            return Some(Recipient::Organizer);
-        }
-        let key = local.strip_prefix("rsvp+")?;
-        let valid = !key.is_empty()
-            && key.len() <= 64
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        valid.then(|| Recipient::Reply {
-            key: key.to_string(),
-        })
     }
+
+    /// Whether the address is one Rollcall receives mail at (the SMTP `RCPT` check): the
+    /// organizer inbox, or a well-formed reply address. Keys are not verified here.
+    pub fn accepts(address: &str, domain: &str) -> bool {
+        reply_key(address, domain).is_some()
+    }
+
+    /// How a stored queue entry names the recipient: `invites`, `rsvp+<invitee id>`, or
+    /// `rsvp+?` for a key that names nobody. Never the key itself.
+    pub fn record(&self) -> String {
+        match self {
+            Recipient::Organizer => "invites".to_string(),
+            Recipient::Reply { invitee: Some(id) } => format!("rsvp+{id}"),
+            Recipient::Reply { invitee: None } => "rsvp+?".to_string(),
+        }
+    }
+
+    /// The recipient a [`Recipient::record`] names.
+    pub fn from_record(record: &str) -> Option<Recipient> {
+        match record {
+            "invites" => Some(Recipient::Organizer),
+            "rsvp+?" => Some(Recipient::Reply { invitee: None }),
+            other => {
+                let id = InviteeId::parse(other.strip_prefix("rsvp+")?)?;
+                Some(Recipient::Reply { invitee: Some(id) })
+            }
+        }
+    }
+}
+
+/// The recipient a message addressed to several of ours is processed as: organizer mail wins
+/// (a REQUEST copied to an invitee's reply address is still the organizer's). `None` when
+/// none of them is Rollcall's.
+pub fn principal_recipient(recipients: impl IntoIterator<Item = Recipient>) -> Option<Recipient> {
+    recipients
+        .into_iter()
+        .min_by_key(|r| !matches!(r, Recipient::Organizer))
+}
+
+/// `Some(None)` for `invites@<domain>`, `Some(Some(key))` for a well-formed
+/// `rsvp+<key>@<domain>`, `None` for anything else.
+fn reply_key(address: &str, domain: &str) -> Option<Option<String>> {
+    let address = normalize_email(address);
+    let (local, host) = address.rsplit_once('@')?;
+    if !host.eq_ignore_ascii_case(domain) {
+        return None;
+    }
+    if local == "invites" {
+        return Some(None);
+    }
+    let key = local.strip_prefix("rsvp+")?;
+    let valid = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    valid.then(|| Some(key.to_string()))
 }
 
 #[derive(Debug)]
@@ -65,13 +116,17 @@ pub enum SenderTrust {
     Trusted(String),
     /// Not authenticated; the words say why (`dmarc=fail`, `spam verdict FAIL`).
     Untrusted(String),
-    /// The claimed organizer confirmed it through the link Rollcall mailed them.
+    /// The organizer confirmed it through the link Rollcall mailed them.
     Confirmed,
+    /// A verdict the receiving side trusts says the message is spam or carries a virus
+    /// (SES's verdicts, or the trusted front server's): it is dropped unread, whoever it
+    /// claims to come from. The words say which verdict.
+    Dropped(String),
 }
 
 impl SenderTrust {
     pub fn is_trusted(&self) -> bool {
-        !matches!(self, SenderTrust::Untrusted(_))
+        matches!(self, SenderTrust::Trusted(_) | SenderTrust::Confirmed)
     }
 
     /// The words recorded in each signal's provenance.
@@ -80,6 +135,7 @@ impl SenderTrust {
             SenderTrust::Trusted(how) => how.clone(),
             SenderTrust::Untrusted(why) => format!("unauthenticated: {why}"),
             SenderTrust::Confirmed => "confirmed by the organizer's link".to_string(),
+            SenderTrust::Dropped(why) => format!("dropped: {why}"),
         }
     }
 }
@@ -94,6 +150,11 @@ pub struct IngestSettings {
     /// How long the claimed organizer of an unauthenticated message has to confirm it
     /// (from when it was processed).
     pub confirm_expiry: Duration,
+    /// Daily limits on new events and confirmation mails.
+    pub quotas: QuotaSettings,
+    /// Addresses outside `domain` that Rollcall sends from (the notices' sender on AWS):
+    /// like every address of `domain`, they are never an organizer's.
+    pub own_addresses: Vec<String>,
 }
 
 /// Seven days: long enough for someone back from a week away.
@@ -107,7 +168,20 @@ impl IngestSettings {
             domain: domain.into(),
             tokens,
             confirm_expiry: Duration::days(DEFAULT_CONFIRM_EXPIRY_DAYS),
+            quotas: QuotaSettings::default(),
+            own_addresses: Vec::new(),
         }
+    }
+
+    /// Whether `address` is one of Rollcall's own: any address of its domain (or a subdomain),
+    /// or one it sends from.
+    pub fn is_own_address(&self, address: &str) -> bool {
+        let address = normalize_email(address);
+        crate::invitee::is_own_domain_address(&address, &self.domain)
+            || self
+                .own_addresses
+                .iter()
+                .any(|own| normalize_email(own) == address)
     }
 }
 
@@ -128,6 +202,19 @@ pub async fn ingest(
     }
     // Our personal messages are sent from the invitee's reply address, so their bounces come
     // back there: a delivery report is read as one before anything else.
+    // A spam or virus verdict the receiving side trusts: recorded, never read, never answered.
+    if let SenderTrust::Dropped(why) = &message.trust {
+        let commit = Commit {
+            message: Some(record(
+                message.id,
+                None,
+                Outcome::rejected(format!("dropped unread: {why}")),
+                now,
+            )),
+            ..Commit::default()
+        };
+        return commit_outcome(message.id, &commit, store).await;
+    }
     let dsn = match &message.recipient {
         Recipient::Reply { .. } => read_dsn(message.raw),
         Recipient::Organizer => None,
@@ -135,12 +222,23 @@ pub async fn ingest(
     let read = read_message(message.raw, &settings.limits);
     for _ in 0..CONFLICT_RETRIES {
         let mut commit = match (&read, &message.recipient, &dsn) {
-            (_, Recipient::Reply { key }, Some(dsn)) => {
-                reply::plan_bounce(message.id, dsn, key, settings, store, now).await?
+            (_, Recipient::Reply { invitee }, Some(dsn)) => {
+                reply::plan_bounce(message.id, dsn, invitee.as_ref(), store, now).await?
             }
             (Err(error), _, _) => rejected(message.id, error, now),
-            (Ok(read), Recipient::Reply { key }, None) => {
-                reply::plan(message.id, read, key, settings, store, now).await?
+            (Ok(read), Recipient::Reply { invitee }, None) => {
+                reply::plan(message.id, read, invitee.as_ref(), store, now).await?
+            }
+            // Two From headers, or two addresses in one: nobody can say who sent it, so it
+            // is never trusted nor confirmed (RFC 5322 §3.6 allows one From mailbox here).
+            (Ok(read), Recipient::Organizer, _) if read.from_problem.is_some() => {
+                let problem = read.from_problem.clone().unwrap_or_default();
+                rejected_with(
+                    message.id,
+                    Some(read),
+                    format!("malformed From: {problem}"),
+                    now,
+                )
             }
             (Ok(read), Recipient::Organizer, _) => {
                 organizer::plan(message.id, read, &message.trust, settings, store, ids, now).await?
@@ -186,6 +284,36 @@ fn record(
         subject: read.and_then(|r| r.subject.clone()),
         outcome,
         processed_at: now,
+    }
+}
+
+/// Commits an outcome-only commit and returns the outcome recorded for the message.
+async fn commit_outcome(
+    id: &str,
+    commit: &Commit,
+    store: &dyn Store,
+) -> Result<Outcome, StoreError> {
+    let outcome = commit.message.as_ref().map(|m| m.outcome.clone());
+    match store.commit(commit).await? {
+        Committed::Applied => Ok(outcome.unwrap_or_else(|| Outcome::rejected("nothing recorded"))),
+        Committed::AlreadyRecorded => Ok(store
+            .message_record(id)
+            .await?
+            .map(|r| r.outcome)
+            .or(outcome)
+            .unwrap_or_else(|| Outcome::rejected("nothing recorded"))),
+    }
+}
+
+fn rejected_with(
+    id: &str,
+    read: Option<&ReadMessage>,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Commit {
+    Commit {
+        message: Some(record(id, read, Outcome::rejected(reason), now)),
+        ..Commit::default()
     }
 }
 

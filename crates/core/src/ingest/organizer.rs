@@ -2,19 +2,88 @@
 //! themselves, a change queues the jobs that record the organizer's own attendees as invitees
 //! and the fan-out that carries the change into every Rollcall invitee's calendar.
 
-use super::{IngestSettings, SenderTrust, record, untrusted};
-use crate::event::{Event, normalize_email};
+use super::untrusted::{self, Wait};
+use super::{IngestSettings, SenderTrust, ignored, record};
+use crate::delegation::Delegation;
+use crate::event::{Event, EventId, normalize_email};
 use crate::ical::{CalendarEvent, TimeValue};
 use crate::imip::{Mailbox, ReadMessage};
-use crate::itip::{self, Action, Sender};
+use crate::itip::{self, Acting, Action, Decision, Sender};
 use crate::notice::{AttendeeList, FanOut, ListedAttendee, Notice, OutboxMessage};
 use crate::outcome::{EventResult, Outcome, PendingChange};
 use crate::ports::{Commit, EventWrite, IdSource, Store, StoreError};
+use crate::quota::{self, Quota};
 use crate::status::{Answer, Provenance};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
 type Key = (String, String);
+
+/// One VEVENT of the message after iTIP has judged it, before the message's verdict (apply,
+/// or wait for the organizer) is known.
+enum Planned<'a> {
+    Accepted {
+        decision: Decision,
+        event_id: EventId,
+        /// What it does, as a confirmation would show it.
+        change: PendingChange,
+        key: Key,
+        incoming: &'a CalendarEvent,
+        producer: Option<&'a str>,
+        /// The event was known only from a cancellation: this is its real start.
+        placeholder: bool,
+        fan_out: Option<FanOut>,
+    },
+    Ignored(String),
+}
+
+/// Whether the message must wait for the organizer's word, and why: its sender was not
+/// authenticated, or it was sent by a delegate (SENT-BY) the organizer has not allowed. A
+/// message any of whose changes must wait, waits as a whole.
+fn waiting(trust: &SenderTrust, planned: &[Planned<'_>]) -> Option<Wait> {
+    let delegate = planned.iter().find_map(|p| match p {
+        Planned::Accepted {
+            decision:
+                Decision {
+                    acting: Acting::Delegate { address, allowed },
+                    ..
+                },
+            ..
+        } => Some((address.clone(), *allowed)),
+        _ => None,
+    });
+    let unallowed = planned.iter().any(|p| {
+        matches!(
+            p,
+            Planned::Accepted {
+                decision: Decision {
+                    acting: Acting::Delegate { allowed: false, .. },
+                    ..
+                },
+                ..
+            }
+        )
+    });
+    let delegate_address = delegate.map(|(address, _)| address);
+    match trust {
+        SenderTrust::Confirmed => None,
+        // Never planned (ingest drops such mail unread); were it, it would not act.
+        SenderTrust::Untrusted(why) | SenderTrust::Dropped(why) => Some(Wait {
+            reason: format!("sender not authenticated: {why}"),
+            delegate: delegate_address,
+        }),
+        SenderTrust::Trusted(_) if unallowed => {
+            let delegate = delegate_address.unwrap_or_default();
+            Some(Wait {
+                reason: format!(
+                    "sent by {delegate} on the organizer's behalf (SENT-BY), a delegate the organizer has not allowed"
+                ),
+                delegate: Some(delegate),
+            })
+        }
+        SenderTrust::Trusted(_) => None,
+    }
+}
 
 pub(super) async fn plan(
     id: &str,
@@ -25,18 +94,22 @@ pub(super) async fn plan(
     ids: &dyn IdSource,
     now: DateTime<Utc>,
 ) -> Result<Commit, StoreError> {
-    let sender = Sender {
-        email: read.from.as_ref().map(|m| m.email.as_str()),
-    };
+    let from = read.from.as_ref().map(|m| normalize_email(&m.email));
+    // Rollcall's own mail (an invitation that came back, a notice forwarded in) speaks for no
+    // organizer: nothing it says may create or change an event.
+    if let Some(from) = from.as_deref().filter(|f| settings.is_own_address(f)) {
+        let reason = format!("mail from Rollcall's own address {from} is never an organizer's");
+        return Ok(ignored(id, read, reason, now));
+    }
     // Events touched by this message, by (organizer, UID): the version read from the store and
     // the state so far, so a master and its overrides in one message build on each other.
     let mut touched: HashMap<Key, (Option<u64>, Option<Event>)> = HashMap::new();
     let mut order: Vec<Key> = Vec::new();
-    let mut results = Vec::new();
-    let mut notices: Vec<(Notice, Key)> = Vec::new();
-    let mut attendees: Vec<(Key, &CalendarEvent, Option<&str>)> = Vec::new();
-    // Untrusted mail: what it would change, and the first event as it would become.
-    let mut pending: Option<Event> = None;
+    let mut planned: Vec<Planned<'_>> = Vec::new();
+    // One message acts for one organizer: the first VEVENT's. A confirmation (and the
+    // question a delegate's message raises) then has exactly one person to ask.
+    let mut message_organizer: Option<String> = None;
+    let mut delegations: Option<Vec<Delegation>> = None;
     for calendar in &read.calendars {
         let method = calendar.method();
         let producer = calendar.object.producer.as_deref();
@@ -54,6 +127,31 @@ pub(super) async fn plan(
                     .unwrap_or_default(),
                 incoming.uid.clone().unwrap_or_default(),
             );
+            if !key.0.is_empty() {
+                if settings.is_own_address(&key.0) {
+                    planned.push(Planned::Ignored(format!(
+                        "the ORGANIZER {} is one of Rollcall's own addresses",
+                        key.0
+                    )));
+                    continue;
+                }
+                match &message_organizer {
+                    None => message_organizer = Some(key.0.clone()),
+                    Some(first) if *first != key.0 => {
+                        planned.push(Planned::Ignored(format!(
+                            "one message acts for one organizer: this VEVENT names {}, an earlier one {first}",
+                            key.0
+                        )));
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+                // A sender other than the organizer can only be its delegate: read what the
+                // organizer has allowed, once per message.
+                if delegations.is_none() && from.as_deref() != Some(key.0.as_str()) {
+                    delegations = Some(store.delegations_of(&key.0).await?);
+                }
+            }
             if !touched.contains_key(&key) {
                 let stored = if key.0.is_empty() || key.1.is_empty() {
                     None
@@ -70,48 +168,131 @@ pub(super) async fn plan(
             let Some((_, current)) = touched.get_mut(&key) else {
                 continue;
             };
+            let sender = Sender {
+                email: from.as_deref(),
+                delegations: delegations.as_deref().unwrap_or_default(),
+            };
             match itip::decide(current.as_ref(), method, incoming, sender) {
-                Ok(action) => {
+                Ok(decision) => {
                     let before = current.take();
                     let existing = before.as_ref().filter(|_| stored).map(|b| b.id.clone());
-                    let fan_out = fan_out_for(&action, before.as_ref(), incoming);
+                    let placeholder = before.as_ref().is_some_and(|b| b.placeholder);
+                    let fan_out = fan_out_for(&decision.action, before.as_ref(), incoming);
+                    let action = decision.action.clone();
                     let next =
                         itip::apply(before, &action, incoming, producer, || ids.event_id(), now);
-                    if let SenderTrust::Untrusted(reason) = trust {
-                        let change = pending_change(&action, existing, &next, incoming);
-                        results.push(EventResult::AwaitingConfirmation {
-                            reason: reason.clone(),
-                            change,
-                        });
-                        pending.get_or_insert_with(|| next.clone());
-                    } else {
-                        results.push(EventResult::applied(&action, next.id.clone()));
-                    }
-                    notices.push((notice_for(&action), key.clone()));
-                    if let Some(fan_out) = fan_out {
-                        notices.push((Notice::FanOut(fan_out), key.clone()));
-                    }
-                    if matches!(action, Action::Create | Action::Update { .. }) {
-                        attendees.push((key.clone(), incoming, producer));
-                    }
+                    let change = pending_change(&action, existing, &next, incoming);
+                    planned.push(Planned::Accepted {
+                        decision,
+                        event_id: next.id.clone(),
+                        change,
+                        key: key.clone(),
+                        incoming,
+                        producer,
+                        placeholder,
+                        fan_out,
+                    });
                     *current = Some(next);
                 }
-                Err(error) => results.push(EventResult::ignored(&error)),
+                Err(error) => planned.push(Planned::Ignored(error.to_string())),
             }
         }
     }
-    if let SenderTrust::Untrusted(reason) = trust {
+    let wait = waiting(trust, &planned);
+    if let Some(wait) = wait {
         // Nothing of the plan is committed: only its outcome, and the question to the
-        // claimed organizer (DESIGN §6).
-        return Ok(untrusted::awaiting_confirmation(
-            id, read, results, reason, pending, settings, now,
-        ));
+        // organizer (DESIGN §6).
+        let organizer = planned.iter().find_map(|p| match p {
+            Planned::Accepted { key, .. } => touched.get(key).and_then(|(_, e)| e.clone()),
+            Planned::Ignored(_) => None,
+        });
+        let results = planned
+            .into_iter()
+            .map(|p| match p {
+                // A cancellation of an unknown event is only remembered for a sender whose
+                // word counts; it is not worth a question to the organizer.
+                Planned::Accepted {
+                    decision:
+                        Decision {
+                            action: Action::RememberCancel,
+                            ..
+                        },
+                    ..
+                } => EventResult::Ignored {
+                    reason: "cancellation for an event Rollcall does not know; not remembered, as the sender's word does not count yet".to_string(),
+                },
+                Planned::Accepted { change, .. } => EventResult::AwaitingConfirmation {
+                    reason: wait.reason.clone(),
+                    delegate: wait.delegate.clone(),
+                    change,
+                },
+                Planned::Ignored(reason) => EventResult::Ignored { reason },
+            })
+            .collect();
+        return untrusted::awaiting_confirmation(
+            id, read, results, &wait, organizer, settings, store, now,
+        )
+        .await;
+    }
+    // Every new event counts against its organizer's daily quota; one over it is not created
+    // (nor anything else this message says about it).
+    let mut over_quota: HashSet<Key> = HashSet::new();
+    for entry in &planned {
+        if let Planned::Accepted { decision, key, .. } = entry
+            && decision.action == Action::Create
+            && !quota::take(
+                store,
+                &settings.quotas,
+                Quota::EventsCreated,
+                &key.0,
+                1,
+                now,
+            )
+            .await?
+        {
+            over_quota.insert(key.clone());
+        }
+    }
+    let mut results = Vec::new();
+    let mut notices: Vec<(Notice, Key)> = Vec::new();
+    let mut attendees: Vec<(Key, &CalendarEvent, Option<&str>)> = Vec::new();
+    for entry in planned {
+        match entry {
+            Planned::Ignored(reason) => results.push(EventResult::Ignored { reason }),
+            Planned::Accepted { key, .. } if over_quota.contains(&key) => {
+                let refusal =
+                    Quota::EventsCreated.refusal(&settings.quotas, "the event was not created");
+                results.push(EventResult::Ignored { reason: refusal });
+            }
+            Planned::Accepted {
+                decision,
+                event_id,
+                key,
+                incoming,
+                producer,
+                placeholder,
+                fan_out,
+                ..
+            } => {
+                let action = &decision.action;
+                results.push(EventResult::applied(action, event_id));
+                if let Some(notice) = notice_for(action, placeholder) {
+                    notices.push((notice, key.clone()));
+                }
+                if let Some(fan_out) = fan_out {
+                    notices.push((Notice::FanOut(fan_out), key.clone()));
+                }
+                if matches!(action, Action::Create | Action::Update { .. }) {
+                    attendees.push((key, incoming, producer));
+                }
+            }
+        }
     }
     let mut commit = Commit {
         message: Some(record(id, Some(read), Outcome::Processed(results), now)),
         ..Commit::default()
     };
-    for key in &order {
+    for key in order.iter().filter(|k| !over_quota.contains(*k)) {
         if let Some((expected_version, Some(event))) = touched.get(key)
             && Some(event.version) != *expected_version
         {
@@ -267,7 +448,8 @@ fn pending_change(
         &next.details
     };
     let when = crate::present::when_text(details.start.as_ref(), details.end.as_ref());
-    PendingChange::new(action, existing, next.title(), when)
+    let key = (next.organizer_email.as_str(), next.uid.as_str());
+    PendingChange::new(action, existing, key, next.title(), when)
 }
 
 /// What every invitee's calendar must be told about this change, if anything.
@@ -277,8 +459,12 @@ fn fan_out_for(
     incoming: &CalendarEvent,
 ) -> Option<FanOut> {
     let occurrence = || incoming.recurrence_id.clone();
+    // A placeholder has no invitees to tell.
+    if before.is_some_and(|b| b.placeholder) {
+        return None;
+    }
     match action {
-        Action::Create => None,
+        Action::Create | Action::RememberCancel => None,
         Action::Update { .. } => {
             let reconfirm = before.is_some_and(|b| time_changed(&b.details, incoming));
             Some(FanOut::Update { reconfirm })
@@ -304,9 +490,14 @@ fn time_changed(before: &CalendarEvent, after: &CalendarEvent) -> bool {
         || before.exdates != after.exdates
 }
 
-fn notice_for(action: &Action) -> Notice {
-    match action {
+/// What the organizer is told about the change; nothing for a remembered cancellation (it
+/// concerns an event they were never told about).
+fn notice_for(action: &Action, placeholder: bool) -> Option<Notice> {
+    Some(match action {
         Action::Create => Notice::EventCreated { sign_in: None },
+        // The first real version of an event known only from its cancellation.
+        Action::Update { .. } if placeholder => Notice::EventCreated { sign_in: None },
+        Action::RememberCancel => return None,
         Action::Update { from, .. } => Notice::EventUpdated {
             from_sequence: *from,
         },
@@ -317,5 +508,5 @@ fn notice_for(action: &Action) -> Notice {
         Action::CancelOccurrence { recurrence_id } => Notice::OccurrenceCancelled {
             recurrence_id: recurrence_id.clone(),
         },
-    }
+    })
 }

@@ -1,31 +1,29 @@
 //! Mail to `rsvp+<key>@`: an invitee's calendar answering (iTIP REPLY) or proposing another
 //! time (COUNTER). The key alone says who is answering; the ATTENDEE line is only recorded.
 
-use super::{IngestSettings, ignored, record};
+use super::{ignored, record};
 use crate::event::{EventState, normalize_email};
 use crate::ical::{Attendee, Method, TimeValue};
 use crate::imip::{Dsn, ReadMessage};
-use crate::invitee::Invitee;
+use crate::invitee::{Invitee, InviteeId};
 use crate::outcome::{EventResult, Outcome};
 use crate::ports::{Commit, InviteeWrite, SignalRecord, Store, StoreError};
 use crate::status::{Answer, Channel, Provenance, Signal, SignalKind};
-use crate::tokens::Purpose;
 use crate::tracking::{Tracked, track};
 use chrono::{DateTime, Utc};
 
 pub(super) async fn plan(
     id: &str,
     read: &ReadMessage,
-    key: &str,
-    settings: &IngestSettings,
+    invitee_id: Option<&InviteeId>,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Commit, StoreError> {
     let unknown = "reply address does not belong to any invitee";
-    let Some(invitee_id) = settings.tokens.verify(Purpose::Reply, key) else {
+    let Some(invitee_id) = invitee_id else {
         return Ok(ignored(id, read, unknown, now));
     };
-    let Some(mut invitee) = store.invitee(&invitee_id).await? else {
+    let Some(mut invitee) = store.invitee(invitee_id).await? else {
         return Ok(ignored(id, read, unknown, now));
     };
     let Some(event) = store.event(&invitee.event_id).await? else {
@@ -180,8 +178,7 @@ fn answering_attendee<'a>(attendees: &'a [Attendee], invitee: &Invitee) -> Optio
 pub(super) async fn plan_bounce(
     id: &str,
     dsn: &Dsn,
-    key: &str,
-    settings: &IngestSettings,
+    invitee_id: Option<&InviteeId>,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Commit, StoreError> {
@@ -194,8 +191,8 @@ pub(super) async fn plan_bounce(
         )),
         ..Commit::default()
     };
-    let invitee = match settings.tokens.verify(Purpose::Reply, key) {
-        Some(invitee_id) => store.invitee(&invitee_id).await?,
+    let invitee = match invitee_id {
+        Some(invitee_id) => store.invitee(invitee_id).await?,
         None => None,
     };
     let Some(mut invitee) = invitee else {

@@ -6,11 +6,13 @@
 mod access;
 mod attendees;
 mod crash;
+mod delegation;
 mod events;
 mod history;
 mod invitee_fixtures;
 mod invitees;
 mod outbox;
+mod quotas;
 mod reports;
 mod trust;
 mod use_cases;
@@ -18,10 +20,12 @@ mod web;
 
 pub use access::*;
 pub use attendees::*;
+pub use delegation::*;
 pub use events::*;
 pub use history::*;
 pub use invitees::*;
 pub use outbox::*;
+pub use quotas::*;
 pub use reports::*;
 pub use trust::*;
 pub use use_cases::*;
@@ -93,6 +97,7 @@ pub(crate) fn event(n: u64, organizer: &str, uid: &str) -> Event {
         created_at: at(0),
         updated_at: at(0),
         version: 1,
+        placeholder: false,
     }
 }
 

@@ -8,7 +8,7 @@ use rollcall_core::event::Event;
 use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::ports::{Commit, CounterDelta, SeriesPoint, Store};
 use rollcall_core::report::listing::read_pasted;
-use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, rsvp, unsubscribe};
+use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, Rsvped, change_answer, rsvp, unsubscribe};
 use rollcall_core::status::Answer;
 use rollcall_core::tracking::{ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN};
 
@@ -99,9 +99,7 @@ pub async fn counter_increments_are_kept_per_hour_for_time_series<S: Store>(stor
 }
 
 fn rsvp_settings() -> RsvpSettings {
-    RsvpSettings {
-        domain: "rollcall.test".to_string(),
-    }
+    RsvpSettings::new("rollcall.test")
 }
 
 pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Store>(store: &S) {
@@ -114,9 +112,10 @@ pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Stor
         answer: Answer::Accepted,
         nonce: "n1",
     };
-    let una = rsvp(&request, &rsvp_settings(), store, &ids, at(1))
-        .await
-        .expect("rsvp");
+    let Ok(Rsvped::Invited(una)) = rsvp(&request, &rsvp_settings(), store, &ids, at(1)).await
+    else {
+        panic!("Una is invited");
+    };
     unsubscribe(&una, store, at(2)).await.expect("unsubscribe");
     let lines = read_pasted(
         "Ann <ann@example.org>\nnonsense\nuna@example.net\nann@example.org\nbob@example.com, Bob",
@@ -154,11 +153,11 @@ pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Stor
 pub async fn answers_are_counted_by_channel_and_domain_for_reports<S: Store>(store: &S) {
     let planning = open(store, 1, OLGA).await;
     let ids = SequentialIds::new();
+    let mut joined = Vec::new();
     for (n, email, answer) in [
         (1, "ann@example.org", Answer::Accepted),
         (2, "bob@example.org", Answer::Declined),
         (3, "cy@example.net", Answer::Accepted),
-        (4, "ann@example.org", Answer::Tentative),
     ] {
         let nonce = format!("n{n}");
         let request = RsvpRequest {
@@ -168,10 +167,16 @@ pub async fn answers_are_counted_by_channel_and_domain_for_reports<S: Store>(sto
             answer,
             nonce: &nonce,
         };
-        rsvp(&request, &rsvp_settings(), store, &ids, at(n))
-            .await
-            .expect("rsvp");
+        let rsvped = rsvp(&request, &rsvp_settings(), store, &ids, at(n)).await;
+        joined.push(rsvped.expect("rsvp"));
     }
+    // Ann changes her answer on her own page (the public form would change nothing).
+    let Rsvped::Invited(ann) = &joined[0] else {
+        panic!("Ann is new: {joined:?}");
+    };
+    change_answer(ann, Answer::Tentative, "n4", store, at(4))
+        .await
+        .expect("change");
     let counters = store.counters(&planning.id).await.expect("counters");
     let count = |track: &str, value: &str| {
         counters

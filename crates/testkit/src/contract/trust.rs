@@ -7,7 +7,7 @@ use super::{OLGA, at};
 use crate::{MemoryRawMail, PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
 use rollcall_core::Limits;
-use rollcall_core::confirm::{ConfirmError, Confirmation, confirm_sender, confirmation};
+use rollcall_core::confirm::{Choice, ConfirmError, Confirmation, confirm_sender, confirmation};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::notice::Notice;
@@ -15,7 +15,7 @@ use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::Store;
 use rollcall_core::tokens::TokenKey;
 
-fn settings() -> IngestSettings {
+pub(super) fn settings() -> IngestSettings {
     IngestSettings::new(
         Limits::default(),
         "rollcall.test",
@@ -23,7 +23,7 @@ fn settings() -> IngestSettings {
     )
 }
 
-async fn receive<S: Store>(
+pub(super) async fn receive<S: Store>(
     store: &S,
     ids: &SequentialIds,
     id: &str,
@@ -42,16 +42,16 @@ async fn receive<S: Store>(
         .expect("ingest reaches the store")
 }
 
-fn untrusted() -> SenderTrust {
+pub(super) fn untrusted() -> SenderTrust {
     SenderTrust::Untrusted("dmarc=fail".to_string())
 }
 
-fn trusted() -> SenderTrust {
+pub(super) fn trusted() -> SenderTrust {
     SenderTrust::Trusted("trusted network 127.0.0.1".to_string())
 }
 
 /// Outbox items due at `seconds` (every item here is due when queued): (id, notice).
-async fn outbox<S: Store>(store: &S, seconds: i64) -> Vec<(String, Notice)> {
+pub(super) async fn outbox<S: Store>(store: &S, seconds: i64) -> Vec<(String, Notice)> {
     store
         .due_outbox(at(seconds), 100)
         .await
@@ -88,6 +88,7 @@ pub async fn an_untrusted_invitation_creates_nothing_and_asks_its_organizer_once
     let Notice::ConfirmSender {
         message_id,
         reason,
+        delegate,
         changes,
         expires_at,
     } = &question.notice
@@ -95,8 +96,8 @@ pub async fn an_untrusted_invitation_creates_nothing_and_asks_its_organizer_once
         panic!("not a confirmation: {:?}", question.notice);
     };
     assert_eq!(
-        (message_id.as_str(), reason.as_str()),
-        ("in-1", "dmarc=fail")
+        (message_id.as_str(), reason.as_str(), delegate.as_deref()),
+        ("in-1", "sender not authenticated: dmarc=fail", None)
     );
     assert_eq!(*expires_at, at(0) + Duration::days(7));
     assert_eq!(changes.len(), 1);
@@ -171,9 +172,17 @@ pub async fn an_untrusted_update_leaves_the_event_alone_until_confirmed<S: Store
         "no fan-out, no update notice (in-1's attendee job is the trusted message's)"
     );
 
-    let confirmed = confirm_sender("in-2", &settings(), store, &raw_mail, &ids, at(120))
-        .await
-        .expect("confirms");
+    let confirmed = confirm_sender(
+        "in-2",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(120),
+    )
+    .await
+    .expect("confirms");
     assert_eq!(
         confirmed.to_string(),
         format!("updated {} to sequence 1", before.id)
@@ -204,9 +213,17 @@ pub async fn confirming_applies_the_message_once<S: Store>(store: &S) {
         "reading the state changes nothing"
     );
 
-    let confirmed = confirm_sender("in-1", &settings(), store, &raw_mail, &ids, at(60))
-        .await
-        .expect("confirms");
+    let confirmed = confirm_sender(
+        "in-1",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(60),
+    )
+    .await
+    .expect("confirms");
     assert_eq!(confirmed.status(), OutcomeStatus::Applied);
     let event = store.event_by_uid(OLGA, UID).await.expect("read");
     let event = event.expect("created by confirming");
@@ -254,9 +271,17 @@ pub async fn confirming_applies_the_message_once<S: Store>(store: &S) {
     );
 
     // Confirming again (a second click, another device) changes nothing.
-    let again = confirm_sender("in-1", &settings(), store, &raw_mail, &ids, at(120))
-        .await
-        .expect("answers");
+    let again = confirm_sender(
+        "in-1",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(120),
+    )
+    .await
+    .expect("answers");
     assert_eq!(again, confirmed);
     let still = store.event_by_uid(OLGA, UID).await.expect("read");
     assert_eq!(still.as_ref(), Some(&event));
@@ -280,7 +305,16 @@ pub async fn an_expired_or_unknown_confirmation_is_refused<S: Store>(store: &S) 
     receive(store, &ids, "in-1", &raw, untrusted(), 0).await;
     let week = 7 * 86_400;
 
-    let late = confirm_sender("in-1", &settings(), store, &raw_mail, &ids, at(week)).await;
+    let late = confirm_sender(
+        "in-1",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(week),
+    )
+    .await;
     assert!(
         matches!(late, Err(ConfirmError::Expired(when)) if when == at(week)),
         "{late:?}"
@@ -292,13 +326,31 @@ pub async fn an_expired_or_unknown_confirmation_is_refused<S: Store>(store: &S) 
         "{state:?}"
     );
 
-    let unknown = confirm_sender("in-9", &settings(), store, &raw_mail, &ids, at(60)).await;
+    let unknown = confirm_sender(
+        "in-9",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(60),
+    )
+    .await;
     assert!(matches!(unknown, Err(ConfirmError::Unknown)), "{unknown:?}");
 
     // A message that was trusted in the first place has nothing to confirm.
     receive(store, &ids, "in-2", &raw, trusted(), 60).await;
     raw_mail.put("in-2", &raw);
-    let trusted = confirm_sender("in-2", &settings(), store, &raw_mail, &ids, at(120)).await;
+    let trusted = confirm_sender(
+        "in-2",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(120),
+    )
+    .await;
     assert!(
         matches!(trusted, Err(ConfirmError::NotAwaiting)),
         "{trusted:?}"
@@ -307,7 +359,16 @@ pub async fn an_expired_or_unknown_confirmation_is_refused<S: Store>(store: &S) 
     // The outcome waits but the stored mail is gone: refused, nothing applied.
     let moved = invitation(1, "20260302T100000Z", "Planning (moved)");
     receive(store, &ids, "in-3", &moved, untrusted(), 180).await;
-    let gone = confirm_sender("in-3", &settings(), store, &raw_mail, &ids, at(240)).await;
+    let gone = confirm_sender(
+        "in-3",
+        Choice::Confirm,
+        &settings(),
+        store,
+        &raw_mail,
+        &ids,
+        at(240),
+    )
+    .await;
     assert!(matches!(gone, Err(ConfirmError::RawMissing(_))), "{gone:?}");
     let event = store.event_by_uid(OLGA, UID).await.expect("read");
     assert_eq!(event.map(|e| e.sequence), Some(0));

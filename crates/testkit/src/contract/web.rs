@@ -11,7 +11,7 @@ use rollcall_core::imip::Mailbox;
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use rollcall_core::ports::{Commit, Committed, InviteeStore, OutboxStore, Store};
-use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, rsvp, unsubscribe};
+use rollcall_core::rsvp::{RsvpError, RsvpRequest, RsvpSettings, Rsvped, rsvp, unsubscribe};
 use rollcall_core::status::{Answer, Channel};
 
 const DOMAIN: &str = "rollcall.test";
@@ -42,6 +42,18 @@ async fn submit<S: Store>(
     event: &Event,
     form: Form<'_>,
 ) -> InviteeId {
+    match try_submit(store, ids, event, form).await {
+        Ok(Rsvped::Invited(id) | Rsvped::AlreadyInvited(id)) => id,
+        Err(error) => panic!("the RSVP is not taken: {error}"),
+    }
+}
+
+async fn try_submit<S: Store>(
+    store: &S,
+    ids: &SequentialIds,
+    event: &Event,
+    form: Form<'_>,
+) -> Result<Rsvped, RsvpError> {
     let request = RsvpRequest {
         event_id: &event.id,
         name: form.name,
@@ -49,12 +61,8 @@ async fn submit<S: Store>(
         answer: form.answer,
         nonce: form.nonce,
     };
-    let settings = RsvpSettings {
-        domain: DOMAIN.to_string(),
-    };
-    rsvp(&request, &settings, store, ids, at(form.seconds))
-        .await
-        .expect("the RSVP is taken")
+    let settings = RsvpSettings::new(DOMAIN);
+    rsvp(&request, &settings, store, ids, at(form.seconds)).await
 }
 
 async fn read<S: InviteeStore>(store: &S, id: &InviteeId) -> Invitee {
@@ -151,7 +159,12 @@ pub async fn a_web_rsvp_creates_an_invitee_with_its_invitation_and_counters<S: S
     );
 }
 
-pub async fn a_second_web_rsvp_from_the_same_address_only_changes_the_answer<S: Store>(store: &S) {
+/// DESIGN §2.4: the public form is no credential — anyone can type anyone's address. A web
+/// RSVP for an address already on the list changes nothing about that invitee (not the name,
+/// not the answer) and mails the address its own link instead, at most once an hour.
+pub async fn a_web_rsvp_for_a_known_address_changes_nothing_and_mails_its_link<S: Store>(
+    store: &S,
+) {
     let planning = open_event(store).await;
     let source = SequentialIds::new();
     let first = Form {
@@ -161,48 +174,108 @@ pub async fn a_second_web_rsvp_from_the_same_address_only_changes_the_answer<S: 
         nonce: "n1",
         seconds: 10,
     };
-    let id = submit(store, &source, &planning, first).await;
+    let outcome = try_submit(store, &source, &planning, first).await;
+    let id = SequentialIds::nth_invitee(0);
+    assert_eq!(outcome.expect("taken"), Rsvped::Invited(id.clone()));
+    let ann = read(store, &id).await;
     let invited = pending(store).await;
+    let history = store.signals_of(&id).await.expect("history");
+    let answered = counts(&[
+        ("delivery", "queued", 1),
+        ("response", "accepted", 1),
+        ("reachability", "ok", 1),
+    ]);
 
+    // Someone else types Ann's address, another name and another answer.
     let second = Form {
-        name: "",
+        name: "Mallory",
         email: "ANN@Example.ORG",
         answer: Answer::Declined,
         nonce: "n2",
         seconds: 20,
     };
-    assert_eq!(submit(store, &source, &planning, second).await, id);
-    let ann = read(store, &id).await;
-    assert_eq!(values(&ann), [Some("queued"), Some("declined"), Some("ok")]);
-    assert_eq!((ann.name.as_deref(), ann.version), (Some("Ann"), 2));
-    let everyone = store.invitees_of(&planning.id, None, 100).await;
-    assert_eq!(
-        everyone.expect("invitees_of"),
-        vec![ann.clone()],
-        "no second invitee"
-    );
-    assert_eq!(source.invitees_issued(), 1);
-    assert_eq!(pending(store).await, invited, "no second invitation");
-    let answered = counts(&[
-        ("delivery", "queued", 1),
-        ("response", "declined", 1),
-        ("reachability", "ok", 1),
-    ]);
-    assert_eq!(counters(store, &planning.id).await, answered);
-    let history = store.signals_of(&id).await.expect("history");
-
-    // The same form submitted twice is applied once.
-    let twice = Form {
-        name: "",
-        email: "ann@example.org",
-        answer: Answer::Declined,
-        nonce: "n2",
-        seconds: 30,
-    };
-    assert_eq!(submit(store, &source, &planning, twice).await, id);
-    assert_eq!(read(store, &id).await, ann);
+    let outcome = try_submit(store, &source, &planning, second).await;
+    assert_eq!(outcome.expect("taken"), Rsvped::AlreadyInvited(id.clone()));
+    assert_eq!(read(store, &id).await, ann, "the invitee is untouched");
     assert_eq!(store.signals_of(&id).await.expect("history"), history);
     assert_eq!(counters(store, &planning.id).await, answered);
+    let everyone = store.invitees_of(&planning.id, None, 100).await;
+    assert_eq!(everyone.expect("invitees_of"), vec![ann.clone()]);
+    assert_eq!(source.invitees_issued(), 1);
+    // Ann's own mailbox gets her link; nobody else gets anything.
+    let link = OutboxMessage {
+        id: format!("link-{id}-{}", at(20).format("%Y%m%d%H")),
+        to: Mailbox {
+            email: "ann@example.org".into(),
+            name: Some("Ann".into()),
+        },
+        notice: Notice::OwnLink {
+            invitee: Box::new(ann.clone()),
+        },
+        event: planning.clone(),
+        created_at: at(20),
+    };
+    let mut expected = invited.clone();
+    expected.push(link);
+    assert_eq!(pending(store).await, expected);
+
+    // Again within the hour: still nothing changes, and no second mail.
+    let again = Form {
+        name: "",
+        email: "ann@example.org",
+        answer: Answer::Tentative,
+        nonce: "n3",
+        seconds: 30,
+    };
+    let outcome = try_submit(store, &source, &planning, again).await;
+    assert_eq!(outcome.expect("taken"), Rsvped::AlreadyInvited(id.clone()));
+    assert_eq!(pending(store).await, expected);
+    assert_eq!(read(store, &id).await, ann);
+
+    // The same form submitted twice by Ann herself is applied once (and is then the known
+    // address case: nothing more).
+    let twice = Form {
+        name: "Ann",
+        email: "ann@example.org",
+        answer: Answer::Accepted,
+        nonce: "n1",
+        seconds: 40,
+    };
+    assert_eq!(submit(store, &source, &planning, twice).await, id);
+    assert_eq!(store.signals_of(&id).await.expect("history"), history);
+    assert_eq!(counters(store, &planning.id).await, answered);
+}
+
+/// Rollcall's own addresses (its domain, any local part) and address literals never become
+/// invitees: a personal invitation to `invites@` would come back in as organizer mail.
+pub async fn a_web_rsvp_refuses_rollcalls_own_addresses_and_address_literals<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    for (email, refused) in [
+        ("invites@rollcall.test", "own"),
+        ("rsvp+abc@Rollcall.Test", "own"),
+        ("postmaster@rollcall.test", "own"),
+        ("a@mail.rollcall.test", "own"),
+        ("a@[127.0.0.1]", "invalid"),
+        ("a@localhost", "invalid"),
+    ] {
+        let form = Form {
+            name: "",
+            email,
+            answer: Answer::Accepted,
+            nonce: "n",
+            seconds: 10,
+        };
+        let outcome = try_submit(store, &source, &planning, form).await;
+        let matches = match refused {
+            "own" => matches!(outcome, Err(RsvpError::OwnAddress)),
+            _ => matches!(outcome, Err(RsvpError::InvalidEmail)),
+        };
+        assert!(matches, "{email}: {outcome:?}");
+    }
+    let everyone = store.invitees_of(&planning.id, None, 100).await;
+    assert_eq!(everyone.expect("invitees_of"), vec![]);
+    assert_eq!(pending(store).await, vec![]);
 }
 
 pub async fn unsubscribing_makes_an_invitee_unreachable_once<S: Store>(store: &S) {

@@ -4,6 +4,7 @@
 mod access;
 mod invitees;
 mod outbox;
+mod trust;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -56,6 +57,10 @@ struct State {
     /// (event, track, hour, value) → the sum of positive deltas in that hour.
     series: BTreeMap<(EventId, String, DateTime<Utc>, String), i64>,
     credentials: BTreeMap<String, Credential>,
+    /// (organizer, delegate, scope key) → the allowance.
+    delegations: BTreeMap<(String, String, String), rollcall_core::delegation::Delegation>,
+    /// (quota key, window start) → what was taken.
+    quotas: HashMap<(String, DateTime<Utc>), u64>,
 }
 
 /// [`EventStore`], [`InviteeStore`](rollcall_core::ports::InviteeStore) and
