@@ -17,6 +17,8 @@
 //! | outbox message            | `OUTBOX#<outbox id>`       | `OUTBOX`                            |
 //! | credential                | `CRED#<hash>`              | `CRED`                              |
 //! | organizer → credential    | `ORGCRED#<organizer>`      | `<kind>#<created at, µs>#<hash>`    |
+//! | delegation                | `DELEGATES#<organizer>`    | `DELEGATE#<delegate>#<scope>`       |
+//! | quota counter             | `QUOTA#<quota key>`        | `<window start, µs>`                |
 //!
 //! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
 //! `GSI1SK = <next attempt, µs>#<outbox id>`; sent and failed ones carry neither.
@@ -210,6 +212,25 @@ pub fn organizer_credentials_partition(organizer: &str) -> String {
 /// The sort key prefix of an organizer's credentials of one kind.
 pub fn credential_kind_prefix(kind: CredentialKind) -> String {
     format!("{}#", kind.as_str())
+}
+
+/// The partition of an organizer's delegations.
+pub fn delegations_partition(organizer: &str) -> String {
+    format!("DELEGATES#{}", part(organizer))
+}
+
+/// Sort key prefix of the delegation items.
+pub const DELEGATE_PREFIX: &str = "DELEGATE#";
+
+/// One allowance: the organizer's, for one delegate and scope (`*` or `uid:<uid>`).
+pub fn delegation(organizer: &str, delegate: &str, scope: &str) -> Key {
+    let sk = format!("{DELEGATE_PREFIX}{}#{}", part(delegate), part(scope));
+    Key::new(delegations_partition(organizer), sk)
+}
+
+/// One quota's counter for the window starting at `window`.
+pub fn quota(key: &str, window: DateTime<Utc>) -> Key {
+    Key::new(format!("QUOTA#{}", part(key)), time(window))
 }
 
 pub fn outbox(id: &str) -> Key {

@@ -48,6 +48,7 @@ pub mod items;
 pub mod keys;
 mod outbox;
 mod table;
+mod trust;
 
 pub use commit::MAX_TRANSACTION_ITEMS;
 pub use table::create_table;

@@ -8,6 +8,7 @@ mod inbox;
 mod invitees;
 mod outbox;
 mod time;
+mod trust;
 
 pub use inbox::{InboxEntry, InboxRow, NewInbound};
 
@@ -25,6 +26,8 @@ pub enum DbError {
     Join(String),
     #[error("database lock poisoned by an earlier panic")]
     Poisoned,
+    #[error("database file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 #[derive(Debug, Clone)]
@@ -51,9 +54,25 @@ fn open_readers(path: &Path) -> Result<Arc<[Mutex<Connection>]>, DbError> {
         .collect()
 }
 
+/// Creates an empty file at `path`, readable by the owner only, unless it exists.
+fn create_owner_only(path: &Path) -> Result<(), DbError> {
+    let mut options = std::fs::File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(DbError::Io(error)),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies the schema.
     pub fn open(path: &Path) -> Result<SqliteStore, DbError> {
+        // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database file's permissions.
+        create_owner_only(path)?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

@@ -113,3 +113,21 @@ CREATE TABLE IF NOT EXISTS credentials (
     last_used_at  TEXT
 );
 CREATE INDEX IF NOT EXISTS credentials_by_organizer ON credentials (organizer, kind, created_at);
+
+-- Delegates an organizer allowed to send their invitations (SENT-BY), for one event's UID
+-- (`scope` = 'uid:<uid>') or all of them ('*').
+CREATE TABLE IF NOT EXISTS delegations (
+    organizer   TEXT NOT NULL,
+    delegate    TEXT NOT NULL,
+    scope       TEXT NOT NULL,
+    granted_at  TEXT NOT NULL,
+    PRIMARY KEY (organizer, delegate, scope)
+) WITHOUT ROWID;
+
+-- Daily quota counters: what was taken of `quota_key` in the window from `window_start`.
+CREATE TABLE IF NOT EXISTS quotas (
+    quota_key     TEXT NOT NULL,
+    window_start  TEXT NOT NULL,
+    taken         INTEGER NOT NULL,
+    PRIMARY KEY (quota_key, window_start)
+) WITHOUT ROWID;
