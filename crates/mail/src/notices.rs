@@ -45,15 +45,22 @@ struct NoticeView {
     sign_in_expires: Option<String>,
     /// The embeddable RSVP button (HTML, shown as text in the mail).
     button_html: String,
+    /// An invitee's own page and unsubscribe link (the mail with their link).
+    personal_url: Option<String>,
+    unsubscribe_url: Option<String>,
 }
 
-/// The confirmation mail to the claimed organizer of an unauthenticated message. Everything
-/// but the link, the inbox address and the expiry comes from that message.
+/// The confirmation mail to the ORGANIZER of a message that needs their word (unauthenticated,
+/// or from a delegate they have not allowed). Everything but the link, the inbox address and
+/// the expiry comes from that message.
 #[derive(Debug)]
 struct ConfirmView {
     title: String,
+    /// The organizer: the address the mail goes to and the message claims to act for.
     claimed_from: String,
     reason: String,
+    /// The SENT-BY delegate who sent it, if one did.
+    delegate: Option<String>,
     changes: Vec<ChangeView>,
     confirm_url: String,
     expires: String,
@@ -111,6 +118,9 @@ notice_templates! {
     SignInSubject => "sign_in/subject.txt",
     SignInText => "sign_in/body.txt",
     SignInHtml => "sign_in/body.html",
+    OwnLinkSubject => "own_link/subject.txt",
+    OwnLinkText => "own_link/body.txt",
+    OwnLinkHtml => "own_link/body.html",
 }
 
 #[derive(Debug, Clone)]
@@ -136,7 +146,25 @@ impl MailComposer {
             _ => None,
         };
         let public_url = format!("{}/e/{}", self.settings.base_url, event.id);
+        let (personal_url, unsubscribe_url) = match &message.notice {
+            Notice::OwnLink { invitee } => {
+                let (tokens, base) = (&self.settings.tokens, &self.settings.base_url);
+                (
+                    Some(format!(
+                        "{base}/r/{}",
+                        tokens.token(Purpose::Page, &invitee.id)
+                    )),
+                    Some(format!(
+                        "{base}/u/{}",
+                        tokens.token(Purpose::Unsubscribe, &invitee.id)
+                    )),
+                )
+            }
+            _ => (None, None),
+        };
         NoticeView {
+            personal_url,
+            unsubscribe_url,
             sign_in_url: sign_in.map(|l| format!("{}/o/{}", self.settings.base_url, l.token)),
             sign_in_expires: sign_in
                 .map(|l| l.expires_at.format("%H:%M UTC on %-d %B %Y").to_string()),
@@ -155,7 +183,7 @@ impl MailComposer {
         &self,
         message: &OutboxMessage,
         message_id: &str,
-        reason: &str,
+        (reason, delegate): (&str, Option<&str>),
         changes: &[PendingChange],
         expires_at: DateTime<Utc>,
     ) -> ConfirmView {
@@ -172,6 +200,7 @@ impl MailComposer {
                 .map_or_else(|| message.event.title().to_string(), |c| c.title.clone()),
             claimed_from: message.to.email.clone(),
             reason: reason.to_string(),
+            delegate: delegate.map(str::to_string),
             changes: changes
                 .iter()
                 .map(|c| ChangeView {
@@ -194,11 +223,13 @@ impl MailComposer {
         if let Notice::ConfirmSender {
             message_id,
             reason,
+            delegate,
             changes,
             expires_at,
         } = &message.notice
         {
-            let v = &self.confirm_view(message, message_id, reason, changes, *expires_at);
+            let why = (reason.as_str(), delegate.as_deref());
+            let v = &self.confirm_view(message, message_id, why, changes, *expires_at);
             return Ok((
                 ConfirmSubject { v }.render()?,
                 ConfirmText { v }.render()?,
@@ -216,6 +247,11 @@ impl MailComposer {
                 SignInSubject { v }.render()?,
                 SignInText { v }.render()?,
                 SignInHtml { v }.render()?,
+            ),
+            Notice::OwnLink { .. } => (
+                OwnLinkSubject { v }.render()?,
+                OwnLinkText { v }.render()?,
+                OwnLinkHtml { v }.render()?,
             ),
             Notice::EventUpdated { .. } | Notice::OccurrenceUpdated { .. } => (
                 UpdatedSubject { v }.render()?,

@@ -22,12 +22,13 @@ use std::path::Path;
 const TOKEN_PATHS: [&str; 4] = ["/r/", "/u/", "/o/", "/c/"];
 
 /// The mail templates (one folder per message with an HTML body) that `every_message` renders.
-const RENDERED: [&str; 6] = [
+const RENDERED: [&str; 7] = [
     "confirm_sender",
     "event_cancelled",
     "event_created",
     "event_updated",
     "invitation",
+    "own_link",
     "sign_in",
 ];
 
@@ -97,8 +98,19 @@ fn every_message() -> Vec<(String, Vec<u8>)> {
         Notice::ConfirmSender {
             message_id: "m1".into(),
             reason: "dmarc=fail".into(),
+            delegate: None,
             changes: Vec::new(),
             expires_at: chrono::DateTime::UNIX_EPOCH,
+        },
+        Notice::ConfirmSender {
+            message_id: "m1".into(),
+            reason: "sent by a delegate".into(),
+            delegate: Some("assistant@example.com".into()),
+            changes: Vec::new(),
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+        },
+        Notice::OwnLink {
+            invitee: Box::new(dana.clone()),
         },
     ];
     for method in [InvitationKind::Request, InvitationKind::Cancel] {

@@ -139,10 +139,13 @@ fn the_confirmation_mail_says_why_what_and_where_to_confirm_with_everything_esca
     let hostile = "<b>Party</b> & \"friends\"";
     let notice = Notice::ConfirmSender {
         message_id: "1763884800000-1a2b3c4d".into(),
-        reason: "dmarc=fail (dkim=none spf=fail) header.from=<evil>".into(),
+        reason: "sender not authenticated: dmarc=fail (dkim=none spf=fail) header.from=<evil>"
+            .into(),
+        delegate: None,
         changes: vec![PendingChange::new(
             &Action::Create,
             None,
+            ("org@example.com", "u1"),
             hostile,
             "Friday 5 March 2027, 18:00–19:30 (Europe/Paris)".into(),
         )],
@@ -168,7 +171,7 @@ fn the_confirmation_mail_says_why_what_and_where_to_confirm_with_everything_esca
         "When:  Friday 5 March 2027, 18:00–19:30 (Europe/Paris)",
         &link,
         "Thursday 8 January 1970, 00:00 UTC",
-        "If you did not send this invitation, ignore this message",
+        "If you did not send or ask for this invitation, ignore this message",
     ] {
         assert!(text.contains(needle), "{needle:?} in {text}");
     }
@@ -181,7 +184,7 @@ fn the_confirmation_mail_says_why_what_and_where_to_confirm_with_everything_esca
         "{html}"
     );
     assert!(
-        html.contains("named org@example.com as its sender"),
+        html.contains("named org@example.com as its organizer"),
         "{html}"
     );
     // The ordinary acknowledgement keeps its own footer.
