@@ -178,11 +178,12 @@ async fn the_page_says_what_would_happen_and_who_it_claims_to_be_from_and_change
         "Did you send this invitation?",
         "olga@example.org",
         "Invitation: <script>alert(1)</script> Party",
-        "could not be authenticated (<bdi>dmarc=fail</bdi>)",
+        "<dt>Why Rollcall asks</dt><dd><bdi>sender not authenticated: dmarc=fail</bdi></dd>",
         "Create a new event</strong>: <bdi dir=\"auto\"><script>alert(1)</script> Party</bdi>, \
          Thursday 5 March 2026, 18:00–21:00 (Europe/Berlin)",
         &format!("action=\"{link}\""),
-        ">Confirm</button>",
+        "value=\"confirm\">Confirm</button>",
+        "value=\"refuse\">Refuse</button>",
     ] {
         assert!(text.contains(needle), "{needle:?} in {page}");
     }

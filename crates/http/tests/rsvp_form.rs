@@ -8,16 +8,18 @@ use common::{BASE_URL, form, hidden_token, post_from, request, site, unescape};
 use rollcall_core::rsvp::MAX_NAME_CHARS;
 
 #[tokio::test]
-async fn a_valid_rsvp_redirects_to_the_invitee_page_which_shows_the_answer() {
+async fn a_valid_rsvp_says_check_your_email_and_the_invitee_page_shows_the_answer() {
     let site = site().await;
     let reply = site.rsvp("Ann Example", "Ann@Example.com", "yes").await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert!(reply.location().starts_with("/r/"), "{}", reply.location());
-    let invitee = site.invitee(&site.invitee_of(&reply)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("Check your email"), "{}", reply.body);
+    assert!(!reply.body.contains("/r/"), "the page names nobody's page");
+    let id = site.invitee_of("ann@example.com").await;
+    let invitee = site.invitee(&id).await;
     assert_eq!(invitee.email, "ann@example.com");
     assert_eq!(invitee.status.value("response"), Some("accepted"));
 
-    let page = site.get(reply.location()).await;
+    let page = site.get(&site.page_of(&id)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("You said yes"), "{}", page.body);
     assert!(page.body.contains("Ann Example"));
@@ -42,9 +44,9 @@ async fn the_same_form_sent_twice_records_one_answer() {
     ]);
     let first = site.post(&site.rsvp_action(), &body).await;
     let second = site.post(&site.rsvp_action(), &body).await;
-    assert_eq!(first.status, StatusCode::SEE_OTHER);
-    assert_eq!(second.status, StatusCode::SEE_OTHER);
-    assert_eq!(first.location(), second.location());
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(first.body, second.body);
     let html = site.get(&site.event_page()).await.body;
     assert!(html.contains("0 going · 1 maybe · 0 can"), "{html}");
 }
@@ -154,7 +156,7 @@ async fn an_expired_or_forged_form_token_is_refused_with_403() {
     ]);
     assert_eq!(
         site.post(&site.rsvp_action(), &body).await.status,
-        StatusCode::SEE_OTHER
+        StatusCode::OK
     );
 }
 
@@ -180,7 +182,7 @@ async fn a_form_posted_from_a_foreign_origin_is_refused() {
     request
         .headers_mut()
         .insert(header::ORIGIN, BASE_URL.parse().expect("header value"));
-    assert_eq!(site.call(request).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(site.call(request).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -198,12 +200,7 @@ async fn the_eleventh_rsvp_from_one_address_in_a_minute_is_429() {
         let reply = site
             .call(post_from([192, 0, 2, 1], &site.rsvp_action(), &body(n)))
             .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::SEE_OTHER,
-            "RSVP {n}: {}",
-            reply.body
-        );
+        assert_eq!(reply.status, StatusCode::OK, "RSVP {n}: {}", reply.body);
     }
     let refused = site
         .call(post_from([192, 0, 2, 1], &site.rsvp_action(), &body(10)))
@@ -226,7 +223,51 @@ async fn the_eleventh_rsvp_from_one_address_in_a_minute_is_429() {
         .await;
     assert_eq!(
         elsewhere.status,
-        StatusCode::SEE_OTHER,
+        StatusCode::OK,
         "another address has its own limit"
     );
+}
+
+/// The public form is no credential: a known address (Ann's, typed by someone else) changes
+/// nothing about Ann and the page is the same as for a stranger's address — no redirect, no
+/// page token, no hint that the address is known. Ann is mailed her own link.
+#[tokio::test]
+async fn a_known_address_changes_nothing_and_the_page_says_the_same_as_for_a_new_one() {
+    let site = site().await;
+    site.rsvp("Ann", "ann@example.com", "yes").await;
+    let ann = site.invitee_of("ann@example.com").await;
+    let before = site.invitee(&ann).await;
+    let known = site.rsvp("Mallory", "ann@example.com", "no").await;
+    let new = site.rsvp("Mallory", "mallory@example.net", "no").await;
+    assert_eq!((known.status, new.status), (StatusCode::OK, StatusCode::OK));
+    assert!(known.header(header::LOCATION).is_empty(), "no redirect");
+    assert_eq!(
+        known.body.replace("ann@example.com", "X"),
+        new.body.replace("mallory@example.net", "X")
+    );
+    assert_eq!(site.invitee(&ann).await, before, "Ann is untouched");
+    let html = site.get(&site.event_page()).await.body;
+    assert!(html.contains("1 going · 0 maybe · 1 can"), "{html}");
+    let snapshot = site.snapshot().await;
+    let link_mails = snapshot
+        .outbox
+        .iter()
+        .filter(|(id, _)| id.starts_with(&format!("link-{ann}-")))
+        .count();
+    assert_eq!(link_mails, 1, "Ann's own link goes to Ann");
+}
+
+#[tokio::test]
+async fn rollcalls_own_addresses_are_refused_on_the_form() {
+    let site = site().await;
+    for address in [
+        "invites@rollcall.test",
+        "rsvp+abc@rollcall.test",
+        "postmaster@Rollcall.Test",
+        "a@[127.0.0.1]",
+    ] {
+        let reply = site.rsvp("", address, "yes").await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{address}");
+    }
+    assert!(site.snapshot().await.invitees.is_empty());
 }

@@ -193,6 +193,7 @@ pub async fn add(
     })?;
     let settings = RsvpSettings {
         domain: state.settings.domain.clone(),
+        quotas: state.ingest.quotas.clone(),
     };
     let results = add_invitees(
         &event.id,

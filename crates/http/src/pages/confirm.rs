@@ -1,6 +1,8 @@
-//! `/c/{token}`: the claimed organizer of an unauthenticated message confirms it (DESIGN §6).
-//! GET only shows what the message would do and who it says it is from, with a Confirm
-//! button; the POST (form token and Origin checked like every other form) confirms it. The
+//! `/c/{token}`: the organizer answers for a message that needed their word (DESIGN §6): its
+//! sender could not be authenticated, or it was a delegate they had not allowed. GET only
+//! shows what the message would do and who it says it is from, with the buttons (Confirm, or
+//! for a delegate: allow for this event / always allow / refuse); the POST (form token and
+//! Origin checked like every other form) records the answer. The
 //! token in the URL is the capability; the router sends `Referrer-Policy: no-referrer` and
 //! `Cache-Control: no-store` for every answer here.
 
@@ -16,7 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use rollcall_core::confirm::{ConfirmError, Confirmation, confirm_sender, confirmation};
+use rollcall_core::confirm::{Choice, ConfirmError, Confirmation, confirm_sender, confirmation};
 use rollcall_core::outcome::{EventResult, Outcome};
 use rollcall_core::ports::{MessageRecord, RawMailSource};
 use serde::Deserialize;
@@ -25,6 +27,8 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct ConfirmInput {
     form_token: String,
+    /// `confirm` (or empty), `allow-event`, `allow-always`, `refuse`.
+    choice: String,
 }
 
 impl TokenForm for ConfirmInput {
@@ -48,6 +52,8 @@ struct ResultRow {
 struct ConfirmForm {
     action: String,
     token: String,
+    /// The delegate who sent it, when a delegate did: the form offers to allow them.
+    delegate: Option<String>,
 }
 
 #[derive(Template)]
@@ -87,7 +93,7 @@ impl ConfirmPage {
         self.subject = clean_opt(record.subject.as_deref());
         if let Outcome::Processed(results) = &record.outcome {
             for result in results {
-                if let EventResult::AwaitingConfirmation { reason, change } = result {
+                if let EventResult::AwaitingConfirmation { reason, change, .. } = result {
                     self.reason.get_or_insert_with(|| clean(reason));
                     self.changes.push(ChangeRow {
                         would: capitalized(&change.would),
@@ -127,6 +133,7 @@ fn event_of(result: &EventResult) -> Option<&rollcall_core::event::EventId> {
         | EventResult::UpdatedOccurrence { event_id, .. }
         | EventResult::Cancelled { event_id }
         | EventResult::CancelledOccurrence { event_id, .. } => Some(event_id),
+        // A placeholder has no page worth visiting.
         _ => None,
     }
 }
@@ -209,19 +216,38 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         )
         .about(&record)
         .results(&state, &outcome),
-        Ok(Confirmation::Awaiting { record, expires_at }) => {
-            let mut page = ConfirmPage::new(
-                "Did you send this invitation?",
-                format!(
+        Ok(Confirmation::Refused { record }) => ConfirmPage::new(
+            "Refused",
+            "You refused this invitation: Rollcall has done nothing with it, and never will.",
+        )
+        .about(&record),
+        Ok(Confirmation::Awaiting {
+            record,
+            expires_at,
+            delegate,
+        }) => {
+            let lead = match &delegate {
+                Some(delegate) => format!(
+                    "{} sent this invitation on your behalf. Rollcall acts on a delegate's \
+                     invitations only once you allow it, so it has done nothing yet. Choose \
+                     before {}.",
+                    clean(delegate),
+                    day(expires_at)
+                ),
+                None => format!(
                     "Rollcall received this invitation but could not confirm who sent it, so \
                      it has done nothing with it yet. If you sent it, press Confirm before {}.",
                     day(expires_at)
                 ),
-            )
-            .about(&record);
+            };
+            let mut page = ConfirmPage::new("Did you send this invitation?", lead).about(&record);
+            if delegate.is_some() {
+                page.heading = "Did you ask for this invitation?";
+            }
             page.form = Some(ConfirmForm {
                 action: format!("/c/{}", state.tokens.confirm_token(&message_id)),
                 token: forms::issue(&state.tokens, &scope(&message_id), now),
+                delegate: delegate.as_deref().map(clean),
             });
             page
         }
@@ -245,7 +271,7 @@ pub async fn confirm(
     };
     let now = Utc::now();
     let reload = format!("/c/{}", state.tokens.confirm_token(&message_id));
-    if let Err(refused) = checked_form(
+    let input = match checked_form(
         &state,
         &client,
         &headers,
@@ -255,10 +281,19 @@ pub async fn confirm(
         &reload,
         now,
     ) {
-        return refused;
-    }
+        Ok((input, _)) => input,
+        Err(refused) => return refused,
+    };
+    let Some(choice) = Choice::parse(&input.choice) else {
+        return message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The form could not be read",
+            "Go back to the page and press one of its buttons.",
+        );
+    };
     let confirmed = confirm_sender(
         &message_id,
+        choice,
         &state.ingest,
         state.store.as_ref(),
         raw_mail,
@@ -271,6 +306,29 @@ pub async fn confirm(
         Err(ConfirmError::Unknown) => return unknown(),
         Err(ConfirmError::NotAwaiting) => return not_awaiting(),
         Err(ConfirmError::Expired(at)) => return expired(at),
+        Err(ConfirmError::Refused) => {
+            return message(
+                StatusCode::CONFLICT,
+                "Refused",
+                "You refused this invitation: Rollcall has done nothing with it.",
+            );
+        }
+        Err(error @ ConfirmError::TooManyDelegates) => {
+            return message(
+                StatusCode::CONFLICT,
+                "Too many delegates",
+                &format!(
+                    "Nothing was changed: {error}. Revoke some in your dashboard, then come back."
+                ),
+            );
+        }
+        Err(ConfirmError::NoDelegate) => {
+            return message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Nothing to allow",
+                "This invitation was not sent by a delegate. Go back and press Confirm.",
+            );
+        }
         Err(ConfirmError::RawMissing(id)) => {
             tracing::error!(message = %id, "confirmation: the stored message is missing");
             return message(
@@ -290,10 +348,26 @@ pub async fn confirm(
         Ok(record) => record,
         Err(error) => return unavailable("reading a message record failed", error),
     };
-    let mut page = ConfirmPage::new(
-        "Confirmed",
-        "Thank you. Rollcall has now applied your invitation:",
-    );
+    if choice == Choice::Refuse {
+        return message(
+            StatusCode::OK,
+            "Refused",
+            "Rollcall will do nothing with this invitation. If someone keeps sending \
+             invitations in your name, tell the operator of this Rollcall server.",
+        );
+    }
+    let lead = match choice {
+        Choice::AllowForEvent => {
+            "Thank you. The delegate may now send this event's invitations for you, and \
+             Rollcall has applied this one:"
+        }
+        Choice::AllowAlways => {
+            "Thank you. The delegate may now send all your invitations for you (you can \
+             revoke this from your dashboard), and Rollcall has applied this one:"
+        }
+        _ => "Thank you. Rollcall has now applied your invitation:",
+    };
+    let mut page = ConfirmPage::new("Confirmed", lead);
     if let Some(record) = &record {
         page = page.about(record);
     }

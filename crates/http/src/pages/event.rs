@@ -1,22 +1,22 @@
 //! `/e/{event_id}`: the public event page with its RSVP form, and the form's POST.
 
-use super::{EventView, cancelled, not_found, render, unavailable};
+use super::{EventView, cancelled, message, not_found, render, unavailable};
 use crate::AppState;
 use crate::calendar_links::{CalendarLinks, calendar_links};
 use crate::forms::{self, ClientKey, MAX_EMAIL_CHARS, parse_answer, rsvp_scope};
 use crate::page_cache;
 use crate::pages::{TokenForm, checked_form};
+use crate::text::clean;
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rollcall_core::event::{EventId, EventState};
 use rollcall_core::invitee::parse_email;
-use rollcall_core::rsvp::{self, MAX_NAME_CHARS, RsvpError, RsvpRequest, RsvpSettings};
-use rollcall_core::tokens::Purpose;
+use rollcall_core::rsvp::{self, MAX_NAME_CHARS, RsvpError, RsvpRequest, RsvpSettings, Rsvped};
 use serde::Deserialize;
 
 /// What the RSVP form posts. Every field defaults, so a missing one is a message on the
@@ -296,6 +296,7 @@ pub async fn rsvp(
     };
     let settings = RsvpSettings {
         domain: state.settings.domain.clone(),
+        quotas: state.ingest.quotas.clone(),
     };
     let result = rsvp::rsvp(
         &request,
@@ -314,15 +315,24 @@ pub async fn rsvp(
         )
     };
     match result {
-        Ok(invitee) => {
-            // The counts changed: the next view renders afresh.
-            state.pages.forget(&id);
-            let token = state.tokens.token(Purpose::Page, &invitee);
-            Redirect::to(&format!("/r/{token}")).into_response()
+        // The same page whether the address was new or already on the list: the form hands
+        // nobody another invitee's page, nor says whose address is known.
+        Ok(rsvped) => {
+            if matches!(rsvped, Rsvped::Invited(_)) {
+                // The counts changed: the next view renders afresh.
+                state.pages.forget(&id);
+            }
+            check_your_email(&id, &input.email)
         }
         Err(RsvpError::UnknownEvent) => not_found().await,
         Err(RsvpError::Cancelled) => cancelled(),
-        Err(error @ RsvpError::InvalidEmail) => {
+        Err(RsvpError::QuotaReached) => message(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Please try again tomorrow",
+            "This event has sent as many invitations as it may today. Please answer again \
+             tomorrow; nothing was recorded.",
+        ),
+        Err(error @ (RsvpError::InvalidEmail | RsvpError::OwnAddress)) => {
             field_error(FormErrors {
                 email: Some(format!("{}.", capitalized(&error))),
                 ..FormErrors::default()
@@ -340,6 +350,22 @@ pub async fn rsvp(
             unavailable("recording an RSVP failed", error)
         }
     }
+}
+
+/// "Check your email": a new invitee's invitation, or an known invitee's link, is on its way.
+fn check_your_email(id: &EventId, typed: &str) -> Response {
+    let page = CheckEmailPage {
+        email: clean(typed.trim()),
+        back: format!("/e/{id}"),
+    };
+    render(StatusCode::OK, page.render())
+}
+
+#[derive(Template)]
+#[template(path = "pages/check_email.html")]
+struct CheckEmailPage {
+    email: String,
+    back: String,
 }
 
 fn capitalized(error: &RsvpError) -> String {

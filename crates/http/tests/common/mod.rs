@@ -186,12 +186,19 @@ impl Site {
         self.post(&self.rsvp_action(), &body).await
     }
 
-    /// The invitee an RSVP redirected to.
-    pub fn invitee_of(&self, reply: &Reply) -> InviteeId {
-        let token = reply.location().trim_start_matches("/r/");
-        self.tokens
-            .verify(Purpose::Page, token)
-            .expect("redirect carries a page token")
+    /// The invitee of the site's event with this address (the RSVP page never names them).
+    pub async fn invitee_of(&self, email: &str) -> InviteeId {
+        self.store
+            .invitee_by_email(&self.event, &email.trim().to_ascii_lowercase())
+            .await
+            .expect("store answers")
+            .expect("the address is an invitee")
+            .id
+    }
+
+    /// An invitee's own page, as their mail links it.
+    pub fn page_of(&self, id: &InviteeId) -> String {
+        format!("/r/{}", self.tokens.token(Purpose::Page, id))
     }
 
     pub async fn invitee(&self, id: &InviteeId) -> Invitee {
