@@ -12,6 +12,7 @@ use crate::inbound::Inbound;
 use crate::worker::{Alarming, DEFAULT_BUDGET, Worker};
 use rollcall_aws::archive::InboundMail;
 use rollcall_aws::services::{SecretError, Services};
+use rollcall_core::Limits;
 use rollcall_core::deliver::DeliverySettings;
 use rollcall_core::ids::RandomIds;
 use rollcall_core::ingest::IngestSettings;
@@ -66,7 +67,7 @@ pub async fn api(config: &Config, services: &Services) -> Result<AppState, BootE
             domain: config.domain.clone(),
         },
     )
-    .with_ingest_settings(IngestSettings::new(limits, config.domain.clone(), tokens))
+    .with_ingest_settings(ingest_settings(config, limits, tokens)?)
     .with_access(config.access()?);
     Ok(match config.optional(RAW_MAIL_BUCKET) {
         Some(bucket) => state.with_raw_mail(Arc::new(InboundMail {
@@ -86,11 +87,25 @@ pub async fn inbound(config: &Config, services: &Services) -> Result<Inbound, Bo
     Ok(Inbound {
         store: store(config, services, true),
         archive,
-        settings: IngestSettings::new(
-            limits,
-            config.domain.clone(),
-            token_key(config, services).await?,
-        ),
+        settings: ingest_settings(config, limits, token_key(config, services).await?)?,
+    })
+}
+
+/// How mail is ingested, by the inbound function and by a confirmation through the api: the
+/// notices' sender address is one of Rollcall's own, like every address of its domain.
+fn ingest_settings(
+    config: &Config,
+    limits: Limits,
+    tokens: TokenKey,
+) -> Result<IngestSettings, BootError> {
+    Ok(IngestSettings {
+        own_addresses: config
+            .optional(SENDER)
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        quotas: config.quotas()?,
+        ..IngestSettings::new(limits, config.domain.clone(), tokens)
     })
 }
 

@@ -4,6 +4,7 @@
 
 use rollcall_core::Limits;
 use rollcall_core::access::AccessSettings;
+use rollcall_core::quota::QuotaSettings;
 use std::collections::HashMap;
 use thiserror::Error;
 
@@ -43,6 +44,10 @@ pub const MAX_MESSAGE_BYTES: &str = "ROLLCALL_MAX_MESSAGE_BYTES";
 pub const ADMINS: &str = "ROLLCALL_ADMINS";
 /// Minutes a dashboard sign-in link works (default 15).
 pub const LINK_TTL: &str = "ROLLCALL_LINK_TTL";
+/// Daily quotas per organizer (0: no limit), as `rollcall serve`'s flags of the same names.
+pub const QUOTA_EVENTS: &str = "ROLLCALL_QUOTA_EVENTS";
+pub const QUOTA_INVITATIONS: &str = "ROLLCALL_QUOTA_INVITATIONS";
+pub const QUOTA_CONFIRMATIONS: &str = "ROLLCALL_QUOTA_CONFIRMATIONS";
 
 const OPTIONAL: [&str; 11] = [
     ADMINS,
@@ -138,6 +143,29 @@ impl Config {
             link_ttl: chrono::Duration::minutes(i64::from(ttl.min(24 * 60))),
             admins,
             ..AccessSettings::default()
+        })
+    }
+}
+
+impl Config {
+    /// The daily quotas: the defaults, or `ROLLCALL_QUOTA_*` (0 for no limit).
+    pub fn quotas(&self) -> Result<QuotaSettings, ConfigError> {
+        let defaults = QuotaSettings::default();
+        let limit = |name: &'static str, default: Option<u64>| match self.optional(name) {
+            None => Ok(default),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(0) => Ok(None),
+                Ok(n) => Ok(Some(n)),
+                Err(_) => Err(ConfigError::Invalid {
+                    name,
+                    why: format!("{text:?} is not a whole number"),
+                }),
+            },
+        };
+        Ok(QuotaSettings {
+            events_per_day: limit(QUOTA_EVENTS, defaults.events_per_day)?,
+            invitations_per_day: limit(QUOTA_INVITATIONS, defaults.invitations_per_day)?,
+            confirmations_per_day: limit(QUOTA_CONFIRMATIONS, defaults.confirmations_per_day)?,
         })
     }
 }

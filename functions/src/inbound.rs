@@ -9,7 +9,9 @@ use chrono::Utc;
 use rollcall_aws::archive::{ArchiveError, RawMailArchive};
 use rollcall_aws::ses::{ReceiptMessage, parse_receipt};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
+use rollcall_core::ingest::{
+    InboundMessage, IngestSettings, Recipient, SenderTrust, ingest, principal_recipient,
+};
 use rollcall_core::outcome::Outcome;
 use rollcall_core::ports::{Commit, MessageRecord, Store, StoreError};
 use std::sync::Arc;
@@ -54,29 +56,36 @@ impl Inbound {
         };
         let id = receipt.ses_message_id.as_str();
         tracing::info!(ses_message_id = %id, key = %receipt.key, verdicts = %receipt.verdicts.summary(), "received");
-        // Organizer mail wins when a message was addressed to both kinds of address.
-        let recipient = receipt
-            .recipients
-            .iter()
-            .filter_map(|r| Recipient::classify(r, &self.settings.domain))
-            .min_by_key(|r| !matches!(r, Recipient::Organizer));
+        let recipient =
+            principal_recipient(receipt.recipients.iter().filter_map(|r| {
+                Recipient::classify(r, &self.settings.domain, &self.settings.tokens)
+            }));
         let Some(recipient) = recipient else {
             return self
                 .record_rejection(id, "no Rollcall recipient (invites@ or rsvp+<key>@)")
                 .await;
         };
-        let raw = match self.archive.get(&receipt.key).await {
-            Ok(raw) => raw,
-            Err(error @ ArchiveError::TooLarge { .. }) => {
-                return self.record_rejection(id, &error.to_string()).await;
+        let trust = match receipt.verdicts.dropped() {
+            Some(why) => SenderTrust::Dropped(why),
+            None if receipt.verdicts.sender_trusted() => {
+                SenderTrust::Trusted(receipt.verdicts.summary())
             }
-            Err(error) if error.is_retryable() => return Err(Failure::Retry(error.to_string())),
-            Err(error) => return Err(Failure::Permanent(error.to_string())),
+            None => SenderTrust::Untrusted(receipt.verdicts.summary()),
         };
-        let trust = if receipt.verdicts.sender_trusted() {
-            SenderTrust::Trusted(receipt.verdicts.summary())
+        // Spam and viruses are dropped before they are even downloaded.
+        let raw = if matches!(trust, SenderTrust::Dropped(_)) {
+            Vec::new()
         } else {
-            SenderTrust::Untrusted(receipt.verdicts.summary())
+            match self.archive.get(&receipt.key).await {
+                Ok(raw) => raw,
+                Err(error @ ArchiveError::TooLarge { .. }) => {
+                    return self.record_rejection(id, &error.to_string()).await;
+                }
+                Err(error) if error.is_retryable() => {
+                    return Err(Failure::Retry(error.to_string()));
+                }
+                Err(error) => return Err(Failure::Permanent(error.to_string())),
+            }
         };
         let message = InboundMessage {
             id,

@@ -104,3 +104,87 @@ async fn a_dmarc_failure_waits_for_the_organizer_to_confirm_by_link() {
         "a second confirmation changes nothing"
     );
 }
+
+/// SES judged the message spam: it is dropped unread — the raw mail is not even fetched from
+/// S3 (this test never stores it) — and nobody is asked or answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_ses_judges_spam_is_dropped_without_being_read() {
+    let world = World::new().await;
+    let store = world.bed.store();
+    let id = format!(
+        "ses{}",
+        rollcall_aws::dynamo::emulator::unique_table_name().replace('-', "")
+    );
+    let key = format!("inbound/{id}");
+    let mut receipt = support::receipt(&id, &world.bed.bucket, &key, &[&world.invites()], "PASS");
+    receipt["receipt"]["spamVerdict"]["status"] = "FAIL".into();
+    world.bed.notify_inbound(&receipt).await;
+    let inbound = Arc::new(world.inbound().await);
+    run_batch(&world.bed.inbound_queue, |batch| inbound.handle(batch)).await;
+    let record = store
+        .message_record(&id)
+        .await
+        .expect("store")
+        .expect("recorded, acknowledged");
+    assert_eq!(
+        record.outcome.to_string(),
+        "rejected: dropped unread: SES spam verdict FAIL"
+    );
+    let worker = Arc::new(world.worker().await);
+    run_batch(&world.bed.jobs_queue, |batch| worker.handle(batch)).await;
+    assert!(world.sent_containing(&["Please confirm"]).is_empty());
+}
+
+/// A sender whose own domain passes DMARC names itself Grace's SENT-BY: on AWS too that is a
+/// delegate Grace never allowed, so nothing is created and only Grace is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticated_stranger_naming_itself_sent_by_creates_nothing() {
+    let world = World::new().await;
+    let store = world.bed.store();
+    let uid = format!("forged-{}@google.com", world.bed.table);
+    let forged = String::from_utf8_lossy(&invitation(&world, &uid, "Hijack"))
+        .replace(
+            "From: Grace Hopper <grace@example.com>",
+            "From: Mallory <mallory@attacker.example>",
+        )
+        .replace(
+            "ORGANIZER;CN=Grace Hopper:mailto:grace@example.com",
+            "ORGANIZER;CN=Grace Hopper;SENT-BY=\"mailto:mallory@attacker.example\":mailto:grace@example.com",
+        )
+        .into_bytes();
+    let id = world
+        .mail_arrives(&forged, &[&world.invites()], "PASS")
+        .await;
+    let inbound = Arc::new(world.inbound().await);
+    run_batch(&world.bed.inbound_queue, |batch| inbound.handle(batch)).await;
+    let record = store
+        .message_record(&id)
+        .await
+        .expect("store")
+        .expect("recorded");
+    assert_eq!(
+        record.outcome.status(),
+        OutcomeStatus::Pending,
+        "{}",
+        record.outcome
+    );
+    assert!(
+        store
+            .event_by_uid("grace@example.com", &uid)
+            .await
+            .expect("store")
+            .is_none()
+    );
+    let worker = Arc::new(world.worker().await);
+    run_batch(&world.bed.jobs_queue, |batch| worker.handle(batch)).await;
+    let questions = world.sent_containing(&["Please confirm", "mallory@attacker.example"]);
+    assert_eq!(questions.len(), 1, "one question");
+    let to: Vec<String> = questions
+        .iter()
+        .filter_map(|raw| {
+            let mail = MessageParser::new().parse(raw.as_bytes())?;
+            Some(mail.to()?.first()?.address()?.to_string())
+        })
+        .collect();
+    assert_eq!(to, ["grace@example.com"], "to Grace, never to the sender");
+}

@@ -56,11 +56,13 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
 
     let ingest_settings = IngestSettings {
         confirm_expiry: chrono::Duration::days(config.confirm_days.max(1)),
+        quotas: config.quotas(),
         ..IngestSettings::new(limits, config.domain.clone(), tokens.clone())
     };
     let sender_check = SenderCheck {
         budget: std::time::Duration::from_secs(config.dns_timeout.max(1)),
-        ..SenderCheck::new(config.trusted_networks.clone(), &config.domain)
+        front: config.front_server(),
+        ..SenderCheck::new(config.trusted_networks(), &config.domain)
     };
     // Shared by the web site and the worker, so a change by mail drops the event's page at once.
     let pages = Arc::new(rollcall_http::PageCache::default());
@@ -90,12 +92,13 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         store: store.clone(),
         inbox_dir: data.inbox(),
         domain: config.domain.clone(),
+        tokens: tokens.clone(),
         wake: inbound_wake,
     });
     let smtp_config = Arc::new(SmtpConfig {
         hostname: config.domain.clone(),
         max_message_size: config.max_message_bytes,
-        trusted_networks: config.trusted_networks.clone(),
+        trusted_networks: config.trusted_networks(),
         open: config.smtp_open,
         domain: config.domain.clone(),
         ..SmtpConfig::default()

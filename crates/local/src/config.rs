@@ -26,25 +26,44 @@ pub struct ServeConfig {
     /// relays through an SMTP server (plain SMTP, no authentication).
     #[arg(long, env = "ROLLCALL_OUTBOUND", default_value = "file")]
     pub outbound: Outbound,
-    /// Networks whose SMTP clients may deliver mail (comma-separated CIDRs).
-    #[arg(
-        long,
-        env = "ROLLCALL_TRUSTED_NETWORKS",
-        default_value = "127.0.0.0/8,::1/128",
-        value_delimiter = ','
-    )]
-    pub trusted_networks: Vec<IpNet>,
+    /// Networks whose SMTP clients are trusted: their mail acts as its From says
+    /// (comma-separated CIDRs) [default: 127.0.0.0/8,::1/128, or none with --smtp-open].
+    #[arg(long, env = "ROLLCALL_TRUSTED_NETWORKS", value_delimiter = ',')]
+    pub trusted_networks: Option<Vec<IpNet>>,
     /// Open SMTP mode: clients outside the trusted networks may deliver too, but only to
     /// this domain's addresses. Their organizer mail acts only when DMARC passes; otherwise
     /// the claimed organizer is mailed a confirmation link.
     #[arg(long, env = "ROLLCALL_SMTP_OPEN")]
     pub smtp_open: bool,
+    /// Take the DMARC result (and spam and virus flags) of the mail server in front of
+    /// Rollcall: the authserv-id of its Authentication-Results headers (RFC 8601). Only the
+    /// topmost such header counts, and only on mail from --front-networks.
+    #[arg(long, env = "ROLLCALL_TRUST_AUTHENTICATION_RESULTS")]
+    pub trust_authentication_results: Option<String>,
+    /// Where that front mail server connects from (comma-separated CIDRs).
+    #[arg(
+        long,
+        env = "ROLLCALL_FRONT_NETWORKS",
+        default_value = "127.0.0.0/8,::1/128",
+        value_delimiter = ','
+    )]
+    pub front_networks: Vec<IpNet>,
     /// Longest time, in seconds, spent on the DNS lookups that verify one message's DMARC.
     #[arg(long, env = "ROLLCALL_DNS_TIMEOUT", default_value_t = 10)]
     pub dns_timeout: u64,
     /// Days the claimed organizer of an unauthenticated message has to confirm it.
     #[arg(long, env = "ROLLCALL_CONFIRM_DAYS", default_value_t = rollcall_core::ingest::DEFAULT_CONFIRM_EXPIRY_DAYS)]
     pub confirm_days: i64,
+    /// Most new events one organizer may create a day (0: no limit).
+    #[arg(long, env = "ROLLCALL_QUOTA_EVENTS", default_value_t = 50)]
+    pub quota_events: u64,
+    /// Most personal invitations queued for one organizer's events a day, from the public
+    /// form and the API's lists together (0: no limit).
+    #[arg(long, env = "ROLLCALL_QUOTA_INVITATIONS", default_value_t = 5_000)]
+    pub quota_invitations: u64,
+    /// Most confirmation mails ("did you send this?") to one organizer a day (0: no limit).
+    #[arg(long, env = "ROLLCALL_QUOTA_CONFIRMATIONS", default_value_t = 10)]
+    pub quota_confirmations: u64,
     /// Largest inbound message in bytes.
     #[arg(long, env = "ROLLCALL_MAX_MESSAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_message_bytes: usize,
@@ -80,6 +99,36 @@ impl ServeConfig {
 }
 
 impl ServeConfig {
+    /// The trusted networks: as given, else loopback — except in open mode, where mail from
+    /// anywhere arrives, often relayed by a server on this very machine, so that nothing is
+    /// trusted for where it comes from unless the operator says so.
+    pub fn trusted_networks(&self) -> Vec<IpNet> {
+        match &self.trusted_networks {
+            Some(networks) => networks.clone(),
+            None if self.smtp_open => Vec::new(),
+            None => IpNet::loopback(),
+        }
+    }
+
+    /// The daily quotas from the flags (0 is no limit).
+    pub fn quotas(&self) -> rollcall_core::quota::QuotaSettings {
+        let limit = |n: u64| (n > 0).then_some(n);
+        rollcall_core::quota::QuotaSettings {
+            events_per_day: limit(self.quota_events),
+            invitations_per_day: limit(self.quota_invitations),
+            confirmations_per_day: limit(self.quota_confirmations),
+        }
+    }
+
+    /// The front mail server whose verdicts count, if one is named.
+    pub fn front_server(&self) -> Option<crate::trust::FrontServer> {
+        let authserv_id = self.trust_authentication_results.as_deref()?.trim();
+        (!authserv_id.is_empty()).then(|| crate::trust::FrontServer {
+            authserv_id: authserv_id.to_string(),
+            networks: self.front_networks.clone(),
+        })
+    }
+
     pub fn base_url(&self) -> String {
         match &self.base_url {
             Some(url) => url.trim_end_matches('/').to_string(),

@@ -13,18 +13,30 @@ pub struct DataDir {
 }
 
 impl DataDir {
-    /// Creates the folder layout and takes the exclusive lock, or says who holds it.
+    /// Creates the folder layout (readable by the owner only) and takes the exclusive lock, or
+    /// says who holds it. A folder made by an older Rollcall, or by hand, is tightened to the
+    /// same modes: everything in it is somebody's mail or a secret.
     pub fn open(root: &Path) -> Result<DataDir> {
         for sub in ["", "inbox", "outbox"] {
-            std::fs::create_dir_all(root.join(sub)).with_context(|| {
+            create_private_dir(&root.join(sub)).with_context(|| {
                 format!("cannot create data folder {}", root.join(sub).display())
             })?;
         }
+        let tightened = tighten(root)
+            .with_context(|| format!("cannot restrict access to {}", root.display()))?;
+        if tightened > 0 {
+            tracing::warn!(
+                folder = %root.display(),
+                tightened,
+                "the data folder was readable by others: made it owner-only (folders 0700, files 0600)"
+            );
+        }
         let lock_path = root.join("rollcall.lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut lock_options = File::options();
+        lock_options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut lock_options, FILE_MODE);
+        let lock = lock_options
             .open(&lock_path)
             .with_context(|| format!("cannot open {}", lock_path.display()))?;
         match FileExt::try_lock_exclusive(&lock) {
@@ -78,12 +90,68 @@ impl DataDir {
     }
 }
 
+/// Folders of the data folder: owner only.
+#[cfg(unix)]
+const DIR_MODE: u32 = 0o700;
+/// Files of the data folder: owner only.
+#[cfg(unix)]
+const FILE_MODE: u32 = 0o600;
+
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
+    builder.create(path)
+}
+
+/// Creates (or truncates) `path` readable and writable by the owner only.
+pub fn create_private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = File::options();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+    options.open(path)
+}
+
+/// Makes `root` and everything below it owner-only; returns how many entries it changed.
+/// Symbolic links are not followed (their targets are not ours to change).
+#[cfg(unix)]
+pub fn tighten(root: &Path) -> std::io::Result<usize> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut changed = 0;
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        let wanted = if meta.is_dir() { DIR_MODE } else { FILE_MODE };
+        if meta.permissions().mode() & 0o777 != wanted {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wanted))?;
+            changed += 1;
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                pending.push(entry?.path());
+            }
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(not(unix))]
+pub fn tighten(_root: &Path) -> std::io::Result<usize> {
+    Ok(0)
+}
+
 /// Writes `bytes` to `path` so that after a crash the file is either absent or complete:
-/// write a temporary file, fsync it, rename it into place, fsync the folder.
+/// write a temporary file, fsync it, rename it into place, fsync the folder. The file is
+/// owner-only, like everything in the data folder.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp)?;
+    let mut file = create_private_file(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
@@ -98,11 +166,7 @@ fn write_secret(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     {
         use std::io::Write;
-        let mut options = File::options();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
+        let mut file = create_private_file(&tmp)?;
         file.write_all(key)?;
         file.sync_all()?;
     }

@@ -7,6 +7,7 @@ use crate::store::{NewInbound, SqliteStore};
 use chrono::Utc;
 use rand::RngCore;
 use rollcall_core::ingest::Recipient;
+use rollcall_core::tokens::TokenKey;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -16,6 +17,8 @@ pub struct StoreIntake {
     pub store: SqliteStore,
     pub inbox_dir: PathBuf,
     pub domain: String,
+    /// Verifies reply keys, so that the queue records the invitee a key names, never the key.
+    pub tokens: TokenKey,
     /// Wakes the worker as soon as a message is committed.
     pub wake: Arc<Notify>,
 }
@@ -28,7 +31,7 @@ pub fn new_message_id() -> String {
 
 impl Intake for StoreIntake {
     fn accepts_recipient(&self, rcpt: &str) -> bool {
-        Recipient::classify(rcpt, &self.domain).is_some()
+        Recipient::accepts(rcpt, &self.domain)
     }
 
     async fn store(&self, envelope: Envelope, raw: Vec<u8>) -> Result<String, String> {
@@ -49,7 +52,14 @@ impl Intake for StoreIntake {
                 peer: envelope.peer.to_string(),
                 helo: envelope.helo,
                 mail_from: envelope.mail_from,
-                rcpt_to: envelope.rcpt_to,
+                // What the worker needs (the kind of address and the invitee), not the
+                // reply key itself: a leaked database holds no working reply address.
+                rcpt_to: envelope
+                    .rcpt_to
+                    .iter()
+                    .filter_map(|r| Recipient::classify(r, &self.domain, &self.tokens))
+                    .map(|r| r.record())
+                    .collect(),
                 size,
                 path: path.to_string_lossy().into_owned(),
             })

@@ -33,10 +33,23 @@ pub const DNS_BUDGET: Duration = Duration::from_secs(10);
 /// Cached answers kept per record type; beyond that the cache starts again empty.
 const CACHE_ENTRIES: usize = 4096;
 
+mod front;
+
+/// A mail server in front of Rollcall whose verdicts are taken (`--trust-authentication-results`).
+#[derive(Debug, Clone)]
+pub struct FrontServer {
+    /// The authserv-id its `Authentication-Results` headers carry.
+    pub authserv_id: String,
+    /// Where it connects from: its headers count only on mail it delivered.
+    pub networks: Vec<IpNet>,
+}
+
 /// Decides [`SenderTrust`] for queued messages.
 #[derive(Debug)]
 pub struct SenderCheck {
     pub trusted_networks: Vec<IpNet>,
+    /// The front server whose DMARC result, spam and virus flags count, if there is one.
+    pub front: Option<FrontServer>,
     /// `None` when no DNS resolver could be set up: untrusted peers are then never trusted.
     pub dmarc: Option<DmarcVerifier>,
     /// Longest time spent on one message's DNS lookups.
@@ -55,6 +68,7 @@ impl SenderCheck {
         };
         SenderCheck {
             trusted_networks,
+            front: None,
             dmarc,
             budget: DNS_BUDGET,
         }
@@ -68,6 +82,29 @@ impl SenderCheck {
         let ip = peer.ip().to_canonical();
         if self.trusted_networks.iter().any(|net| net.contains(ip)) {
             return SenderTrust::Trusted(format!("trusted network {ip}"));
+        }
+        if let Some(front) = &self.front
+            && front.networks.iter().any(|net| net.contains(ip))
+        {
+            let headers = front::header_fields(raw);
+            if let Some(why) = front::filter_verdict(&headers) {
+                return SenderTrust::Dropped(why);
+            }
+            let id = &front.authserv_id;
+            match front::dmarc_result(&headers, id) {
+                Some(result) if result == "pass" => {
+                    return SenderTrust::Trusted(format!(
+                        "dmarc=pass (Authentication-Results of {id})"
+                    ));
+                }
+                Some(result) => {
+                    return SenderTrust::Untrusted(format!(
+                        "dmarc={result} (Authentication-Results of {id})"
+                    ));
+                }
+                // The front server said nothing about DMARC: Rollcall checks it itself.
+                None => {}
+            }
         }
         let Some(dmarc) = &self.dmarc else {
             return SenderTrust::Untrusted("dmarc=temperror (no DNS resolver)".to_string());

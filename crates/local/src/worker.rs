@@ -6,7 +6,9 @@ use crate::trust::SenderCheck;
 use chrono::{Duration as ChronoDuration, Utc};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, ingest};
+use rollcall_core::ingest::{
+    InboundMessage, IngestSettings, Recipient, ingest, principal_recipient,
+};
 use rollcall_core::ports::{Composer, Mailer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,12 +60,12 @@ impl InboundWorker {
         let attempts = entry.attempts + 1;
         let failure = match tokio::fs::read(&entry.path).await {
             Ok(raw) => {
-                // Organizer mail wins when a message was addressed to both kinds of address.
-                let recipient = entry
-                    .rcpt_to
-                    .iter()
-                    .filter_map(|r| Recipient::classify(r, &self.domain))
-                    .min_by_key(|r| !matches!(r, Recipient::Organizer));
+                // The queue holds recipient records (never reply keys); rows from before
+                // that hold addresses, which are classified as they arrive.
+                let recipient = principal_recipient(entry.rcpt_to.iter().filter_map(|r| {
+                    Recipient::from_record(r)
+                        .or_else(|| Recipient::classify(r, &self.domain, &self.settings.tokens))
+                }));
                 let Some(recipient) = recipient else {
                     self.store
                         .inbound_attempt_failed(&entry.id, attempts, None, "no Rollcall recipient")

@@ -180,6 +180,7 @@ async fn a_trusted_network_needs_no_dns_and_others_are_judged_by_dmarc() {
     };
     let check = SenderCheck {
         trusted_networks: IpNet::loopback(),
+        front: None,
         dmarc: Some(verifier()),
         budget: Duration::from_secs(5),
     };
@@ -257,4 +258,81 @@ async fn a_lookup_nobody_answers_is_a_temporary_error_not_a_pass() {
         verdict.summary.starts_with("dmarc=temperror"),
         "{verdict:?}"
     );
+}
+
+/// A server in front of Rollcall (open mode, loopback not trusted) vouches through its
+/// Authentication-Results header: only its own authserv-id counts, only the topmost such
+/// header, only on mail it delivered; its spam and virus flags drop the message.
+#[tokio::test]
+async fn a_named_front_server_vouches_through_its_topmost_authentication_results() {
+    let entry = |peer: &str| InboxEntry {
+        id: "1".into(),
+        path: String::new(),
+        rcpt_to: vec!["invites".into()],
+        attempts: 0,
+        peer: peer.into(),
+        helo: "front.example.org".into(),
+        mail_from: "joe@football.example.com".into(),
+    };
+    let check = SenderCheck {
+        trusted_networks: Vec::new(),
+        front: Some(FrontServer {
+            authserv_id: "front.example.org".into(),
+            networks: IpNet::loopback(),
+        }),
+        // No DNS: without the front server's word, nothing passes.
+        dmarc: None,
+        budget: Duration::from_secs(5),
+    };
+    let with = |headers: &str| format!("{headers}{}", invitation("joe@football.example.com"));
+    let front = entry("127.0.0.1:4000");
+    let passed = with(
+        "Authentication-Results: front.example.org; dmarc=pass header.from=football.example.com\r\n",
+    );
+    assert_eq!(
+        check.judge(&front, passed.as_bytes()).await,
+        SenderTrust::Trusted("dmarc=pass (Authentication-Results of front.example.org)".into())
+    );
+    // The front server's own verdict says fail; a forged pass below it changes nothing.
+    let forged = with(concat!(
+        "Authentication-Results: front.example.org; dmarc=fail header.from=football.example.com\r\n",
+        "Authentication-Results: front.example.org; dmarc=pass header.from=football.example.com\r\n",
+    ));
+    assert_eq!(
+        check.judge(&front, forged.as_bytes()).await,
+        SenderTrust::Untrusted("dmarc=fail (Authentication-Results of front.example.org)".into())
+    );
+    // Another server's header is not the front server's word.
+    let other = with("Authentication-Results: mx.attacker.example; dmarc=pass\r\n");
+    assert!(matches!(
+        check.judge(&front, other.as_bytes()).await,
+        SenderTrust::Untrusted(why) if why.contains("temperror")
+    ));
+    // The right header on mail from elsewhere (a client talking to Rollcall directly): not
+    // the front server's, so not trusted.
+    assert!(matches!(
+        check
+            .judge(&entry(&format!("{ELSEWHERE}:4000")), passed.as_bytes())
+            .await,
+        SenderTrust::Untrusted(_)
+    ));
+    // Loopback itself is not trusted any more in this setup.
+    assert!(matches!(
+        check
+            .judge(&front, invitation("joe@football.example.com").as_bytes())
+            .await,
+        SenderTrust::Untrusted(_)
+    ));
+    // Spam and viruses, as the front server's filters flag them, are dropped.
+    let spam =
+        with("X-Spam-Flag: YES\r\nAuthentication-Results: front.example.org; dmarc=pass\r\n");
+    assert!(matches!(
+        check.judge(&front, spam.as_bytes()).await,
+        SenderTrust::Dropped(why) if why.contains("spam")
+    ));
+    let virus = with("X-Virus-Status: Infected (Eicar)\r\n");
+    assert!(matches!(
+        check.judge(&front, virus.as_bytes()).await,
+        SenderTrust::Dropped(why) if why.contains("virus")
+    ));
 }
