@@ -11,6 +11,8 @@ pub struct Invite<'a> {
     pub organizer: &'a str,
     pub from: &'a str,
     pub start: &'a str,
+    /// `ORGANIZER;SENT-BY=`: who sends on the organizer's behalf.
+    pub sent_by: Option<&'a str>,
 }
 
 impl Default for Invite<'_> {
@@ -24,6 +26,7 @@ impl Default for Invite<'_> {
             organizer: "organizer@example.com",
             from: "organizer@example.com",
             start: "20270305T120000",
+            sent_by: None,
         }
     }
 }
@@ -43,7 +46,7 @@ impl Invite<'_> {
              BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Rollcall tests//EN\r\nMETHOD:{method}\r\n\
              BEGIN:VEVENT\r\nUID:{uid}\r\nSEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\n\
              DTSTART;TZID=Europe/Berlin:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\n\
-             STATUS:{status}\r\nORGANIZER;CN=Organizer:mailto:{organizer}\r\n\
+             STATUS:{status}\r\nORGANIZER;CN=Organizer{sent_by}:mailto:{organizer}\r\n\
              ATTENDEE;RSVP=TRUE:mailto:invites@rollcall.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
             from = self.from,
             method = self.method,
@@ -53,6 +56,10 @@ impl Invite<'_> {
             dtstamp = self.dtstamp,
             start = self.start,
             organizer = self.organizer,
+            sent_by = self
+                .sent_by
+                .map(|s| format!(";SENT-BY=\"mailto:{s}\""))
+                .unwrap_or_default(),
         )
         .into_bytes()
     }

@@ -14,13 +14,19 @@ pub fn form_token(html: &str) -> String {
     html[start..end].to_string()
 }
 
-/// Answers on the public page like a browser: load it, post the form. Returns the personal
-/// page path the server redirected to.
-pub fn rsvp(server: &Server, event_id: &str, name: &str, email: &str, answer: &str) -> String {
+/// Answers on the public page like a browser: load it, post the form. Returns the response,
+/// which never names the invitee's own page.
+pub fn post_rsvp(
+    server: &Server,
+    event_id: &str,
+    name: &str,
+    email: &str,
+    answer: &str,
+) -> crate::server::Response {
     let page = server.get(&format!("/e/{event_id}")).expect("event page");
     assert_eq!(page.0, 200, "{}", page.2);
     let token = form_token(&page.2);
-    let reply = server
+    server
         .post_form(
             &format!("/e/{event_id}/rsvp"),
             &[
@@ -30,11 +36,31 @@ pub fn rsvp(server: &Server, event_id: &str, name: &str, email: &str, answer: &s
                 ("answer", answer),
             ],
         )
-        .expect("rsvp post");
-    assert_eq!(reply.0, 303, "{}", reply.2);
-    let location = header(&reply, "location").expect("redirect").to_string();
-    assert!(location.starts_with("/r/"), "{location}");
-    location
+        .expect("rsvp post")
+}
+
+/// A new address answers on the public page: the page says "check your email", and the
+/// personal invitation that arrives carries the invitee's own page. Returns that page's path.
+pub fn rsvp(server: &Server, event_id: &str, name: &str, email: &str, answer: &str) -> String {
+    let reply = post_rsvp(server, event_id, name, email, answer);
+    assert_eq!(reply.0, 200, "{}", reply.2);
+    assert!(reply.2.contains("Check your email"), "{}", reply.2);
+    assert!(header(&reply, "location").is_none(), "no redirect");
+    let invitation = invitations_to(server, email, 1);
+    let first = invitation.first().expect("the personal invitation arrives");
+    personal_page(&first.raw).expect("the invitation links the invitee's page")
+}
+
+/// The `/r/<token>` path in a message's text.
+pub fn personal_page(raw: &[u8]) -> Option<String> {
+    let mail = mail_parser::MessageParser::new().parse(raw)?;
+    let text = mail.body_text(0)?;
+    let start = text.find("/r/")?;
+    let token: String = text[start + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
+        .collect();
+    Some(format!("/r/{token}"))
 }
 
 /// A personal invitation (or update, or cancellation) from the outbox, read back.
