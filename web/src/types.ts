@@ -163,7 +163,13 @@ export interface Timeline {
   signals: Signal[]
 }
 
-export type AddResult = 'added' | 'already-invited' | 'invalid-address' | 'unsubscribed'
+export type AddResult =
+  | 'added'
+  | 'already-invited'
+  | 'invalid-address'
+  | 'unsubscribed'
+  | 'rollcall-address'
+  | 'quota-reached'
 
 export interface AddRow {
   line: number

@@ -99,6 +99,16 @@ impl Verdicts {
         self.dmarc == Verdict::Pass && self.spam != Verdict::Fail && self.virus != Verdict::Fail
     }
 
+    /// Why the message is dropped unread, if SES judged it spam or infected: nobody's word
+    /// makes such a message act, and answering it would only reward the sender.
+    pub fn dropped(&self) -> Option<String> {
+        match (&self.spam, &self.virus) {
+            (_, Verdict::Fail) => Some("SES virus verdict FAIL".to_string()),
+            (Verdict::Fail, _) => Some("SES spam verdict FAIL".to_string()),
+            _ => None,
+        }
+    }
+
     /// One line for logs and provenance: `spf=PASS dkim=PASS dmarc=PASS spam=PASS virus=PASS`.
     pub fn summary(&self) -> String {
         format!(
