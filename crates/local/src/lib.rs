@@ -7,6 +7,7 @@ pub mod config;
 pub mod data_dir;
 pub mod intake;
 pub mod mailer;
+pub mod per_client;
 pub mod smtp;
 pub mod store;
 pub mod trust;
