@@ -4,7 +4,9 @@
 pub mod app;
 pub mod commands;
 pub mod config;
+pub mod connection_limits;
 pub mod data_dir;
+pub mod http_server;
 pub mod intake;
 pub mod mailer;
 pub mod per_client;
