@@ -10,3 +10,4 @@ mod reply_shapes;
 mod rsvp_edges;
 mod rsvp_loop;
 mod sender_trust;
+mod slow_clients;
