@@ -147,8 +147,10 @@ wait_http() { # url, seconds
 DATA="$TMP/data"
 mkdir -p "$DATA" "$TMP/static"
 log "starting rollcall serve (http 127.0.0.1:$HTTP_PORT, smtp 127.0.0.1:$SMTP_PORT)"
+# wrk is one client on one address: no per-client connection cap, so CONNECTIONS may pass it.
 ROLLCALL_LOG=warn "$BIN" serve --data-dir "$DATA" \
     --http-addr "127.0.0.1:$HTTP_PORT" --smtp-addr "127.0.0.1:$SMTP_PORT" \
+    --http-max-connections-per-client 0 \
     >"$TMP/rollcall.log" 2>&1 &
 ROLLCALL_PID=$!
 if ! wait_http "http://127.0.0.1:$HTTP_PORT/healthz" 30; then

@@ -10,4 +10,5 @@ mod reply_shapes;
 mod rsvp_edges;
 mod rsvp_loop;
 mod sender_trust;
+mod slow_clients;
 mod trust_rules;

@@ -18,7 +18,7 @@ mod text;
 
 pub use app::WebAssets;
 
-pub use rate_limit::{Limiter, RateLimits};
+pub use rate_limit::{Limiter, RateLimits, client_key};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -3,6 +3,7 @@
 
 use crate::config::{Outbound, ServeConfig};
 use crate::data_dir::DataDir;
+use crate::http_server;
 use crate::intake::StoreIntake;
 use crate::mailer::{FileMailer, RelayMailer};
 use crate::smtp::{self, SmtpConfig};
@@ -101,6 +102,10 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         trusted_networks: config.trusted_networks(),
         open: config.smtp_open,
         domain: config.domain.clone(),
+        max_connections_per_client: config.limits.smtp_max_connections_per_client,
+        data_timeout: config.limits.smtp_data_timeout,
+        min_data_rate: config.limits.smtp_min_data_rate,
+        greet_delay: config.limits.smtp_greet_delay,
         ..SmtpConfig::default()
     });
     let mut state = AppState::new(
@@ -155,14 +160,12 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         intake,
         stopped(stop_rx.clone()),
     ));
-    let http_task = tokio::spawn(
-        axum::serve(
-            http_listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(stopped(stop_rx.clone()))
-        .into_future(),
-    );
+    let http_task = tokio::spawn(http_server::serve(
+        http_listener,
+        app,
+        config.limits.http(),
+        stopped(stop_rx.clone()),
+    ));
     let worker_task = tokio::spawn(worker.run(stop_rx.clone(), outbox_wake));
     let sender_task = tokio::spawn(sender.run(stop_rx.clone()));
 

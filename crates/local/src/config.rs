@@ -81,6 +81,9 @@ pub struct ServeConfig {
     /// instead of the copy built into the binary.
     #[arg(long, env = "ROLLCALL_WEB_DIR")]
     pub web_dir: Option<std::path::PathBuf>,
+    /// Timeouts and connection caps for slow or greedy clients.
+    #[command(flatten)]
+    pub limits: crate::connection_limits::ConnectionLimits,
 }
 
 impl ServeConfig {

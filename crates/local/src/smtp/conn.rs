@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::data::DotDecoder;
 
@@ -23,8 +24,13 @@ const READ_CHUNK: usize = 8 * 1024;
 pub(super) enum Closed {
     /// The client closed its side.
     Eof,
-    /// No bytes arrived (or could be written) within the idle timeout.
+    /// A command line did not arrive, or no bytes could be read or written,
+    /// within the idle timeout.
     Timeout,
+    /// Message data arrived slower than the minimum rate.
+    DataTooSlow,
+    /// Message data did not end within the DATA deadline.
+    DataTimeout,
     /// The server is shutting down.
     Shutdown,
     Io(io::Error),
@@ -99,14 +105,15 @@ impl Conn {
         }
     }
 
-    /// Flushes replies, then waits for more input (idle timeout, shutdown).
-    async fn fill(&mut self) -> Result<(), Closed> {
+    /// Flushes replies, then waits for more input until `deadline`
+    /// ([`Closed::Timeout`] then) or shutdown.
+    async fn fill(&mut self, deadline: Instant) -> Result<(), Closed> {
         self.flush().await?;
         if *self.shutdown.borrow() {
             return Err(Closed::Shutdown);
         }
         self.input.reserve(READ_CHUNK);
-        let read = tokio::time::timeout(self.idle_timeout, self.stream.read_buf(&mut self.input));
+        let read = tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.input));
         tokio::select! {
             // A dropped sender means `serve` itself is gone: stop as well.
             _ = self.shutdown.changed() => Err(Closed::Shutdown),
@@ -119,9 +126,22 @@ impl Conn {
         }
     }
 
+    /// Whether the client sends anything within `within` (flushing queued
+    /// replies first). What it sent stays buffered.
+    pub(super) async fn talks_within(&mut self, within: Duration) -> Result<bool, Closed> {
+        match self.fill(Instant::now() + within).await {
+            Ok(()) => Ok(true),
+            Err(Closed::Timeout) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Reads one command line of at most `max_len` bytes (excluding CR LF).
     /// Memory stays bounded: an overlong line is discarded as it streams in.
+    /// The whole line must arrive within the idle timeout: the clock is not
+    /// reset by each byte, so dribbling a command cannot hold a session.
     pub(super) async fn next_line(&mut self, max_len: usize) -> Result<Line, Closed> {
+        let deadline = Instant::now() + self.idle_timeout;
         let mut too_long = false;
         let mut scanned = 0;
         loop {
@@ -140,20 +160,33 @@ impl Conn {
                 self.input.clear();
                 scanned = 0;
             }
-            self.fill().await?;
+            self.fill(deadline).await?;
         }
     }
 
-    /// Feeds input to `decoder` until it has seen the end of data. Bytes after
-    /// the terminator stay buffered for the next command.
-    pub(super) async fn read_data(&mut self, decoder: &mut DotDecoder) -> Result<(), Closed> {
+    /// Feeds input to `decoder` until it has seen the end of data, within the
+    /// idle timeout per read and `pace` overall. Bytes after the terminator
+    /// stay buffered for the next command.
+    pub(super) async fn read_data(
+        &mut self,
+        decoder: &mut DotDecoder,
+        pace: &DataPace,
+    ) -> Result<(), Closed> {
+        let started = Instant::now();
+        let mut received: u64 = 0;
         loop {
             let used = decoder.feed(&self.input);
             self.input.drain(..used);
+            received = received.saturating_add(used as u64);
             if decoder.is_done() {
                 return Ok(());
             }
-            self.fill().await?;
+            let idle = Instant::now() + self.idle_timeout;
+            let (paced, why) = pace.deadline(started, received);
+            match self.fill(idle.min(paced)).await {
+                Err(Closed::Timeout) if paced <= idle => return Err(why),
+                other => other?,
+            }
         }
     }
 
@@ -162,5 +195,29 @@ impl Conn {
     pub(super) async fn close(mut self) {
         let _ = self.flush().await;
         let _ = tokio::time::timeout(self.idle_timeout, self.stream.shutdown()).await;
+    }
+}
+
+/// How long message data may take: at most `deadline` overall, and at most
+/// `grace + bytes / min_rate` (bytes received so far) when `min_rate` is set.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DataPace {
+    pub(super) deadline: Duration,
+    pub(super) min_rate: u64,
+    pub(super) grace: Duration,
+}
+
+impl DataPace {
+    /// When the data must be complete, or more of it in, given `received`
+    /// bytes since `started`; and what closes the connection then.
+    fn deadline(&self, started: Instant, received: u64) -> (Instant, Closed) {
+        if self.min_rate != 0 {
+            let earned = Duration::from_secs_f64(received as f64 / self.min_rate as f64);
+            let allowed = self.grace.saturating_add(earned);
+            if allowed < self.deadline {
+                return (started + allowed, Closed::DataTooSlow);
+            }
+        }
+        (started + self.deadline, Closed::DataTimeout)
     }
 }

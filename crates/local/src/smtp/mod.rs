@@ -3,7 +3,10 @@
 //! Commands are parsed with `smtp-proto`; the DATA body is decoded by our own
 //! end-of-data scanner ([`data`]) so SMTP smuggling cannot split a message.
 //! Everything is bounded: line length, recipients, message size, idle time,
-//! protocol errors and concurrent connections.
+//! protocol errors and concurrent connections. Slow clients cannot hold the
+//! doors: each client outside the trusted networks has a cap on its sessions,
+//! waits for a greeting it must not talk over, and must send a message's data
+//! within an overall deadline and at a minimum average rate.
 //!
 //! Layout: [`conn`] buffered socket I/O, [`data`] DATA decoding, [`session`]
 //! the command state machine, [`accept`] per-connection gatekeeping,
@@ -25,6 +28,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
+
+use crate::per_client::ClientSlots;
 
 pub use ipnet::{IpNet, IpNetParseError};
 
@@ -81,10 +86,40 @@ pub struct SmtpConfig {
     pub open: bool,
     /// Our mail domain.
     pub domain: String,
-    /// Per-read (and per-write) timeout, then 421 and close.
+    /// How long a command line may take to arrive (from when we wait for it
+    /// to its LF: a client dribbling bytes gains nothing), and the longest
+    /// wait for each read of message data or any write; then 421 and close.
+    /// RFC 5321 §4.5.3.2 asks servers to wait 5 minutes for a command.
     pub idle_timeout: Duration,
     /// Command line limit excluding CR LF; longer lines get 500 5.5.2.
     pub max_line_length: usize,
+    /// Sessions one client outside the trusted networks (an IPv4 address or
+    /// an IPv6 /64) may hold at once; more get `421 4.7.0`. 0: no cap. Trusted
+    /// networks are exempt, as with Postfix's
+    /// `smtpd_client_event_limit_exceptions = $mynetworks`: a local relay may
+    /// legitimately open many.
+    pub max_connections_per_client: usize,
+    /// The longest the DATA phase may take, from `354` to the final dot; RFC
+    /// 5321 §4.5.3.2 gives clients 10 minutes for the end of data, so the
+    /// default is that.
+    pub data_timeout: Duration,
+    /// Least average rate, in bytes per second, at which message data must
+    /// arrive once `min_data_grace` has passed: DATA may take
+    /// `min_data_grace + bytes / min_data_rate` at most. 500 bytes/s is
+    /// Postfix's `smtpd_min_data_rate` default; a real MTA sends many times
+    /// faster, while a client dribbling a byte now and then (to stay inside
+    /// the idle timeout) is cut off after the grace period. 0 turns it off.
+    pub min_data_rate: u64,
+    /// Time allowed before `min_data_rate` applies (a slow start, or a
+    /// client that pauses before its first bytes).
+    pub min_data_grace: Duration,
+    /// How long clients outside the trusted networks wait for the `220`
+    /// greeting. A client that sends anything before it is not waiting for
+    /// replies as RFC 5321 §4.3.1 requires (typically a spam bot that
+    /// pipelines blindly) and gets `554 5.5.1` and a hang-up, like Postfix
+    /// postscreen's pre-greet test or Sendmail's `greet_pause`. Trusted
+    /// clients are greeted at once. Zero turns it off.
+    pub greet_delay: Duration,
 }
 
 impl Default for SmtpConfig {
@@ -98,6 +133,11 @@ impl Default for SmtpConfig {
             domain: "localhost".to_owned(),
             idle_timeout: Duration::from_secs(5 * 60),
             max_line_length: 4096,
+            max_connections_per_client: 8,
+            data_timeout: Duration::from_secs(10 * 60),
+            min_data_rate: 500,
+            min_data_grace: Duration::from_secs(30),
+            greet_delay: Duration::from_secs(2),
         }
     }
 }
@@ -118,6 +158,7 @@ pub async fn serve<I: Intake>(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let clients = ClientSlots::new(config.max_connections_per_client);
     let mut sessions = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     info!(addr = ?listener.local_addr().ok(), "SMTP listener ready");
@@ -128,7 +169,8 @@ pub async fn serve<I: Intake>(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let permit = slots.clone().try_acquire_owned().ok();
-                    let task = accept::handle(stream, peer, config.clone(), intake.clone(), stop_rx.clone(), permit);
+                    let slots = accept::Slots { permit, clients: clients.clone() };
+                    let task = accept::handle(stream, peer, config.clone(), intake.clone(), stop_rx.clone(), slots);
                     sessions.spawn(task);
                 }
                 Err(error) => {

@@ -4,6 +4,7 @@
 
 mod harness;
 mod limits;
+mod slow_clients;
 mod units;
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 
 use tracing::{info, warn};
 
-use super::super::conn::Closed;
+use super::super::conn::{Closed, DataPace};
 use super::super::data::DotDecoder;
 use super::super::{Envelope, Intake};
 use super::{Next, Session, sanitize};
@@ -27,7 +27,12 @@ impl<I: Intake> Session<'_, I> {
         }
         self.conn.reply(354, &["End data with <CR><LF>.<CR><LF>"]);
         let mut decoder = DotDecoder::new(self.config.max_message_size);
-        self.conn.read_data(&mut decoder).await?;
+        let pace = DataPace {
+            deadline: self.config.data_timeout,
+            min_rate: self.config.min_data_rate,
+            grace: self.config.min_data_grace,
+        };
+        self.conn.read_data(&mut decoder, &pace).await?;
         let tx = std::mem::take(&mut self.tx);
         let Some(body) = decoder.into_body() else {
             let max = self.config.max_message_size;

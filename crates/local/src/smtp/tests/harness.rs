@@ -61,11 +61,25 @@ impl Intake for FailingIntake {
     }
 }
 
+/// Greeting delay off, so tests with untrusted peers need not wait for it
+/// (the greeting tests set their own).
 pub(super) fn test_config() -> SmtpConfig {
     SmtpConfig {
         hostname: "mx.example.test".to_owned(),
         max_message_size: 10_000,
+        greet_delay: Duration::ZERO,
         ..SmtpConfig::default()
+    }
+}
+
+/// Open mode with trusted networks that leave out loopback: the tests' own
+/// connections are then clients from outside.
+pub(super) fn untrusted_config() -> SmtpConfig {
+    SmtpConfig {
+        trusted_networks: vec!["10.0.0.0/8".parse().expect("valid net")],
+        open: true,
+        domain: "example.test".to_owned(),
+        ..test_config()
     }
 }
 
@@ -149,6 +163,36 @@ impl Client {
     pub(super) async fn command(&mut self, line: &str, prefix: &str) -> String {
         self.send(format!("{line}\r\n")).await;
         self.expect(prefix).await
+    }
+
+    /// Writes `chunk` every `every`, at most `times` times, until a reply
+    /// arrives (or the server closes and writes fail), and returns the reply.
+    pub(super) async fn dribble_until_reply(
+        &mut self,
+        chunk: &[u8],
+        every: Duration,
+        times: usize,
+    ) -> String {
+        let writer = &mut self.writer;
+        let dribble = async {
+            for _ in 0..times {
+                if writer.write_all(chunk).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(every).await;
+            }
+            // Then stay quiet, so only the server can end the wait.
+            std::future::pending::<()>().await;
+        };
+        let mut line = String::new();
+        let reader = &mut self.reader;
+        tokio::select! {
+            () = dribble => unreachable!("the dribble never ends by itself"),
+            read = tokio::time::timeout(PATIENCE, reader.read_line(&mut line)) => {
+                read.expect("no reply while dribbling").expect("read");
+            }
+        }
+        line
     }
 
     /// Asserts the server closed the connection without sending more.
