@@ -306,6 +306,9 @@ fn in_open_mode_loopback_is_not_trusted_but_a_named_front_server_vouches() {
         "front.example.org",
         "--dns-timeout",
         "1",
+        // Loopback is an untrusted network here: skip the early-talker wait.
+        "--smtp-greet-delay",
+        "0",
     ]);
     // Loopback mail without the front server's word: not trusted (no DNS here either).
     let plain = server.deliver(&Invite::default().to_mail());

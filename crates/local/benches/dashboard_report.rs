@@ -61,6 +61,7 @@ fn event(ids: &rollcall_core::ids::RandomIds, uid: &str) -> Event {
         created_at: now,
         updated_at: now,
         version: 1,
+        placeholder: false,
     }
 }
 

@@ -31,6 +31,15 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let smtp_listener = bind(config.smtp_addr, "SMTP", "--smtp-addr / ROLLCALL_SMTP_ADDR").await?;
     let base_url = config.base_url();
     let tokens = TokenKey::from_bytes(data.secret()?);
+    let scrubbed = store
+        .scrub_reply_keys(&config.domain, &tokens)
+        .context("cannot rewrite the inbox's stored recipients")?;
+    if scrubbed > 0 {
+        tracing::warn!(
+            messages = scrubbed,
+            "rewrote stored recipients so that the database holds no reply key"
+        );
+    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let inbound_wake = Arc::new(Notify::new());

@@ -4,7 +4,9 @@
 use super::time::{from_db, to_db};
 use super::{DbError, SqliteStore};
 use chrono::{DateTime, Utc};
+use rollcall_core::ingest::Recipient;
 use rollcall_core::ports::{RawMailSource, StoreError};
+use rollcall_core::tokens::TokenKey;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -138,6 +140,36 @@ impl SqliteStore {
         .await
     }
 
+    /// Rewrites recipients stored as addresses (by a Rollcall from before the queue kept
+    /// recipient records) into records, so that no reply key stays in the database; how many
+    /// rows it changed. Run at start-up, before the listener takes mail.
+    pub fn scrub_reply_keys(&self, domain: &str, tokens: &TokenKey) -> Result<usize, DbError> {
+        let (domain, tokens) = (domain.to_string(), tokens.clone());
+        self.with_blocking(move |conn| {
+            let tx = conn.transaction()?;
+            let rows: Vec<(String, String)> = {
+                let mut stmt =
+                    tx.prepare("SELECT id, rcpt_to FROM inbox WHERE rcpt_to LIKE '%@%'")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for (id, rcpt) in &rows {
+                let addresses: Vec<String> = serde_json::from_str(rcpt)?;
+                let records: Vec<String> = addresses
+                    .iter()
+                    .filter_map(|a| Recipient::classify(a, &domain, &tokens))
+                    .map(|r| r.record())
+                    .collect();
+                tx.execute(
+                    "UPDATE inbox SET rcpt_to = ?2 WHERE id = ?1",
+                    params![id, serde_json::to_string(&records)?],
+                )?;
+            }
+            tx.commit()?;
+            Ok(rows.len())
+        })
+    }
+
     /// Where the raw file of queued message `id` is, if there is such a message.
     pub(super) fn inbound_path(&self, id: &str) -> Result<Option<String>, DbError> {
         self.read(|conn| {
@@ -188,5 +220,70 @@ impl RawMailSource for SqliteStore {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(StoreError::Unavailable(format!("reading {path}: {error}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_core::invitee::InviteeId;
+    use rollcall_core::tokens::Purpose;
+
+    #[tokio::test]
+    async fn stored_reply_addresses_are_rewritten_to_records_without_the_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).expect("opens");
+        let tokens = TokenKey::from_bytes([3; 32]);
+        let ann = InviteeId::from_random([1; InviteeId::LEN]);
+        let key = tokens.token(Purpose::Reply, &ann);
+        // As a Rollcall from before recipient records queued it.
+        let row = |id: &str, rcpt: Vec<String>| NewInbound {
+            id: id.to_string(),
+            received_at: chrono::DateTime::UNIX_EPOCH,
+            peer: "127.0.0.1:1".into(),
+            helo: "x".into(),
+            mail_from: "ann@example.org".into(),
+            rcpt_to: rcpt,
+            size: 1,
+            path: "/nonexistent".into(),
+        };
+        let reply = format!("rsvp+{key}@rollcall.test");
+        let records = vec!["invites".to_string()];
+        for entry in [
+            row("1", vec![reply.clone(), "invites@rollcall.test".into()]),
+            row("2", vec!["rsvp+forged@rollcall.test".into()]),
+            row("3", records.clone()),
+        ] {
+            store.enqueue(entry).await.expect("enqueue");
+        }
+        assert_eq!(
+            store
+                .scrub_reply_keys("rollcall.test", &tokens)
+                .expect("scrub"),
+            2
+        );
+        let stored: Vec<String> = store
+            .with_blocking(|conn| {
+                let mut stmt = conn.prepare("SELECT rcpt_to FROM inbox ORDER BY id")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .expect("read");
+        assert_eq!(
+            stored,
+            [
+                format!("[\"rsvp+{ann}\",\"invites\"]"),
+                "[\"rsvp+?\"]".to_string(),
+                "[\"invites\"]".to_string(),
+            ]
+        );
+        assert!(stored.iter().all(|s| !s.contains(&key)));
+        assert_eq!(
+            store
+                .scrub_reply_keys("rollcall.test", &tokens)
+                .expect("scrub"),
+            0,
+            "nothing left to rewrite"
+        );
     }
 }
