@@ -118,7 +118,8 @@ pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Stor
     };
     unsubscribe(&una, store, at(2)).await.expect("unsubscribe");
     let lines = read_pasted(
-        "Ann <ann@example.org>\nnonsense\nuna@example.net\nann@example.org\nbob@example.com, Bob",
+        "Ann <ann@example.org>\nnonsense\nuna@example.net\nann@example.org\nbob@example.com, Bob\n\
+         invites@rollcall.test\nRollcall <rsvp+abc@Rollcall.Test>\nx@[127.0.0.1]",
     )
     .expect("short");
     let results = add_invitees(&planning.id, lines, &rsvp_settings(), store, &ids, at(3))
@@ -133,6 +134,9 @@ pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Stor
             (3, AddResult::Unsubscribed),
             (4, AddResult::AlreadyInvited),
             (5, AddResult::Added),
+            (6, AddResult::RollcallAddress),
+            (7, AddResult::RollcallAddress),
+            (8, AddResult::InvalidAddress),
         ]
     );
     let bob = store
