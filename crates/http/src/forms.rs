@@ -2,6 +2,7 @@
 //! submits), the `Origin` check, the client's address for rate limits, and the answer words.
 
 use crate::AppState;
+use crate::client_addr::client_ip;
 use crate::rate_limit::{client_key, retry_after_seconds};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -73,18 +74,21 @@ pub fn origin_allowed(headers: &HeaderMap, base_url: &str) -> bool {
 }
 
 /// The rate-limit bucket of the client: its address where the server passed it on
-/// (`ConnectInfo<SocketAddr>`), otherwise one bucket shared by everyone.
+/// (`ConnectInfo<SocketAddr>`; behind a trusted proxy the address it forwarded for, see
+/// [`client_addr`](crate::client_addr)), otherwise one bucket shared by everyone.
 #[derive(Debug, Clone)]
 pub struct ClientKey(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
+impl FromRequestParts<AppState> for ClientKey {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         let key = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| client_key(addr.ip()))
+            .map(|ConnectInfo(addr)| {
+                client_key(client_ip(addr.ip(), &parts.headers, &state.trusted_proxies))
+            })
             .unwrap_or_else(|| "(unknown client)".to_string());
         Ok(ClientKey(key))
     }

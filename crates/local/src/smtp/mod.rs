@@ -6,13 +6,13 @@
 //! protocol errors and concurrent connections.
 //!
 //! Layout: [`conn`] buffered socket I/O, [`data`] DATA decoding, [`session`]
-//! the command state machine, [`accept`] per-connection gatekeeping,
-//! [`ipnet`] the trusted-network type.
+//! the command state machine, [`accept`] per-connection gatekeeping. The
+//! trusted-network type is `rollcall_core::ipnet` (the web site's trusted
+//! proxies use it too).
 
 mod accept;
 mod conn;
 mod data;
-mod ipnet;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -26,7 +26,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
-pub use ipnet::{IpNet, IpNetParseError};
+pub use rollcall_core::ipnet::{IpNet, IpNetParseError};
 
 /// Connections served at once; more get `421` right away. Guards against
 /// runaway local clients and, in open mode, floods from anywhere.
