@@ -1,5 +1,5 @@
-//! The web site's limits over real sockets: whose bucket a visitor behind a reverse proxy
-//! falls in.
+//! The web site's limits over real sockets: what may spend a rate-limit budget (only a genuine
+//! post from our own pages), and whose bucket a visitor behind a reverse proxy falls in.
 
 use rollcall_tests::mail::Invite;
 use rollcall_tests::rsvp::form_token;
@@ -37,6 +37,56 @@ fn answer(
             headers,
         )
         .expect("rsvp post")
+}
+
+#[test]
+fn posts_without_a_form_token_or_from_another_site_spend_no_ones_budget() {
+    let server = Server::start();
+    let (event, token) = event_and_token(&server);
+    let ours = format!("http://{}", server.http);
+    // More refused posts than the client may make in a minute, of every kind.
+    for n in 0..=CLIENT_LIMIT {
+        let email = format!("forger{n}@example.org");
+        let tokenless = answer(&server, &event, &email, "", &[]);
+        assert_eq!(tokenless.0, 403, "no form token: {}", tokenless.2);
+        let refusals: [&[(&str, &str)]; 3] = [
+            &[("Sec-Fetch-Site", "cross-site")],
+            &[("Sec-Fetch-Site", "same-site")],
+            &[("Origin", "https://evil.example")],
+        ];
+        for refused in refusals {
+            let reply = answer(&server, &event, &email, &token, refused);
+            assert_eq!(reply.0, 403, "{refused:?}: {}", reply.2);
+        }
+    }
+    // A genuine answer from the same client (the same address) still goes through.
+    let genuine = answer(
+        &server,
+        &event,
+        "ann@example.org",
+        &token,
+        &[("Origin", &ours), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(genuine.0, 303, "{}", genuine.2);
+
+    // The personal page's form (its `no-referrer` policy makes browsers send `Origin: null`)
+    // takes `same-origin` posts and refuses a sibling host's.
+    let page = header(&genuine, "location").expect("redirect").to_string();
+    let personal = server.get(&page).expect("personal page");
+    let change_token = form_token(&personal.2);
+    let change = |fetch_site: &str| {
+        server
+            .request(
+                "POST",
+                &page,
+                &[("form_token", &change_token), ("answer", "no")],
+                &[("Origin", "null"), ("Sec-Fetch-Site", fetch_site)],
+            )
+            .expect("answer change")
+    };
+    assert_eq!(change("same-site").0, 403);
+    let changed = change("same-origin");
+    assert_eq!(changed.0, 303, "{}", changed.2);
 }
 
 #[test]

@@ -73,6 +73,27 @@ pub fn origin_allowed(headers: &HeaderMap, base_url: &str) -> bool {
     origin.trim().to_ascii_lowercase() == ours
 }
 
+/// False when the browser says the request comes from another site (`Sec-Fetch-Site:
+/// cross-site`) or from a sibling host of ours (`same-site`): our forms are served from our
+/// own origin only, so a genuine post says `same-origin` (the token pages' `no-referrer`
+/// policy nulls `Origin`, not this header), or `none` for one the user started themselves.
+/// Browsers that do not send the header, and clients that are not browsers, pass: the form
+/// token is what protects them. `same-site` matters most on the token pages, whose
+/// `Origin: null` is dropped: there this header alone tells a sibling host's post apart.
+pub fn fetch_site_allowed(headers: &HeaderMap) -> bool {
+    match headers.get("sec-fetch-site") {
+        None => true,
+        Some(value) => matches!(value.as_bytes(), b"same-origin" | b"none"),
+    }
+}
+
+/// Both checks of where a writing request comes from ([`origin_allowed`] and
+/// [`fetch_site_allowed`]): made before anything else, so a post from another site costs
+/// no one's rate-limit budget.
+pub fn from_our_site(headers: &HeaderMap, base_url: &str) -> bool {
+    origin_allowed(headers, base_url) && fetch_site_allowed(headers)
+}
+
 /// The rate-limit bucket of the client: its address where the server passed it on
 /// (`ConnectInfo<SocketAddr>`; behind a trusted proxy the address it forwarded for, see
 /// [`client_addr`](crate::client_addr)), otherwise one bucket shared by everyone.
@@ -163,6 +184,29 @@ mod tests {
             origin_of("http://127.0.0.1:8080/x"),
             Some("http://127.0.0.1:8080".into())
         );
+    }
+
+    #[test]
+    fn only_our_own_pages_or_the_user_may_post() {
+        let mut headers = HeaderMap::new();
+        assert!(fetch_site_allowed(&headers), "no header: an older browser");
+        for (value, allowed) in [
+            ("same-origin", true),
+            ("none", true),
+            ("same-site", false),
+            ("cross-site", false),
+            ("Same-Origin", false),
+            ("", false),
+        ] {
+            headers.insert("sec-fetch-site", HeaderValue::from_static(value));
+            assert_eq!(fetch_site_allowed(&headers), allowed, "{value:?}");
+        }
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!from_our_site(&headers, "https://rsvp.example.org"));
     }
 
     #[test]
