@@ -1,9 +1,13 @@
 //! The web site's limits over real sockets: what may spend a rate-limit budget (only a genuine
-//! post from our own pages), and whose bucket a visitor behind a reverse proxy falls in.
+//! post from our own pages), whose bucket a visitor behind a reverse proxy falls in, and what
+//! a locked database answers.
 
 use rollcall_tests::mail::Invite;
 use rollcall_tests::rsvp::form_token;
 use rollcall_tests::server::{Response, Server, event_id, header};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 /// Posts per minute one client may make (`RateLimits::default`).
 const CLIENT_LIMIT: usize = 10;
@@ -165,4 +169,98 @@ fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
         &[("X-Forwarded-For", "198.51.100.1")],
     );
     assert_eq!(limited.0, 429, "every spoofed address is the one peer");
+}
+
+/// A JSON POST over a fresh connection: (status, headers lower-cased, body).
+fn post_json(server: &Server, path: &str, body: &str) -> Response {
+    let mut stream = TcpStream::connect(server.http).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        server.http,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("send head");
+    stream.write_all(body.as_bytes()).expect("send body");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read the answer");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+/// Waits until the sender has worked off the outbox, so no write of its own waits on the lock
+/// the test takes.
+fn outbox_settled(db: &rusqlite::Connection) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pending: i64 = db
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count pending");
+        if pending == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the outbox did not settle");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_locked_database_is_waited_for_a_bounded_time_then_answered_503_with_retry_after() {
+    let server = Server::start();
+    let (event, token) = event_and_token(&server);
+    let db = rusqlite::Connection::open(server.data_dir.join("rollcall.sqlite")).expect("open");
+    db.busy_timeout(Duration::from_secs(20)).expect("timeout");
+    outbox_settled(&db);
+
+    // Another process holds the write lock and never lets go in time.
+    db.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let locked = answer(&server, &event, "ann@example.org", &token, &[]);
+    assert_eq!(locked.0, 503, "{}", locked.2);
+    assert_eq!(header(&locked, "retry-after"), Some("5"));
+    assert!(locked.2.contains("try again"), "{}", locked.2);
+    let api = post_json(
+        &server,
+        "/api/v1/session/link",
+        r#"{"email": "a@example.org"}"#,
+    );
+    assert_eq!(api.0, 503, "{}", api.2);
+    assert_eq!(header(&api, "retry-after"), Some("5"));
+    assert!(api.2.contains(r#""error":"unavailable""#), "{}", api.2);
+    db.execute_batch("COMMIT").expect("unlock");
+    outbox_settled(&db);
+
+    // Held for a moment only: the answer waits for it and goes through.
+    db.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        db.execute_batch("COMMIT").expect("unlock");
+        db
+    });
+    let waited = answer(&server, &event, "bo@example.org", &token, &[]);
+    assert_eq!(waited.0, 303, "waited for the lock: {}", waited.2);
+    let db = release.join().expect("the lock holder");
+
+    let after = answer(&server, &event, "ann@example.org", &token, &[]);
+    assert_eq!(after.0, 303, "once released, all is well: {}", after.2);
+    let answered: i64 = db
+        .query_row("SELECT count(*) FROM invitees", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(answered, 2, "Ann (after the 503) and Bo");
 }

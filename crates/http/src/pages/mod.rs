@@ -176,14 +176,24 @@ pub fn message_with_link(
     render(status, page.render())
 }
 
-/// 503 for a store failure: logged for the operator, never shown.
+/// The `Retry-After` of a 503 for a store failure, in seconds. Such failures are mostly
+/// passing (a locked or briefly unreachable database, which the store already waited for),
+/// so clients and proxies are told to come back soon rather than give up.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
+
+/// 503 for a store failure, with `Retry-After`: logged for the operator, never shown.
 pub fn unavailable(context: &str, error: impl Display) -> Response {
     tracing::error!(%error, "{context}");
-    message(
+    let mut response = message(
         StatusCode::SERVICE_UNAVAILABLE,
         "Please try again shortly",
         "Rollcall is having trouble right now. Nothing was lost; please try again in a moment.",
-    )
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(UNAVAILABLE_RETRY_SECONDS),
+    );
+    response
 }
 
 pub fn too_many_requests(retry_after_seconds: u64) -> Response {
