@@ -131,8 +131,10 @@ pub enum LinkRequestError {
     Store(StoreError),
 }
 
-/// Queues a sign-in link for `email` if it has events. Limited per address (the client's
-/// own limit is checked by the caller), so nobody can fill an organizer's inbox.
+/// Queues a sign-in request for `email`: the sender mails a link if the address has events
+/// (`access::request_sign_in_link`), so this does the same work for every address. Limited
+/// per address (the client's own limit is checked by the caller), so nobody can fill an
+/// organizer's inbox.
 pub async fn request_link(
     state: &AppState,
     email: &str,
