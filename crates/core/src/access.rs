@@ -2,7 +2,8 @@
 //! starts a session; integrations use API tokens. Every secret is ≥128 bits from a CSPRNG and
 //! only its SHA-256 is stored, so a copy of the store lets nobody in.
 
-use crate::event::Event;
+use crate::event::{Event, EventId, EventState};
+use crate::ical::CalendarEvent;
 use crate::notice::{Notice, OutboxMessage, SignInLink};
 use crate::ports::{Commit, Credential, CredentialKind, Store, StoreError};
 use crate::tracking::email_domain;
@@ -97,7 +98,15 @@ pub fn hash_secret(secret: &str) -> String {
         .collect()
 }
 
-/// Makes the sign-in link a mail to `organizer` carries, and voids their older links.
+/// Sign-in links an organizer may hold unexpired at once. A request for a link beyond this
+/// mails nothing: the links already mailed keep working until one is used or they expire.
+/// Without the cap, anyone could fill an organizer's inbox (the per-address rate limit lives
+/// in one process's memory); without keeping older links valid, anyone asking for a link in
+/// the organizer's name would void the one they were about to use.
+pub const MAX_LIVE_SIGN_IN_LINKS: usize = 3;
+
+/// Makes the sign-in link a mail to `organizer` carries. Their other links stay valid (using
+/// any one ends the rest, [`sign_in`]); expired ones are cleared away here.
 pub async fn mint_sign_in_link(
     store: &dyn Store,
     organizer: &str,
@@ -105,11 +114,13 @@ pub async fn mint_sign_in_link(
     now: DateTime<Utc>,
 ) -> Result<SignInLink, StoreError> {
     let organizer = organizer.to_ascii_lowercase();
-    for older in store
+    for expired in store
         .credentials_of(&organizer, CredentialKind::SignInLink)
         .await?
+        .into_iter()
+        .filter(|c| c.expires_at.is_some_and(|at| at <= now))
     {
-        store.delete_credential(&older.hash).await?;
+        store.delete_credential(&expired.hash).await?;
     }
     let token = new_secret();
     let expires_at = now + ttl;
@@ -125,6 +136,20 @@ pub async fn mint_sign_in_link(
         })
         .await?;
     Ok(SignInLink { token, expires_at })
+}
+
+/// How many of the organizer's sign-in links still work at `now`.
+pub async fn live_sign_in_links(
+    store: &dyn Store,
+    organizer: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(store
+        .credentials_of(&organizer.to_ascii_lowercase(), CredentialKind::SignInLink)
+        .await?
+        .iter()
+        .filter(|c| c.expires_at.is_none_or(|at| at > now))
+        .count())
 }
 
 /// Fills in the sign-in link of a notice that carries one, as it is about to be sent.
@@ -151,7 +176,7 @@ pub async fn with_sign_in_link(
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("this sign-in link is not valid: it was used already, or a newer one was sent")]
+    #[error("this sign-in link is not valid: it or another of the organizer's was used already")]
     Unknown,
     #[error("this sign-in link has expired")]
     Expired,
@@ -167,7 +192,9 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Uses up a sign-in link and starts a session (a new id every time).
+/// Uses up a sign-in link and starts a session (a new id every time). The organizer's other
+/// sign-in links stop working too: once they are in, links still lying in their mailbox would
+/// only be more ways in for whoever reads it next.
 pub async fn sign_in(
     store: &dyn Store,
     link_token: &str,
@@ -181,6 +208,12 @@ pub async fn sign_in(
         .ok_or(SignInError::Unknown)?;
     if link.expires_at.is_some_and(|at| at <= now) {
         return Err(SignInError::Expired);
+    }
+    for other in store
+        .credentials_of(&link.organizer, CredentialKind::SignInLink)
+        .await?
+    {
+        store.delete_credential(&other.hash).await?;
     }
     let secret = new_secret();
     let expires_at = now + settings.session_lifetime;
@@ -336,8 +369,10 @@ pub async fn visible_events(
     }
 }
 
-/// Queues a sign-in link to `email` if it has anything to see (its own events, or for a
-/// domain admin their domain's); says whether it did. Callers answer the same either way.
+/// Queues a sign-in request for `email` (a [`Notice::SignInRequest`] job) and says whether
+/// the address was well-formed. The same work for every address, organizer or not: one
+/// commit and nothing read, so neither the answer nor its timing tells whether the address
+/// has events. The sender answers the request ([`answer_sign_in_request`]).
 pub async fn request_sign_in_link(
     store: &dyn Store,
     email: &str,
@@ -348,10 +383,6 @@ pub async fn request_sign_in_link(
         return Ok(false);
     };
     let viewer = settings.viewer(&email);
-    let events = visible_events(store, &viewer, viewer.domain_admin.is_some()).await?;
-    let Some(latest) = events.into_iter().max_by_key(|e| e.updated_at) else {
-        return Ok(false);
-    };
     let message = OutboxMessage {
         id: format!(
             "signin-{}-{}",
@@ -362,8 +393,10 @@ pub async fn request_sign_in_link(
             email: email.clone(),
             name: None,
         },
-        notice: Notice::SignIn { sign_in: None },
-        event: latest,
+        notice: Notice::SignInRequest {
+            domain_admin: viewer.domain_admin,
+        },
+        event: no_event(now),
         created_at: now,
     };
     store
@@ -373,6 +406,62 @@ pub async fn request_sign_in_link(
         })
         .await?;
     Ok(true)
+}
+
+/// The sign-in mail that answers `request` (a [`Notice::SignInRequest`] job), its link
+/// minted; `None` when none is due: the address has nothing to see (its own events, or for a
+/// domain admin their domain's), or already holds [`MAX_LIVE_SIGN_IN_LINKS`] working links.
+/// The mail is about the address's latest event and keeps the request's id.
+pub async fn answer_sign_in_request(
+    store: &dyn Store,
+    request: &OutboxMessage,
+    ttl: Duration,
+    now: DateTime<Utc>,
+) -> Result<Option<OutboxMessage>, StoreError> {
+    let Notice::SignInRequest { domain_admin } = &request.notice else {
+        return Ok(None);
+    };
+    let viewer = Viewer {
+        organizer: request.to.email.to_ascii_lowercase(),
+        domain_admin: domain_admin.clone(),
+    };
+    let events = visible_events(store, &viewer, viewer.domain_admin.is_some()).await?;
+    let Some(latest) = events.into_iter().max_by_key(|e| e.updated_at) else {
+        return Ok(None);
+    };
+    if live_sign_in_links(store, &viewer.organizer, now).await? >= MAX_LIVE_SIGN_IN_LINKS {
+        return Ok(None);
+    }
+    let link = mint_sign_in_link(store, &viewer.organizer, ttl, now).await?;
+    Ok(Some(OutboxMessage {
+        notice: Notice::SignIn {
+            sign_in: Some(link),
+        },
+        event: latest,
+        ..request.clone()
+    }))
+}
+
+/// The event of a job that is about no event: empty, with an id no stored event has
+/// ([`EventId::NONE`]). The outbox keeps one event per item, and a sign-in request must not
+/// read the address's events to fill it in (that is the work it leaves to the sender).
+fn no_event(now: DateTime<Utc>) -> Event {
+    Event {
+        id: EventId::NONE,
+        organizer_email: String::new(),
+        organizer_name: None,
+        uid: String::new(),
+        sequence: 0,
+        dtstamp: None,
+        state: EventState::Active,
+        details: CalendarEvent::default(),
+        overrides: Vec::new(),
+        cancelled_occurrences: Vec::new(),
+        producer: None,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! invitee's part of a job is de-duplicated by its signals.
 
 mod attendees;
+mod sign_in;
 
 use crate::access;
 use crate::invitee::{Invitee, InviteeId};
@@ -108,6 +109,10 @@ pub async fn deliver_due(
                 attendees::record_attendees(message, list, store, ids, now, &mut report.listed)
                     .await
                     .map_err(|error| SendError::Transient(error.to_string()))
+            }
+            Notice::SignInRequest { .. } => {
+                let ttl = settings.sign_in_link_ttl;
+                sign_in::answer_request(message, store, composer, mailer, ttl, now).await
             }
             Notice::Invitation { invitee, .. } if !still_reachable(&invitee.id, store).await? => {
                 Err(SendError::Permanent(

@@ -36,6 +36,10 @@ impl EventId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The empty id, which [`EventId::parse`] never returns, so no stored event has it: what
+    /// an outbox job about an address rather than an event carries (a sign-in request).
+    pub const NONE: EventId = EventId(String::new());
 }
 
 impl fmt::Display for EventId {

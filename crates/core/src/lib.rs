@@ -12,6 +12,7 @@ pub mod imip;
 pub mod ingest;
 pub mod invite;
 pub mod invitee;
+pub mod ipnet;
 pub mod itip;
 pub mod limits;
 pub mod notice;

@@ -82,6 +82,16 @@ pub enum Notice {
         /// The link stops working then.
         expires_at: DateTime<Utc>,
     },
+    /// Not mail: "someone asked for a sign-in link for this address" (`/signin`). Queued for
+    /// every well-formed address, so answering the request takes the same work whether or not
+    /// the address organizes anything; the sender looks that up and, if it has something to
+    /// see, mails it a [`Notice::SignIn`]. About an address, not an event: `event` is empty
+    /// ([`crate::access::request_sign_in_link`]).
+    SignInRequest {
+        /// The domain whose events the address also sees, when it is a domain admin.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain_admin: Option<String>,
+    },
 }
 
 /// A dashboard sign-in link's secret, made as its mail is sent; the store keeps its hash.
@@ -197,11 +207,14 @@ impl OutboxMessage {
         }
     }
 
-    /// Whether this item is a mail (as opposed to a fan-out or attendee job).
+    /// Whether this item is a mail (as opposed to a fan-out, attendee or sign-in request job).
     pub fn is_mail(&self) -> bool {
         !matches!(
             self.notice,
-            Notice::FanOut(_) | Notice::FanOutFrom { .. } | Notice::RecordAttendees(_)
+            Notice::FanOut(_)
+                | Notice::FanOutFrom { .. }
+                | Notice::RecordAttendees(_)
+                | Notice::SignInRequest { .. }
         )
     }
 }

@@ -2,6 +2,7 @@
 //! submits), the `Origin` check, the client's address for rate limits, and the answer words.
 
 use crate::AppState;
+use crate::client_addr::client_ip;
 use crate::rate_limit::{client_key, retry_after_seconds};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -72,19 +73,43 @@ pub fn origin_allowed(headers: &HeaderMap, base_url: &str) -> bool {
     origin.trim().to_ascii_lowercase() == ours
 }
 
+/// False when the browser says the request comes from another site (`Sec-Fetch-Site:
+/// cross-site`) or from a sibling host of ours (`same-site`): our forms are served from our
+/// own origin only, so a genuine post says `same-origin` (the token pages' `no-referrer`
+/// policy nulls `Origin`, not this header), or `none` for one the user started themselves.
+/// Browsers that do not send the header, and clients that are not browsers, pass: the form
+/// token is what protects them. `same-site` matters most on the token pages, whose
+/// `Origin: null` is dropped: there this header alone tells a sibling host's post apart.
+pub fn fetch_site_allowed(headers: &HeaderMap) -> bool {
+    match headers.get("sec-fetch-site") {
+        None => true,
+        Some(value) => matches!(value.as_bytes(), b"same-origin" | b"none"),
+    }
+}
+
+/// Both checks of where a writing request comes from ([`origin_allowed`] and
+/// [`fetch_site_allowed`]): made before anything else, so a post from another site costs
+/// no one's rate-limit budget.
+pub fn from_our_site(headers: &HeaderMap, base_url: &str) -> bool {
+    origin_allowed(headers, base_url) && fetch_site_allowed(headers)
+}
+
 /// The rate-limit bucket of the client: its address where the server passed it on
-/// (`ConnectInfo<SocketAddr>`), otherwise one bucket shared by everyone.
+/// (`ConnectInfo<SocketAddr>`; behind a trusted proxy the address it forwarded for, see
+/// [`client_addr`](crate::client_addr)), otherwise one bucket shared by everyone.
 #[derive(Debug, Clone)]
 pub struct ClientKey(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
+impl FromRequestParts<AppState> for ClientKey {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         let key = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| client_key(addr.ip()))
+            .map(|ConnectInfo(addr)| {
+                client_key(client_ip(addr.ip(), &parts.headers, &state.trusted_proxies))
+            })
             .unwrap_or_else(|| "(unknown client)".to_string());
         Ok(ClientKey(key))
     }
@@ -159,6 +184,29 @@ mod tests {
             origin_of("http://127.0.0.1:8080/x"),
             Some("http://127.0.0.1:8080".into())
         );
+    }
+
+    #[test]
+    fn only_our_own_pages_or_the_user_may_post() {
+        let mut headers = HeaderMap::new();
+        assert!(fetch_site_allowed(&headers), "no header: an older browser");
+        for (value, allowed) in [
+            ("same-origin", true),
+            ("none", true),
+            ("same-site", false),
+            ("cross-site", false),
+            ("Same-Origin", false),
+            ("", false),
+        ] {
+            headers.insert("sec-fetch-site", HeaderValue::from_static(value));
+            assert_eq!(fetch_site_allowed(&headers), allowed, "{value:?}");
+        }
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!from_our_site(&headers, "https://rsvp.example.org"));
     }
 
     #[test]

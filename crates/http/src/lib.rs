@@ -6,6 +6,7 @@
 mod api;
 mod app;
 mod calendar_links;
+mod client_addr;
 mod forms;
 mod page_cache;
 
@@ -26,6 +27,7 @@ use axum::routing::{get, post};
 use rollcall_core::Limits;
 use rollcall_core::access::AccessSettings;
 use rollcall_core::ingest::IngestSettings;
+use rollcall_core::ipnet::IpNet;
 use rollcall_core::ports::{IdSource, RawMailSource, Store};
 use rollcall_core::tokens::TokenKey;
 use std::sync::Arc;
@@ -60,6 +62,9 @@ pub struct AppState {
     pub access: Arc<AccessSettings>,
     /// The dashboard app's files.
     pub web: Arc<WebAssets>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client for the rate
+    /// limits; empty: the TCP peer is the client.
+    pub trusted_proxies: Arc<[IpNet]>,
 }
 
 impl AppState {
@@ -83,7 +88,15 @@ impl AppState {
             ingest: Arc::new(ingest),
             access: Arc::new(AccessSettings::default()),
             web: Arc::new(WebAssets::default()),
+            trusted_proxies: Arc::new([]),
         }
+    }
+
+    /// Believes `Forwarded` / `X-Forwarded-For` from peers in these networks (the reverse
+    /// proxies in front of this server), so each visitor behind them gets their own bucket.
+    pub fn with_trusted_proxies(mut self, networks: Vec<IpNet>) -> AppState {
+        self.trusted_proxies = networks.into();
+        self
     }
 
     /// Signs organizers in with these settings (link and session lifetimes, domain admins).
@@ -116,6 +129,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("settings", &self.settings)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }

@@ -2,7 +2,7 @@
 //! cookie or an API token). Only hashes of secrets reach the store (`core::access`).
 
 use crate::AppState;
-use crate::forms::origin_allowed;
+use crate::forms::from_our_site;
 use axum::http::{HeaderMap, Method, header};
 use chrono::{DateTime, Duration, Utc};
 use rollcall_core::access::{self, Viewer, hash_secret};
@@ -80,7 +80,8 @@ pub enum AuthError {
 }
 
 /// Authenticates a request: `Authorization: Bearer rc_…`, else the session cookie. Writes
-/// made with the cookie must carry `X-CSRF-Token` and come from our origin.
+/// made with the cookie must carry `X-CSRF-Token` and come from our site (`Origin`,
+/// `Sec-Fetch-Site`).
 pub async fn caller(
     state: &AppState,
     method: &Method,
@@ -114,7 +115,7 @@ pub async fn caller(
             .unwrap_or_default();
         let expected = csrf_token(&secret);
         let matches = constant_time_eq(sent.as_bytes(), expected.as_bytes());
-        if !matches || !origin_allowed(headers, &state.settings.base_url) {
+        if !matches || !from_our_site(headers, &state.settings.base_url) {
             return Err(AuthError::Csrf);
         }
     }
@@ -130,8 +131,10 @@ pub enum LinkRequestError {
     Store(StoreError),
 }
 
-/// Queues a sign-in link for `email` if it has events. Limited per address (the client's
-/// own limit is checked by the caller), so nobody can fill an organizer's inbox.
+/// Queues a sign-in request for `email`: the sender mails a link if the address has events
+/// (`access::request_sign_in_link`), so this does the same work for every address. Limited
+/// per address (the client's own limit is checked by the caller), so nobody can fill an
+/// organizer's inbox.
 pub async fn request_link(
     state: &AppState,
     email: &str,

@@ -7,10 +7,15 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use common::{Reply, Site, form, site};
-use rollcall_core::access::mint_sign_in_link;
+use rollcall_core::access::{MAX_LIVE_SIGN_IN_LINKS, mint_sign_in_link};
+use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::event::EventId;
-use rollcall_core::ports::{Commit, EventStore, EventWrite, InviteeStore, OutboxStore};
+use rollcall_core::notice::Notice;
+use rollcall_core::ports::{
+    Commit, ComposedMail, EventStore, EventWrite, InviteeStore, OutboxStore,
+};
 use rollcall_http::{AppState, HttpSettings, WebAssets, router};
+use rollcall_testkit::{PlainComposer, RecordingMailer, SequentialIds};
 use serde_json::Value;
 
 const OLGA: &str = "olga@example.org";
@@ -479,13 +484,26 @@ async fn asking_for_a_link_answers_the_same_and_is_limited_per_address() {
             .replace(&form_token(&unknown.body), &form_token(&known.body)),
         "the same page whether or not the address has events"
     );
+    // The same work for both: one queued request each, nothing looked up yet.
     let queued = site
         .store
         .due_outbox(Utc::now() + Duration::hours(1), 10)
         .await
         .expect("due");
-    assert_eq!(queued.len(), 1, "one link, to the organizer only");
-    assert_eq!(queued[0].message.to.email, OLGA);
+    let jobs: Vec<_> = queued
+        .iter()
+        .map(|d| (d.message.to.email.as_str(), &d.message.notice))
+        .collect();
+    let request = Notice::SignInRequest { domain_admin: None };
+    assert_eq!(
+        jobs,
+        [(OLGA, &request), ("nobody@example.org", &request)],
+        "one request job per address, organizer or not"
+    );
+    let mailer = RecordingMailer::new();
+    deliver(&site, &mailer).await;
+    let to: Vec<String> = mailer.sent().iter().map(|m| m.to.clone()).collect();
+    assert_eq!(to, [OLGA], "the sender mails the organizer only");
     for _ in 0..2 {
         site.post("/signin", &form(&[("form_token", &token), ("email", OLGA)]))
             .await;
@@ -494,6 +512,75 @@ async fn asking_for_a_link_answers_the_same_and_is_limited_per_address() {
         .post("/signin", &form(&[("form_token", &token), ("email", OLGA)]))
         .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Works off the outbox as the sender would, mailing through `mailer`.
+async fn deliver(site: &Site, mailer: &RecordingMailer) {
+    deliver_due(
+        site.store.as_ref(),
+        &SequentialIds::new(),
+        &PlainComposer,
+        mailer,
+        &DeliverySettings::default(),
+        Utc::now(),
+    )
+    .await
+    .expect("deliver");
+}
+
+/// The sign-in link (`/o/<token>`) of a mail [`PlainComposer`] wrote.
+fn link_of(mail: &ComposedMail) -> String {
+    let raw = String::from_utf8_lossy(&mail.raw).to_string();
+    let token = raw
+        .split("/o/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a sign-in link in the mail");
+    format!("/o/{token}")
+}
+
+#[tokio::test]
+async fn a_flood_of_link_requests_cannot_lock_the_organizer_out() {
+    let site = site().await;
+    let token = form_token(&site.get("/signin").await.body);
+    let ask = async |client: [u8; 4]| {
+        let body = form(&[("form_token", &token), ("email", OLGA)]);
+        site.call(common::post_from(client, "/signin", &body)).await
+    };
+    assert_eq!(ask([192, 0, 2, 1]).await.status, StatusCode::OK);
+    let mailer = RecordingMailer::new();
+    deliver(&site, &mailer).await;
+    let hers = link_of(&mailer.sent()[0]);
+    // Someone else asks for links in her name, as fast as the limits let them.
+    for _ in 0..20 {
+        let reply = ask([203, 0, 113, 66]).await;
+        assert!(
+            [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS].contains(&reply.status),
+            "{}",
+            reply.status
+        );
+        deliver(&site, &mailer).await;
+    }
+    assert!(
+        mailer.sent().len() <= MAX_LIVE_SIGN_IN_LINKS,
+        "a few links at most: {}",
+        mailer.sent().len()
+    );
+    let page = site.get(&hers).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let posted = site
+        .post(&hers, &form(&[("form_token", &form_token(&page.body))]))
+        .await;
+    assert_eq!(
+        posted.status,
+        StatusCode::SEE_OTHER,
+        "the link she asked for still signs her in: {}",
+        posted.body
+    );
+    for other in &mailer.sent()[1..] {
+        let gone = site.get(&link_of(other)).await;
+        assert_eq!(gone.status, StatusCode::GONE, "signing in ended the others");
+    }
 }
 
 #[tokio::test]

@@ -128,7 +128,8 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     )
     .with_raw_mail(Arc::new(store.clone()))
     .with_ingest_settings(ingest_settings)
-    .with_access(config.access());
+    .with_access(config.access())
+    .with_trusted_proxies(config.trusted_proxies.clone());
     if let Some(dir) = &config.web_dir {
         state = state.with_web(rollcall_http::WebAssets::Folder(dir.clone()));
     }

@@ -77,6 +77,11 @@ pub struct ServeConfig {
     /// (comma-separated).
     #[arg(long, env = "ROLLCALL_ADMINS", value_delimiter = ',')]
     pub admin: Vec<String>,
+    /// Reverse proxies in front of the web site (comma-separated CIDRs): only from these
+    /// peers is the client's address taken from `Forwarded` / `X-Forwarded-For`, for the
+    /// rate limits. Empty (the default): the TCP peer is the client.
+    #[arg(long, env = "ROLLCALL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
     /// Serve the dashboard app from this folder (a `web/dist` built by `npm run build`)
     /// instead of the copy built into the binary.
     #[arg(long, env = "ROLLCALL_WEB_DIR")]

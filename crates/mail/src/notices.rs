@@ -263,12 +263,13 @@ impl MailComposer {
                 CancelledText { v }.render()?,
                 CancelledHtml { v }.render()?,
             ),
-            // Composed by `compose_invitation` and `confirm_view`; fan-out and attendee jobs
-            // are never mail.
+            // Composed by `compose_invitation` and `confirm_view`; fan-out, attendee and
+            // sign-in request jobs are never mail.
             Notice::Invitation { .. }
             | Notice::FanOut(_)
             | Notice::FanOutFrom { .. }
             | Notice::RecordAttendees(_)
+            | Notice::SignInRequest { .. }
             | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }
@@ -369,6 +370,9 @@ impl Composer for MailComposer {
             }
             Notice::RecordAttendees(_) => {
                 return Err("an attendee job is not mail".to_string());
+            }
+            Notice::SignInRequest { .. } => {
+                return Err("a sign-in request is not mail (its answer is)".to_string());
             }
             _ => {}
         }

@@ -133,8 +133,8 @@ pub struct Attendee {
     pub delegated_from: Vec<String>,
 }
 
-/// One VEVENT, read and resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One VEVENT, read and resolved. The default has no properties at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarEvent {
     pub uid: Option<String>,
     pub sequence: i64,

@@ -117,10 +117,15 @@ impl IntoResponse for ApiError {
             axum::Json(json!({"error": code, "message": message})),
         )
             .into_response();
-        if let ApiError::RateLimited(seconds) = self
-            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        let retry_after = match self {
+            ApiError::RateLimited(seconds) => Some(seconds),
+            ApiError::Unavailable(_) => Some(crate::pages::UNAVAILABLE_RETRY_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

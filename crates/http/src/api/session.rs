@@ -2,11 +2,11 @@
 
 use super::{ApiError, Signed, private_json};
 use crate::AppState;
-use crate::forms::{ClientKey, rate_limit};
+use crate::forms::{ClientKey, from_our_site, rate_limit};
 use crate::session::{LinkRequestError, clear_cookie, csrf_token, link_requested_message};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rollcall_core::access;
@@ -41,12 +41,19 @@ pub struct LinkRequest {
     email: String,
 }
 
-/// Needs no session and no CSRF token: it only ever mails the address itself.
+/// Needs no session and no CSRF token: it only ever mails the address itself. A request a
+/// browser says came from another site is refused before it costs any rate-limit budget.
 pub async fn request_link(
     State(state): State<AppState>,
     client: ClientKey,
+    headers: HeaderMap,
     body: Result<Json<LinkRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
+    if !from_our_site(&headers, &state.settings.base_url) {
+        return Err(ApiError::Forbidden(
+            "This request came from another web site; ask for a link on /signin.",
+        ));
+    }
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     rate_limit(&state, &client, None).map_err(ApiError::RateLimited)?;
     let email = body.email.trim().to_ascii_lowercase();

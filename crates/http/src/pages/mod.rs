@@ -176,14 +176,24 @@ pub fn message_with_link(
     render(status, page.render())
 }
 
-/// 503 for a store failure: logged for the operator, never shown.
+/// The `Retry-After` of a 503 for a store failure, in seconds. Such failures are mostly
+/// passing (a locked or briefly unreachable database, which the store already waited for),
+/// so clients and proxies are told to come back soon rather than give up.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
+
+/// 503 for a store failure, with `Retry-After`: logged for the operator, never shown.
 pub fn unavailable(context: &str, error: impl Display) -> Response {
     tracing::error!(%error, "{context}");
-    message(
+    let mut response = message(
         StatusCode::SERVICE_UNAVAILABLE,
         "Please try again shortly",
         "Rollcall is having trouble right now. Nothing was lost; please try again in a moment.",
-    )
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(UNAVAILABLE_RETRY_SECONDS),
+    );
+    response
 }
 
 pub fn too_many_requests(retry_after_seconds: u64) -> Response {
@@ -250,9 +260,12 @@ pub trait TokenForm {
     fn form_token(&self) -> &str;
 }
 
-/// The checks every state-changing form passes, in order: the client's (and event's) rate
-/// limit, the Origin, a readable body, and a genuine unexpired form token for `scope`.
-/// Returns the input and its token (the de-duplication nonce), or the page that refuses it.
+/// The checks every state-changing form passes, in order: the post comes from our site
+/// (`Origin`, `Sec-Fetch-Site`), its body is readable, it carries a genuine unexpired form
+/// token for `scope`, and only then the client's (and event's) rate limit. The budget is
+/// spent last so that nothing anyone can send without loading our page (a forged, token-less
+/// or cross-site post) drains it: before, 130 token-less posts locked an event's RSVPs for
+/// everyone. Returns the input and its token (the de-duplication nonce), or the refusal.
 // The error is the finished refusal page, returned straight to the client; each argument is
 // one thing the checks need, and bundling them would only move the list.
 #[allow(clippy::result_large_err, clippy::too_many_arguments)]
@@ -267,13 +280,13 @@ pub fn checked_form<T: TokenForm>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(T, String), Response> {
     use crate::forms;
-    forms::rate_limit(state, client, event).map_err(too_many_requests)?;
-    if !forms::origin_allowed(headers, &state.settings.base_url) {
+    if !forms::from_our_site(headers, &state.settings.base_url) {
         return Err(forbidden_origin());
     }
     let axum::Form(input) = form.map_err(|rejection| unreadable_form(rejection.status()))?;
     let nonce = forms::verify(&state.tokens, scope, input.form_token(), now)
         .ok_or_else(|| expired_form(reload))?
         .to_string();
+    forms::rate_limit(state, client, event).map_err(too_many_requests)?;
     Ok((input, nonce))
 }

@@ -162,7 +162,8 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
             &state,
             StatusCode::GONE,
             "This link no longer works",
-            "It was used already, or a newer link was sent since. Ask for a new one here.",
+            "It was used already, or you signed in with another link since. Ask for a new one \
+             here.",
         ),
     }
 }
@@ -209,7 +210,8 @@ pub async fn sign_in(
             &state,
             StatusCode::GONE,
             "This link no longer works",
-            "It was used already, or a newer link was sent since. Ask for a new one here.",
+            "It was used already, or you signed in with another link since. Ask for a new one \
+             here.",
         ),
         Err(SignInError::Store(error)) => unavailable("sign-in", error),
     }

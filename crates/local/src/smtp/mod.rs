@@ -9,13 +9,13 @@
 //! within an overall deadline and at a minimum average rate.
 //!
 //! Layout: [`conn`] buffered socket I/O, [`data`] DATA decoding, [`session`]
-//! the command state machine, [`accept`] per-connection gatekeeping,
-//! [`ipnet`] the trusted-network type.
+//! the command state machine, [`accept`] per-connection gatekeeping. The
+//! trusted-network type is `rollcall_core::ipnet` (the web site's trusted
+//! proxies use it too).
 
 mod accept;
 mod conn;
 mod data;
-mod ipnet;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -31,7 +31,7 @@ use tracing::{error, info, warn};
 
 use crate::per_client::ClientSlots;
 
-pub use ipnet::{IpNet, IpNetParseError};
+pub use rollcall_core::ipnet::{IpNet, IpNetParseError};
 
 /// Connections served at once; more get `421` right away. Guards against
 /// runaway local clients and, in open mode, floods from anywhere.

@@ -51,7 +51,12 @@ impl EventStore for SqliteStore {
         let commit = commit.clone();
         let result = self
             .with(move |conn| {
-                let tx = conn.transaction()?;
+                // IMMEDIATE takes the write lock first, waiting up to `LOCK_WAIT` for it. A
+                // deferred transaction would read first and then fail at once when it has to
+                // upgrade to writing while another connection holds the lock: SQLite does not
+                // wait for an upgrade, since the waiting could deadlock.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 match write_commit(&tx, &commit)? {
                     Ok(()) => {
                         tx.commit()?;

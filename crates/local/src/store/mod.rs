@@ -40,6 +40,12 @@ pub struct SqliteStore {
 /// Enough readers that concurrent page views rarely wait for one another on 2 cores.
 const READERS: usize = 4;
 
+/// How long any connection waits for a lock another connection holds (another process on
+/// the file: a CLI command, a backup, a checkpoint) before the call fails as `Unavailable`,
+/// which the web site answers with 503 and `Retry-After`. Bounded so a stuck lock costs a
+/// visitor seconds, not a hung request; long enough to outlast any commit of ours.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn open_readers(path: &Path) -> Result<Arc<[Mutex<Connection>]>, DbError> {
     (0..READERS)
         .map(|_| {
@@ -48,7 +54,7 @@ fn open_readers(path: &Path) -> Result<Arc<[Mutex<Connection>]>, DbError> {
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.busy_timeout(LOCK_WAIT)?;
             Ok(Mutex::new(conn))
         })
         .collect()
@@ -77,7 +83,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(LOCK_WAIT)?;
         conn.execute_batch(include_str!("schema.sql"))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
@@ -88,7 +94,7 @@ impl SqliteStore {
     /// Opens an existing database for reading while a server may be writing to it.
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, DbError> {
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(LOCK_WAIT)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: open_readers(path)?,

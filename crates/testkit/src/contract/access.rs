@@ -9,6 +9,7 @@ use rollcall_core::access::{
     request_sign_in_link, revoke_api_token, sign_in, sign_out,
 };
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::notice::Notice;
 use rollcall_core::ports::{Commit, Credential, CredentialKind, Store};
 
 fn credential(secret: &str, kind: CredentialKind, organizer: &str, seconds: i64) -> Credential {
@@ -114,7 +115,9 @@ pub async fn of_two_racing_takes_of_a_credential_one_wins<S: Store>(store: &S) {
     }
 }
 
-pub async fn a_sign_in_link_works_once_expires_and_is_voided_by_a_newer_one<S: Store>(store: &S) {
+pub async fn a_sign_in_link_works_once_and_expires_and_using_one_ends_the_others<S: Store>(
+    store: &S,
+) {
     let settings = AccessSettings::default();
     let ttl = settings.link_ttl;
     let first = mint_sign_in_link(store, "Olga@Example.org", ttl, at(0))
@@ -123,23 +126,23 @@ pub async fn a_sign_in_link_works_once_expires_and_is_voided_by_a_newer_one<S: S
     let second = mint_sign_in_link(store, OLGA, ttl, at(10))
         .await
         .expect("mint");
+    let session = sign_in(store, &first.token, &settings, at(20))
+        .await
+        .expect("a newer link leaves the older working");
+    assert_eq!(session.viewer.organizer, OLGA);
     assert!(
         matches!(
-            sign_in(store, &first.token, &settings, at(20)).await,
+            sign_in(store, &first.token, &settings, at(21)).await,
             Err(SignInError::Unknown)
         ),
-        "the newer link voids the older"
+        "a used link does not work again"
     );
-    let session = sign_in(store, &second.token, &settings, at(20))
-        .await
-        .expect("signs in");
-    assert_eq!(session.viewer.organizer, OLGA);
     assert!(
         matches!(
             sign_in(store, &second.token, &settings, at(21)).await,
             Err(SignInError::Unknown)
         ),
-        "a used link does not work again"
+        "signing in with one link ends the others"
     );
     let (viewer, _) = access::session(store, &session.secret, &settings, at(30))
         .await
@@ -162,6 +165,18 @@ pub async fn a_sign_in_link_works_once_expires_and_is_voided_by_a_newer_one<S: S
         sign_in(store, &late.token, &settings, at(100) + ttl).await,
         Err(SignInError::Expired)
     ));
+    mint_sign_in_link(store, OLGA, ttl, at(200) + ttl)
+        .await
+        .expect("mint");
+    assert_eq!(
+        store
+            .credentials_of(OLGA, CredentialKind::SignInLink)
+            .await
+            .expect("list")
+            .len(),
+        1,
+        "minting clears the expired links away"
+    );
 }
 
 /// A session for Olga, from a link minted at `at(0)` and used at `at(1)`.
@@ -251,57 +266,218 @@ pub async fn api_tokens_are_stored_hashed_and_revoked_by_id<S: Store>(store: &S)
     );
 }
 
-pub async fn a_sign_in_link_is_queued_only_for_addresses_with_events<S: Store>(store: &S) {
+/// Works off everything due at `at(seconds)` with `mailer`.
+async fn deliver<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) {
+    deliver_due(
+        store,
+        &SequentialIds::new(),
+        &PlainComposer,
+        mailer,
+        &DeliverySettings::default(),
+        at(seconds),
+    )
+    .await
+    .expect("deliver");
+}
+
+/// The sign-in link in a mail [`PlainComposer`] wrote.
+fn link_in(mail: &rollcall_core::ports::ComposedMail) -> String {
+    String::from_utf8_lossy(&mail.raw)
+        .split("/o/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a sign-in link in the mail")
+        .to_string()
+}
+
+pub async fn a_sign_in_request_is_queued_for_any_address_and_mailed_only_to_those_with_events<
+    S: Store,
+>(
+    store: &S,
+) {
     let settings = AccessSettings {
         admins: vec!["boss@example.com".to_string()],
         ..AccessSettings::default()
     };
+    let mailer = RecordingMailer::new();
     assert!(
-        !request_sign_in_link(store, OLGA, &settings, at(0))
-            .await
-            .expect("request")
-    );
-    open(store, 1, OLGA).await;
-    open(store, 2, "zoe@example.com").await;
-    assert!(
-        request_sign_in_link(store, " Olga@Example.org ", &settings, at(1))
-            .await
-            .expect("request")
-    );
-    assert!(
-        request_sign_in_link(store, "boss@example.com", &settings, at(2))
+        request_sign_in_link(store, OLGA, &settings, at(0))
             .await
             .expect("request"),
-        "a domain admin sees their domain's events"
+        "queued although Olga has no event yet"
     );
+    let queued = store.due_outbox(at(0), 10).await.expect("due");
+    assert_eq!(queued.len(), 1);
     assert!(
-        !request_sign_in_link(store, "not an address", &settings, at(3))
+        !queued[0].message.is_mail(),
+        "a job for the sender, not mail"
+    );
+    deliver(store, &mailer, 0).await;
+    assert!(mailer.sent().is_empty(), "nothing to see: no mail");
+    assert!(
+        store
+            .due_outbox(at(86_400), 10)
+            .await
+            .expect("due")
+            .is_empty(),
+        "and the request is done"
+    );
+
+    open(store, 1, OLGA).await;
+    open(store, 2, "zoe@example.com").await;
+    for (address, seconds) in [
+        (" Olga@Example.org ", 1),
+        ("boss@example.com", 2),
+        ("nobody@example.net", 3),
+    ] {
+        assert!(
+            request_sign_in_link(store, address, &settings, at(seconds))
+                .await
+                .expect("request"),
+            "{address}"
+        );
+    }
+    assert!(
+        !request_sign_in_link(store, "not an address", &settings, at(4))
             .await
             .expect("request")
     );
-
-    let mailer = RecordingMailer::new();
-    let report = deliver_due(
-        store,
-        &SequentialIds::new(),
-        &PlainComposer,
-        &mailer,
-        &DeliverySettings::default(),
-        at(5),
-    )
-    .await
-    .expect("deliver");
-    assert_eq!(
-        report.sent, 2,
-        "one sign-in mail per request that found events: {report:?}"
-    );
-    let to: Vec<String> = mailer
-        .sent()
+    let queued = store.due_outbox(at(5), 10).await.expect("due");
+    let shapes: Vec<_> = queued
         .iter()
-        .filter(|m| String::from_utf8_lossy(&m.raw).contains("SignIn"))
-        .map(|m| m.to.clone())
+        .map(|d| (d.message.to.email.as_str(), &d.message.notice))
         .collect();
-    assert_eq!(to, [OLGA, "boss@example.com"], "oldest request first");
+    let request = |admin: Option<&str>| Notice::SignInRequest {
+        domain_admin: admin.map(str::to_string),
+    };
+    let (plain, admin) = (request(None), request(Some("example.com")));
+    assert_eq!(
+        shapes,
+        [
+            (OLGA, &plain),
+            ("boss@example.com", &admin),
+            ("nobody@example.net", &plain),
+        ],
+        "one job per well-formed request, organizer or not, and nothing looked up yet"
+    );
+
+    deliver(store, &mailer, 5).await;
+    let to: Vec<String> = mailer.sent().iter().map(|m| m.to.clone()).collect();
+    assert_eq!(
+        to,
+        [OLGA, "boss@example.com"],
+        "mail only to addresses with something to see, oldest request first"
+    );
+    assert!(
+        store
+            .due_outbox(at(86_400), 10)
+            .await
+            .expect("due")
+            .is_empty(),
+        "every request is answered, with mail or without"
+    );
+    let session = sign_in(store, &link_in(&mailer.sent()[1]), &settings, at(6))
+        .await
+        .expect("the admin's link works");
+    assert_eq!(session.viewer.domain_admin.as_deref(), Some("example.com"));
+}
+
+pub async fn a_flood_of_sign_in_requests_mails_a_few_links_and_the_first_keeps_working<S: Store>(
+    store: &S,
+) {
+    let settings = AccessSettings::default();
+    open(store, 1, OLGA).await;
+    let mailer = RecordingMailer::new();
+    request_sign_in_link(store, OLGA, &settings, at(0))
+        .await
+        .expect("request");
+    deliver(store, &mailer, 1).await;
+    let first = link_in(&mailer.sent()[0]);
+    // Someone else asks in Olga's name, again and again.
+    for n in 0..10 {
+        request_sign_in_link(store, OLGA, &settings, at(2 + n))
+            .await
+            .expect("request");
+        deliver(store, &mailer, 2 + n).await;
+    }
+    assert_eq!(
+        mailer.sent().len(),
+        access::MAX_LIVE_SIGN_IN_LINKS,
+        "no more mail once she holds enough working links"
+    );
+    assert!(
+        store
+            .due_outbox(at(86_400), 10)
+            .await
+            .expect("due")
+            .is_empty(),
+        "the requests beyond the cap are done without mail"
+    );
+    let session = sign_in(store, &first, &settings, at(30))
+        .await
+        .expect("the link she asked for still signs her in");
+    assert_eq!(session.viewer.organizer, OLGA);
+    for later in &mailer.sent()[1..] {
+        assert!(
+            matches!(
+                sign_in(store, &link_in(later), &settings, at(31)).await,
+                Err(SignInError::Unknown)
+            ),
+            "signing in ended the links the flood mailed"
+        );
+    }
+    request_sign_in_link(store, OLGA, &settings, at(40))
+        .await
+        .expect("request");
+    deliver(store, &mailer, 40).await;
+    assert_eq!(
+        mailer.sent().len(),
+        access::MAX_LIVE_SIGN_IN_LINKS + 1,
+        "with her links used up, asking mails a new one"
+    );
+
+    // Links expire: after their lifetime she gets new ones again.
+    let later = 40 + settings.link_ttl.num_seconds();
+    request_sign_in_link(store, OLGA, &settings, at(later))
+        .await
+        .expect("request");
+    deliver(store, &mailer, later).await;
+    assert_eq!(mailer.sent().len(), access::MAX_LIVE_SIGN_IN_LINKS + 2);
+}
+
+pub async fn a_sign_in_mail_that_fails_to_send_leaves_no_working_link<S: Store>(store: &S) {
+    let settings = AccessSettings::default();
+    open(store, 1, OLGA).await;
+    let mailer = RecordingMailer::new();
+    mailer.fail_next(
+        access::MAX_LIVE_SIGN_IN_LINKS + 1,
+        crate::FailWith::Transient,
+    );
+    request_sign_in_link(store, OLGA, &settings, at(0))
+        .await
+        .expect("request");
+    for attempt in 0..=access::MAX_LIVE_SIGN_IN_LINKS {
+        // Well past every backoff: each pass retries the request.
+        deliver(store, &mailer, 3600 * (attempt as i64 + 1)).await;
+    }
+    assert!(mailer.sent().is_empty());
+    assert_eq!(
+        access::live_sign_in_links(store, OLGA, at(3600))
+            .await
+            .expect("count"),
+        0,
+        "links nobody received neither work nor count against her few"
+    );
+    deliver(store, &mailer, 3600 * 10).await;
+    assert_eq!(
+        mailer.sent().len(),
+        1,
+        "the retry that gets through mails a link"
+    );
+    let session = sign_in(store, &link_in(&mailer.sent()[0]), &settings, at(36_001))
+        .await
+        .expect("and it works");
+    assert_eq!(session.viewer.organizer, OLGA);
 }
 
 pub async fn the_acknowledgement_carries_a_working_sign_in_link<S: Store>(store: &S) {

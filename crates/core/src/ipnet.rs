@@ -1,6 +1,7 @@
-//! A minimal IP network (address + prefix length) for the `trusted_networks`
-//! allow-list. Only what the listener needs: parse, display and `contains`.
-//! Kept in-house because one comparison does not justify another dependency.
+//! A minimal IP network (address + prefix length) for the allow-lists: the SMTP
+//! listener's trusted networks and the web site's trusted proxies. Only what they
+//! need: parse, display and `contains`. Kept in-house because one comparison does
+//! not justify another dependency; pure data, so it lives in the core.
 
 use std::fmt;
 use std::net::IpAddr;
