@@ -43,8 +43,11 @@ pub const MAX_MESSAGE_BYTES: &str = "ROLLCALL_MAX_MESSAGE_BYTES";
 pub const ADMINS: &str = "ROLLCALL_ADMINS";
 /// Minutes a dashboard sign-in link works (default 15).
 pub const LINK_TTL: &str = "ROLLCALL_LINK_TTL";
+/// How long mail that keeps failing temporarily is retried (`5d`, `12h`; default 5 days).
+pub const OUTBOX_LIFETIME: &str = "ROLLCALL_OUTBOX_LIFETIME";
 
-const OPTIONAL: [&str; 11] = [
+const OPTIONAL: [&str; 12] = [
+    OUTBOX_LIFETIME,
     ADMINS,
     LINK_TTL,
     SENDER,
@@ -90,6 +93,7 @@ impl Config {
         config.send_rate()?;
         config.limits()?;
         config.access()?;
+        config.outbox_lifetime()?;
         Ok(config)
     }
 
@@ -106,6 +110,21 @@ impl Config {
     /// sandbox rate).
     pub fn send_rate(&self) -> Result<u32, ConfigError> {
         positive(self, SEND_RATE, 1)
+    }
+
+    /// How long the outbox retries a message that keeps failing temporarily.
+    pub fn outbox_lifetime(&self) -> Result<chrono::Duration, ConfigError> {
+        match self.optional(OUTBOX_LIFETIME) {
+            None => Ok(chrono::Duration::days(
+                rollcall_core::deliver::DEFAULT_LIFETIME_DAYS,
+            )),
+            Some(text) => {
+                rollcall_core::deliver::parse_span(text).map_err(|why| ConfigError::Invalid {
+                    name: OUTBOX_LIFETIME,
+                    why,
+                })
+            }
+        }
     }
 
     /// The core's input limits; `ROLLCALL_MAX_MESSAGE_BYTES` overrides the message size.
@@ -207,5 +226,24 @@ mod tests {
         let ok = config(&pairs).expect("valid");
         assert_eq!(ok.send_rate(), Ok(14));
         assert_eq!(ok.limits().map(|l| l.max_message_bytes), Ok(1000));
+    }
+
+    #[test]
+    fn the_outbox_lifetime_is_five_days_unless_set() {
+        let ok = config(&BASE).expect("complete");
+        assert_eq!(ok.outbox_lifetime(), Ok(chrono::Duration::days(5)));
+        let mut pairs = BASE.to_vec();
+        pairs.push((OUTBOX_LIFETIME, "36h"));
+        let ok = config(&pairs).expect("valid");
+        assert_eq!(ok.outbox_lifetime(), Ok(chrono::Duration::hours(36)));
+        let mut pairs = BASE.to_vec();
+        pairs.push((OUTBOX_LIFETIME, "5"));
+        assert!(matches!(
+            config(&pairs),
+            Err(ConfigError::Invalid {
+                name: OUTBOX_LIFETIME,
+                ..
+            })
+        ));
     }
 }

@@ -10,6 +10,7 @@ mod outbox;
 mod time;
 
 pub use inbox::{InboxEntry, InboxRow, NewInbound};
+pub use outbox::OutboxRow;
 
 use rusqlite::Connection;
 use std::path::Path;
