@@ -6,6 +6,7 @@ mod cli;
 mod dashboard;
 mod durability;
 mod inbox_flow;
+mod outbox_outage;
 mod reply_shapes;
 mod rsvp_edges;
 mod rsvp_loop;
