@@ -9,7 +9,7 @@ use crate::config::{
 use crate::effects::Effects;
 use crate::events::Events;
 use crate::inbound::Inbound;
-use crate::worker::{Alarming, DEFAULT_BUDGET, Worker};
+use crate::worker::{DEFAULT_BUDGET, Worker};
 use rollcall_aws::archive::InboundMail;
 use rollcall_aws::services::{SecretError, Services};
 use rollcall_core::Limits;
@@ -124,16 +124,18 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
             domain: config.domain.clone(),
             tokens,
         })),
-        mailer: Arc::new(Alarming::new(mailer, alarms)),
+        mailer,
         // Five pages of 200 invitees a run keep one fan-out run well inside the invocation's
         // time; the rest of a long guest list continues as a new job.
         settings: DeliverySettings {
             fan_out_pages_per_run: 5,
             sign_in_link_ttl: config.access()?.link_ttl,
+            lifetime: config.outbox_lifetime()?,
             ..DeliverySettings::default()
         },
         rate: config.send_rate()?,
         budget: DEFAULT_BUDGET,
+        alarms,
         doorbell: config
             .optional(JOBS_QUEUE_URL)
             .map(|url| services.queue(url)),

@@ -48,8 +48,14 @@ pub const LINK_TTL: &str = "ROLLCALL_LINK_TTL";
 pub const QUOTA_EVENTS: &str = "ROLLCALL_QUOTA_EVENTS";
 pub const QUOTA_INVITATIONS: &str = "ROLLCALL_QUOTA_INVITATIONS";
 pub const QUOTA_CONFIRMATIONS: &str = "ROLLCALL_QUOTA_CONFIRMATIONS";
+/// How long mail that keeps failing temporarily is retried (`5d`, `12h`; default 5 days).
+pub const OUTBOX_LIFETIME: &str = "ROLLCALL_OUTBOX_LIFETIME";
 
-const OPTIONAL: [&str; 11] = [
+const OPTIONAL: [&str; 15] = [
+    OUTBOX_LIFETIME,
+    QUOTA_EVENTS,
+    QUOTA_INVITATIONS,
+    QUOTA_CONFIRMATIONS,
     ADMINS,
     LINK_TTL,
     SENDER,
@@ -95,6 +101,8 @@ impl Config {
         config.send_rate()?;
         config.limits()?;
         config.access()?;
+        config.outbox_lifetime()?;
+        config.quotas()?;
         Ok(config)
     }
 
@@ -111,6 +119,21 @@ impl Config {
     /// sandbox rate).
     pub fn send_rate(&self) -> Result<u32, ConfigError> {
         positive(self, SEND_RATE, 1)
+    }
+
+    /// How long the outbox retries a message that keeps failing temporarily.
+    pub fn outbox_lifetime(&self) -> Result<chrono::Duration, ConfigError> {
+        match self.optional(OUTBOX_LIFETIME) {
+            None => Ok(chrono::Duration::days(
+                rollcall_core::deliver::DEFAULT_LIFETIME_DAYS,
+            )),
+            Some(text) => {
+                rollcall_core::deliver::parse_span(text).map_err(|why| ConfigError::Invalid {
+                    name: OUTBOX_LIFETIME,
+                    why,
+                })
+            }
+        }
     }
 
     /// The core's input limits; `ROLLCALL_MAX_MESSAGE_BYTES` overrides the message size.
@@ -235,5 +258,50 @@ mod tests {
         let ok = config(&pairs).expect("valid");
         assert_eq!(ok.send_rate(), Ok(14));
         assert_eq!(ok.limits().map(|l| l.max_message_bytes), Ok(1000));
+    }
+
+    #[test]
+    fn the_outbox_lifetime_is_five_days_unless_set() {
+        let ok = config(&BASE).expect("complete");
+        assert_eq!(ok.outbox_lifetime(), Ok(chrono::Duration::days(5)));
+        let mut pairs = BASE.to_vec();
+        pairs.push((OUTBOX_LIFETIME, "36h"));
+        let ok = config(&pairs).expect("valid");
+        assert_eq!(ok.outbox_lifetime(), Ok(chrono::Duration::hours(36)));
+        let mut pairs = BASE.to_vec();
+        pairs.push((OUTBOX_LIFETIME, "5"));
+        assert!(matches!(
+            config(&pairs),
+            Err(ConfigError::Invalid {
+                name: OUTBOX_LIFETIME,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn quotas_are_read_from_the_environment() {
+        let ok = config(&BASE).expect("complete");
+        assert_eq!(ok.quotas(), Ok(QuotaSettings::default()));
+        let mut pairs = BASE.to_vec();
+        pairs.push((QUOTA_EVENTS, "3"));
+        pairs.push((QUOTA_INVITATIONS, "0"));
+        pairs.push((QUOTA_CONFIRMATIONS, "7"));
+        let set = config(&pairs)
+            .expect("valid")
+            .quotas()
+            .expect("valid quotas");
+        assert_eq!(set.events_per_day, Some(3));
+        assert_eq!(set.invitations_per_day, None, "0 means no limit");
+        assert_eq!(set.confirmations_per_day, Some(7));
+        let mut pairs = BASE.to_vec();
+        pairs.push((QUOTA_EVENTS, "many"));
+        assert!(matches!(
+            config(&pairs),
+            Err(ConfigError::Invalid {
+                name: QUOTA_EVENTS,
+                ..
+            })
+        ));
     }
 }

@@ -1,27 +1,32 @@
-//! The `worker` function: SQS batches of Rollcall's jobs. Today there is one kind,
-//! `{"kind":"deliver-due"}`: send what the outbox index says is due (invitations, notices,
-//! and fan-out jobs that turn one change into a message per invitee). The outbox in the table
-//! is the work list and the job only a doorbell, so a repeated or concurrent job is harmless:
-//! every message is claimed before it is sent (see `OutboxStore::claim`).
+//! The `worker` function: SQS batches of Rollcall's jobs.
+//!
+//! - `{"kind":"deliver-due"}`: send what the outbox index says is due (invitations, notices,
+//!   and fan-out jobs that turn one change into a message per invitee). The outbox in the table
+//!   is the work list and the job only a doorbell, so a repeated or concurrent job is harmless:
+//!   every message is claimed before it is sent (see `OutboxStore::claim`).
+//! - `{"kind":"retry-failed","id":"<outbox id>"}` or `{"kind":"retry-failed","all":true}`: an
+//!   operator's redrive of failed messages (`rollcall outbox retry` of the local server): back
+//!   in the queue with a fresh lifetime, then delivered like `deliver-due`. Only a failed
+//!   message moves, so a job sent twice re-queues, and sends, once.
 //!
 //! One invocation sends at most `ROLLCALL_SEND_RATE` messages a second and stops after its
-//! time budget; if work is left, it rings the doorbell again for the next invocation.
+//! time budget; if work is left, it rings the doorbell again for the next invocation. When SES
+//! refuses everything (sending paused, account suspended, daily quota) the outbox pauses in the
+//! table, so every worker sees it and one at a time probes it on the minute's sweep; the pass
+//! that begins a pause publishes an alarm, and so does the one whose probe ends it.
 
 use crate::batch::{BatchOutcome, Failure, handle_batch};
 use crate::effects::ring;
-use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
-use rollcall_aws::mailer::is_paused;
 use rollcall_aws::queue::JobQueue;
 use rollcall_aws::stream::EventStream;
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::deliver::{DeliveryReport, DeliverySettings, Requeue, deliver_due, requeue};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ports::{ComposedMail, Composer, Mailer, SendError, Store};
+use rollcall_core::ports::{Composer, Mailer, Store};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -29,9 +34,17 @@ use tokio::time::Instant;
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(40);
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Job {
     DeliverDue,
+    RetryFailed {
+        /// One failed message, by its outbox id.
+        #[serde(default)]
+        id: Option<String>,
+        /// Every failed message.
+        #[serde(default)]
+        all: bool,
+    },
 }
 
 #[derive(Clone)]
@@ -45,6 +58,8 @@ pub struct Worker {
     pub budget: Duration,
     /// Where to ring when work is left at the end of the budget.
     pub doorbell: Option<JobQueue>,
+    /// Where a human hears that the outbox paused (and resumed).
+    pub alarms: Option<EventStream>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -52,6 +67,7 @@ impl std::fmt::Debug for Worker {
         f.debug_struct("Worker")
             .field("rate", &self.rate)
             .field("budget", &self.budget)
+            .field("alarms", &self.alarms.as_ref().map(|a| &a.topic_arn))
             .finish_non_exhaustive()
     }
 }
@@ -69,6 +85,22 @@ impl Worker {
             .map_err(|e| Failure::Permanent(format!("not a Rollcall job ({e}): {body:.200}")))?;
         match job {
             Job::DeliverDue => self.deliver_due().await.map(|_| ()),
+            Job::RetryFailed { id, all } => {
+                let which = match (&id, all) {
+                    (Some(id), false) => Requeue::One(id),
+                    (None, true) => Requeue::AllFailed,
+                    _ => {
+                        return Err(Failure::Permanent(
+                            "retry-failed needs either \"id\" or \"all\":true".into(),
+                        ));
+                    }
+                };
+                let requeued = requeue(self.store.as_ref(), which, Utc::now())
+                    .await
+                    .map_err(|e| Failure::Retry(e.to_string()))?;
+                tracing::info!(count = requeued.len(), ids = ?requeued, "re-queued failed mail");
+                self.deliver_due().await.map(|_| ())
+            }
         }
     }
 
@@ -94,12 +126,10 @@ impl Worker {
             )
             .await
             .map_err(|e| Failure::Retry(e.to_string()))?;
-            total.sent += report.sent;
-            total.retrying += report.retrying;
-            total.failed += report.failed;
-            total.fanned_out += report.fanned_out;
-            total.listed += report.listed;
-            let handled = report.sent + report.retrying + report.failed;
+            self.alert(&report).await;
+            let handled = report.handled();
+            total.add(report);
+            // Nothing handled: nothing due, or the outbox is paused and waits for its probe.
             if handled == 0 {
                 break;
             }
@@ -119,63 +149,40 @@ impl Worker {
             sent = total.sent,
             retrying = total.retrying,
             failed = total.failed,
+            deferred = total.deferred,
             fanned_out = total.fanned_out,
             listed = total.listed,
+            paused = total.paused.is_some(),
             "outbox"
         );
         Ok(total)
     }
-}
 
-/// A mailer that tells the operator, once per process, that SES paused sending for the
-/// account (the message itself is retried like any transient failure).
-pub struct Alarming {
-    pub mailer: Arc<dyn Mailer>,
-    pub alarms: Option<EventStream>,
-    raised: AtomicBool,
-}
-
-impl Alarming {
-    pub fn new(mailer: Arc<dyn Mailer>, alarms: Option<EventStream>) -> Alarming {
-        Alarming {
-            mailer,
-            alarms,
-            raised: AtomicBool::new(false),
-        }
-    }
-}
-
-impl std::fmt::Debug for Alarming {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Alarming")
-            .field("alarms", &self.alarms.as_ref().map(|a| &a.topic_arn))
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl Mailer for Alarming {
-    async fn send(&self, mail: &ComposedMail) -> Result<(), SendError> {
-        let result = self.mailer.send(mail).await;
-        if let Err(error) = &result
-            && is_paused(error)
-        {
-            tracing::error!(%error, "SES is not sending for this account");
-            if !self.raised.swap(true, Ordering::SeqCst)
-                && let Some(alarms) = &self.alarms
-            {
-                let alarm = json!({
+    /// Tells a human when a pass paused the outbox (the queue is kept and probed; someone may
+    /// have to act at SES) and when a probe ended the pause. A publish that fails is logged.
+    async fn alert(&self, report: &DeliveryReport) {
+        let alarm = match (&report.pause_began, &report.paused) {
+            (Some(reason), pause) => {
+                tracing::error!(%reason, "outbox paused: SES is not sending");
+                json!({
                     "type": "alarm",
-                    "alarm": "sending-paused",
-                    "detail": error.to_string(),
+                    "alarm": "outbox-paused",
+                    "detail": reason,
+                    "next_probe_at": pause.as_ref().map(|p| p.next_probe_at),
                     "at": Utc::now(),
-                });
-                if let Err(publish) = alarms.publish(&alarm).await {
-                    tracing::error!(error = %publish, "alarm not published");
-                }
+                })
             }
+            (None, None) if report.resumed => {
+                tracing::warn!("outbox resumed: SES takes mail again");
+                json!({"type": "alarm", "alarm": "outbox-resumed", "at": Utc::now()})
+            }
+            _ => return,
+        };
+        if let Some(alarms) = &self.alarms
+            && let Err(error) = alarms.publish(&alarm).await
+        {
+            tracing::error!(%error, "alarm not published");
         }
-        result
     }
 }
 
@@ -189,6 +196,21 @@ mod tests {
             serde_json::from_str::<Job>(crate::effects::DELIVER_DUE).ok(),
             Some(Job::DeliverDue)
         );
+        assert_eq!(
+            serde_json::from_str::<Job>(r#"{"kind":"retry-failed","id":"m-1"}"#).ok(),
+            Some(Job::RetryFailed {
+                id: Some("m-1".into()),
+                all: false
+            })
+        );
+        assert_eq!(
+            serde_json::from_str::<Job>(r#"{"kind":"retry-failed","all":true}"#).ok(),
+            Some(Job::RetryFailed {
+                id: None,
+                all: true
+            })
+        );
+        assert!(serde_json::from_str::<Job>(r#"{"kind":"retry-failed","ids":["x"]}"#).is_err());
         assert!(serde_json::from_str::<Job>(r#"{"kind":"format-disk"}"#).is_err());
         assert!(serde_json::from_str::<Job>("deliver-due").is_err());
     }

@@ -101,7 +101,10 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
     assert_eq!(answered["statusCode"], 200, "{answered}");
     let check = answered["body"].as_str().expect("an HTML body");
     assert!(check.contains("Check your email"), "{check}");
-    assert!(!check.contains("/r/"), "no personal link on the page: {check}");
+    assert!(
+        !check.contains("/r/"),
+        "no personal link on the page: {check}"
+    );
     let ann = store
         .invitee_by_email(&event.id, "ann@example.org")
         .await

@@ -7,6 +7,7 @@ mod dashboard;
 mod durability;
 mod inbox_flow;
 mod limits;
+mod outbox_outage;
 mod reply_shapes;
 mod rsvp_edges;
 mod rsvp_loop;

@@ -29,6 +29,7 @@ const COLORS: Record<string, string> = {
   delegated: '#6a3fb5',
   listed: '#9ca3af',
   queued: '#6b7280',
+  delayed: '#b45309',
   sent: '#2563eb',
   delivered: '#0e7490',
   opened: '#7c3aed',

@@ -71,7 +71,7 @@ export type Track = 'response' | 'delivery' | 'reachability'
 /** Every value of each track, in the order the API documents them. */
 export const TRACK_VALUES: Record<Track, readonly string[]> = {
   response: ['needs-action', 'accepted', 'tentative', 'declined', 'delegated'],
-  delivery: ['listed', 'queued', 'sent', 'delivered', 'opened', 'clicked'],
+  delivery: ['listed', 'queued', 'delayed', 'sent', 'delivered', 'opened', 'clicked'],
   reachability: ['ok', 'bounced', 'complained', 'unsubscribed'],
 }
 

@@ -3,16 +3,18 @@
 //!
 //! # Errors
 //!
-//! The core's port knows only `Transient` and `Permanent`; SES errors map onto them so:
+//! SES errors map onto the core's three kinds of [`SendError`] so:
 //!
-//! - throttling (`TooManyRequestsException`, `Throttling`, "Maximum sending rate exceeded",
-//!   the daily quota's `LimitExceededException`): `Transient`, the outbox backs off and retries;
+//! - throttling (`TooManyRequestsException`, `Throttling`, "Maximum sending rate exceeded"):
+//!   `Transient`, the message backs off (with jitter) and is retried;
+//! - the daily quota reached ("Daily message quota exceeded", `LimitExceededException`):
+//!   `Unavailable`, nothing more goes today, so the outbox pauses and probes;
 //! - sending paused (`SendingPausedException`, `AccountSuspendedException`, and the configuration
-//!   set missing): `Transient`, with a message starting [`PAUSED_PREFIX`]: nothing will send until
-//!   an operator acts, so the worker stops the outbox pass and alerts ([`is_paused`]);
+//!   set missing), or SES not reachable at all: `Unavailable`; the outbox pauses (the worker
+//!   alerts a human when it begins) and probes, one message at a time, until it sends again;
 //! - the message itself refused (`MessageRejected`, `MailFromDomainNotVerifiedException`,
 //!   `BadRequestException`): `Permanent` for that message, recorded;
-//! - anything else (network, timeouts, 5xx, unknown codes): `Transient`.
+//! - anything else (5xx, an unreadable answer, unknown codes): `Transient`.
 
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
@@ -22,21 +24,15 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use rollcall_core::ports::{ComposedMail, Mailer, SendError};
 
-/// How a `SendError::Transient` says that sending as a whole is paused (not just this message).
-pub const PAUSED_PREFIX: &str = "sending paused: ";
-
-/// Whether `error` means SES sending is paused for the account (or misconfigured): stop sending
-/// and alert rather than retry message by message.
-pub fn is_paused(error: &SendError) -> bool {
-    matches!(error, SendError::Transient(message) if message.starts_with(PAUSED_PREFIX))
-}
-
 /// What an SES error means for the message that met it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
-    /// Sending too fast or over the daily quota: retry later, with backoff.
+    /// Sending too fast: retry this message later, with backoff.
     Throttled,
-    /// The account cannot send at all until an operator acts: pause and alert.
+    /// The day's quota is used up: nothing sends until it renews; pause.
+    Quota,
+    /// The account cannot send at all until an operator acts (or SES cannot be reached):
+    /// pause and alert.
     Paused,
     /// This message will never be accepted.
     Permanent,
@@ -48,14 +44,15 @@ pub enum Class {
 /// errors and for codes the SDK does not know).
 pub fn classify(code: &str, message: &str) -> Class {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("maximum sending rate exceeded") || lower.contains("daily message quota") {
+    if lower.contains("daily message quota") {
+        return Class::Quota;
+    }
+    if lower.contains("maximum sending rate exceeded") {
         return Class::Throttled;
     }
     match code {
-        "TooManyRequestsException"
-        | "Throttling"
-        | "ThrottlingException"
-        | "LimitExceededException" => Class::Throttled,
+        "TooManyRequestsException" | "Throttling" | "ThrottlingException" => Class::Throttled,
+        "LimitExceededException" => Class::Quota,
         "SendingPausedException"
         | "AccountSuspendedException"
         | "AccountSendingPausedException"
@@ -74,8 +71,12 @@ pub fn classify(code: &str, message: &str) -> Class {
 /// Classifies a typed `SendEmail` error.
 pub fn classify_send_error(error: &SendEmailError) -> Class {
     match error {
-        SendEmailError::TooManyRequestsException(_) | SendEmailError::LimitExceededException(_) => {
-            Class::Throttled
+        // By the message too: the quota's words may come with either code.
+        SendEmailError::TooManyRequestsException(_) => {
+            classify("TooManyRequestsException", error.message().unwrap_or(""))
+        }
+        SendEmailError::LimitExceededException(_) => {
+            classify("LimitExceededException", error.message().unwrap_or(""))
         }
         SendEmailError::SendingPausedException(_)
         | SendEmailError::AccountSuspendedException(_)
@@ -93,7 +94,8 @@ pub fn classify_send_error(error: &SendEmailError) -> Class {
 pub fn send_error(class: Class, description: &str) -> SendError {
     match class {
         Class::Throttled => SendError::Transient(format!("SES throttled: {description}")),
-        Class::Paused => SendError::Transient(format!("{PAUSED_PREFIX}{description}")),
+        Class::Quota => SendError::Unavailable(format!("SES daily quota reached: {description}")),
+        Class::Paused => SendError::Unavailable(format!("SES is not sending: {description}")),
         Class::Permanent => SendError::Permanent(format!("SES refused: {description}")),
         Class::Transient => SendError::Transient(format!("SES: {description}")),
     }
@@ -105,7 +107,9 @@ where
 {
     let class = match &error {
         SdkError::ServiceError(context) => classify_send_error(context.err()),
-        // Not sent, timed out or unreadable: nothing says the message was refused.
+        // SES could not be reached at all (after the SDK's own retries): no message would go.
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Class::Paused,
+        // Sent but the answer was unreadable: nothing says the message was refused.
         _ => Class::Transient,
     };
     send_error(class, &DisplayErrorContext(&error).to_string())
@@ -170,7 +174,7 @@ mod tests {
     };
 
     #[test]
-    fn throttling_and_quotas_are_throttled() {
+    fn throttling_is_throttled_and_the_daily_quota_pauses() {
         assert_eq!(
             classify("TooManyRequestsException", "Too many requests"),
             Class::Throttled
@@ -185,8 +189,20 @@ mod tests {
         );
         assert_eq!(
             classify("LimitExceededException", "Daily message quota exceeded."),
-            Class::Throttled
+            Class::Quota
         );
+        assert_eq!(
+            classify("Throttling", "Daily message quota exceeded."),
+            Class::Quota
+        );
+        assert!(matches!(
+            send_error(Class::Throttled, "slow down"),
+            SendError::Transient(_)
+        ));
+        assert!(matches!(
+            send_error(Class::Quota, "tomorrow"),
+            SendError::Unavailable(_)
+        ));
     }
 
     #[test]
@@ -194,10 +210,11 @@ mod tests {
         assert_eq!(classify("SendingPausedException", ""), Class::Paused);
         assert_eq!(classify("AccountSuspendedException", ""), Class::Paused);
         let error = send_error(Class::Paused, "account paused");
-        assert!(is_paused(&error), "{error}");
-        assert!(matches!(error, SendError::Transient(_)));
-        assert!(!is_paused(&send_error(Class::Throttled, "slow down")));
-        assert!(!is_paused(&send_error(Class::Permanent, "no")));
+        assert!(matches!(error, SendError::Unavailable(_)), "{error}");
+        assert!(matches!(
+            send_error(Class::Permanent, "no"),
+            SendError::Permanent(_)
+        ));
     }
 
     #[test]
@@ -247,7 +264,7 @@ mod tests {
                         .message("Daily message quota exceeded.")
                         .build(),
                 ),
-                Class::Throttled,
+                Class::Quota,
             ),
             (
                 SendEmailError::SendingPausedException(

@@ -28,7 +28,9 @@ pub struct Testbed {
     /// Rollcall's event stream, with a queue subscribed to read what was published.
     pub stream_topic: String,
     pub stream_queue: JobQueue,
+    /// Rollcall's alarms, with a queue subscribed to read what was published.
     pub alarm_topic: String,
+    pub alarm_queue: JobQueue,
     pub configuration_set: String,
     pub secret_parameter: String,
 }
@@ -69,6 +71,7 @@ impl Testbed {
         let events_queue = queue("ses-events").await;
         let jobs_queue = queue("jobs").await;
         let stream_queue = queue("stream").await;
+        let alarm_queue = queue("alarms").await;
 
         let sns = aws_sdk_sns::Client::new(&config);
         let topic = |name: &'static str| {
@@ -91,6 +94,7 @@ impl Testbed {
             (&inbound_topic, &inbound_queue),
             (&ses_events_topic, &events_queue),
             (&stream_topic, &stream_queue),
+            (&alarm_topic, &alarm_queue),
         ] {
             let arn = queue
                 .arn()
@@ -141,6 +145,7 @@ impl Testbed {
             stream_topic,
             stream_queue,
             alarm_topic,
+            alarm_queue,
             configuration_set,
             secret_parameter,
         }

@@ -461,6 +461,7 @@ fn no_event(now: DateTime<Utc>) -> Event {
         created_at: now,
         updated_at: now,
         version: 0,
+        placeholder: false,
     }
 }
 

@@ -3,15 +3,27 @@
 //! after sending and before recording sends the message again on restart (at-least-once);
 //! transports make that harmless by keying on the outbox id (file name, Message-ID), and each
 //! invitee's part of a job is de-duplicated by its signals.
+//!
+//! No passing outage drops a message: a temporary failure is retried with jittered, capped
+//! backoff for the message's lifetime ([`retry`]); a transport that refuses everything
+//! ([`SendError::Unavailable`]) pauses the whole outbox, kept in the store, and one sender at a
+//! time probes it with one message until it takes mail again. An invitation that waits shows
+//! its invitee as `delayed` until it is sent.
 
 mod attendees;
+mod requeue;
+pub mod retry;
 mod sign_in;
+
+pub use requeue::{Requeue, requeue};
+pub use retry::{Jitter, parse_span};
 
 use crate::access;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{
-    Commit, Committed, Composer, IdSource, InviteeWrite, Mailer, SendError, Store, StoreError,
+    Commit, Committed, Composer, DueMessage, IdSource, InviteeWrite, Mailer, OutboxPause,
+    SendError, Store, StoreError,
 };
 use crate::status::{Answer, Channel, Signal, SignalKind};
 use crate::tracking::track;
@@ -21,11 +33,16 @@ use chrono::{DateTime, Duration, Utc};
 pub struct DeliverySettings {
     /// Outbox items per batch.
     pub batch: usize,
-    /// After this many failed attempts a message is marked failed and left for an operator.
-    pub max_attempts: u32,
-    /// First retry delay; doubles per attempt up to `max_backoff`.
+    /// How long a message that keeps failing temporarily is retried, from when it was queued
+    /// (or re-queued), before it is marked failed and left for an operator.
+    pub lifetime: Duration,
+    /// First retry delay; doubles per attempt up to `max_backoff`, jittered.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// Longest wait between two probes of a paused outbox (the first is `base_backoff`).
+    pub max_probe_interval: Duration,
+    /// Where the jitter of every wait comes from.
+    pub jitter: Jitter,
     /// Invitees read per page while fanning out.
     pub fan_out_page: usize,
     /// Pages of invitees one fan-out run works off before it queues the rest as a new job.
@@ -38,13 +55,18 @@ pub struct DeliverySettings {
     pub sign_in_link_ttl: Duration,
 }
 
+/// Five days, as SMTP queues keep mail they cannot deliver yet (RFC 5321 §4.5.4.1).
+pub const DEFAULT_LIFETIME_DAYS: i64 = 5;
+
 impl Default for DeliverySettings {
     fn default() -> Self {
         DeliverySettings {
             batch: 20,
-            max_attempts: 8,
+            lifetime: Duration::days(DEFAULT_LIFETIME_DAYS),
             base_backoff: Duration::seconds(5),
-            max_backoff: Duration::minutes(30),
+            max_backoff: Duration::hours(1),
+            max_probe_interval: Duration::minutes(10),
+            jitter: Jitter::Random,
             fan_out_page: 200,
             lease: Duration::minutes(5),
             fan_out_pages_per_run: 50,
@@ -53,19 +75,59 @@ impl Default for DeliverySettings {
     }
 }
 
-/// What one pass did, for logs and tests.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What one pass did, for logs, alarms and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Mail left waiting, untried, because the outbox is paused.
+    pub deferred: usize,
     /// Personal messages queued by fan-out jobs in this pass.
     pub fanned_out: usize,
     /// Organizer-listed attendees recorded (new or changed) by attendee jobs in this pass.
     pub listed: usize,
+    /// This pass paused the outbox (it was not paused before): the transport's words.
+    pub pause_began: Option<String>,
+    /// This pass's probe got through: the outbox was paused and no longer is.
+    pub resumed: bool,
+    /// The outbox's pause as this pass left it, if it is paused.
+    pub paused: Option<OutboxPause>,
+}
+
+impl DeliveryReport {
+    /// Outbox items this pass did something with: more may be due if it was a full batch.
+    pub fn handled(&self) -> usize {
+        self.sent + self.retrying + self.failed + self.deferred
+    }
+
+    /// Adds another pass's counts, and takes its pause state as the latest.
+    pub fn add(&mut self, later: DeliveryReport) {
+        self.sent += later.sent;
+        self.retrying += later.retrying;
+        self.failed += later.failed;
+        self.deferred += later.deferred;
+        self.fanned_out += later.fanned_out;
+        self.listed += later.listed;
+        self.pause_began = self.pause_began.take().or(later.pause_began);
+        self.resumed |= later.resumed;
+        self.paused = later.paused;
+    }
 }
 
 const CONFLICT_RETRIES: usize = 5;
+
+/// Whether mail may go now, as this pass knows it.
+#[derive(Debug, Clone)]
+enum Gate {
+    Open,
+    /// Paused; mail waits until the pause's next probe.
+    Paused(OutboxPause),
+    /// Paused, and its probe is due: the first mail of this pass may take it.
+    ProbeDue(OutboxPause),
+    /// Paused, and this pass holds the probe: the mail being sent is it.
+    Probing(OutboxPause),
+}
 
 /// Works off every item due at `now` (up to one batch). `ids` names the invitees that
 /// attendee jobs create.
@@ -78,10 +140,36 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, StoreError> {
     let mut report = DeliveryReport::default();
+    let mut gate = match store.outbox_pause().await? {
+        None => Gate::Open,
+        Some(pause) if pause.next_probe_at <= now => Gate::ProbeDue(pause),
+        Some(pause) => Gate::Paused(pause),
+    };
     for due in store.due_outbox(now, settings.batch).await? {
         let message = &due.message;
         if !store.claim(&message.id, now, now + settings.lease).await? {
             continue; // another sender has it
+        }
+        let is_mail = !matches!(
+            message.notice,
+            Notice::FanOut(_) | Notice::FanOutFrom { .. } | Notice::RecordAttendees(_)
+        );
+        if is_mail && let Gate::ProbeDue(pause) = &gate {
+            let until = now + probe_wait(settings, pause.probes + 1);
+            gate = if store.claim_outbox_probe(now, until).await? {
+                Gate::Probing(pause.clone())
+            } else {
+                // Another sender probes; wait for its verdict, whatever it is by now.
+                match store.outbox_pause().await? {
+                    None => Gate::Open,
+                    Some(pause) => Gate::Paused(pause),
+                }
+            };
+        }
+        if is_mail && let Gate::Paused(pause) = &gate {
+            defer(&due, pause, store, now).await?;
+            report.deferred += 1;
+            continue;
         }
         let result = match &message.notice {
             Notice::FanOut(fan_out) => {
@@ -132,33 +220,117 @@ pub async fn deliver_due(
                 }
             }
         };
+        // Any answer about the message itself means the transport is taking mail again.
+        if let Gate::Probing(_) = &gate
+            && !matches!(result, Err(SendError::Unavailable(_)))
+        {
+            store.resume_outbox().await?;
+            report.resumed = true;
+            gate = Gate::Open;
+        }
         let attempts = due.attempts + 1;
         match result {
             Ok(()) => {
                 store.mark_sent(&message.id, now).await?;
                 if let Notice::Invitation { invitee, .. } = &message.notice {
-                    record_sent(&invitee.id, &message.id, store, now).await?;
+                    record_delivery(&invitee.id, &message.id, SignalKind::Sent, store, now).await?;
                 }
                 report.sent += 1;
             }
-            Err(SendError::Transient(reason)) if attempts < settings.max_attempts => {
-                store
-                    .mark_retry(
-                        &message.id,
-                        attempts,
-                        now + backoff(settings, attempts),
-                        &reason,
-                    )
-                    .await?;
-                report.retrying += 1;
+            Err(SendError::Transient(reason)) => {
+                let next = retry::next_attempt(
+                    settings.base_backoff,
+                    settings.max_backoff,
+                    settings.lifetime,
+                    settings.jitter,
+                    attempts,
+                    due.since,
+                    now,
+                );
+                match next {
+                    Some(next) => {
+                        store
+                            .mark_retry(&message.id, attempts, next, &reason)
+                            .await?;
+                        record_delayed(message, store, now).await?;
+                        report.retrying += 1;
+                    }
+                    None => {
+                        let given_up = format!(
+                            "gave up after {attempts} attempts since {}: {reason}",
+                            due.since.format("%Y-%m-%d %H:%M:%S UTC")
+                        );
+                        store.mark_failed(&message.id, &given_up).await?;
+                        report.failed += 1;
+                    }
+                }
             }
-            Err(error) => {
+            Err(SendError::Unavailable(reason)) => {
+                let pause = match &gate {
+                    Gate::Probing(pause) => OutboxPause {
+                        probes: pause.probes + 1,
+                        next_probe_at: now + probe_wait(settings, pause.probes + 1),
+                        reason: reason.clone(),
+                        ..pause.clone()
+                    },
+                    _ => {
+                        report.pause_began = Some(reason.clone());
+                        OutboxPause {
+                            since: now,
+                            next_probe_at: now + probe_wait(settings, 0),
+                            probes: 0,
+                            reason: reason.clone(),
+                        }
+                    }
+                };
+                store.pause_outbox(&pause).await?;
+                // Not the message's fault: it keeps its lifetime and goes with the next probe.
+                let error = SendError::Unavailable(reason).to_string();
+                store
+                    .mark_retry(&message.id, attempts, pause.next_probe_at, &error)
+                    .await?;
+                record_delayed(message, store, now).await?;
+                report.retrying += 1;
+                gate = Gate::Paused(pause);
+            }
+            Err(error @ SendError::Permanent(_)) => {
                 store.mark_failed(&message.id, &error.to_string()).await?;
                 report.failed += 1;
             }
         }
     }
+    report.paused = match gate {
+        Gate::Open => None,
+        Gate::Paused(pause) | Gate::ProbeDue(pause) | Gate::Probing(pause) => Some(pause),
+    };
     Ok(report)
+}
+
+/// The wait before probe number `probes + 1` of a paused outbox.
+fn probe_wait(settings: &DeliverySettings, probes: u32) -> Duration {
+    let wait = retry::exponential(settings.base_backoff, probes, settings.max_probe_interval);
+    retry::jittered(wait, settings.jitter)
+}
+
+/// Leaves a claimed message untried until the pause's next probe, saying why; attempts and
+/// lifetime are unchanged. Never due again within the second, so a pause read just before
+/// its probe moved on cannot spin a sender.
+async fn defer(
+    due: &DueMessage,
+    pause: &OutboxPause,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let until = pause.next_probe_at.max(now + Duration::seconds(1));
+    let why = format!(
+        "waiting: the outbox is paused since {} ({})",
+        pause.since.format("%Y-%m-%d %H:%M:%S UTC"),
+        pause.reason
+    );
+    store
+        .mark_retry(&due.message.id, due.attempts, until, &why)
+        .await?;
+    record_delayed(&due.message, store, now).await
 }
 
 /// Mail queued before an unsubscribe, bounce or complaint is not sent after it.
@@ -166,26 +338,40 @@ async fn still_reachable(invitee: &InviteeId, store: &dyn Store) -> Result<bool,
     Ok(store.invitee(invitee).await?.is_some_and(|i| i.reachable()))
 }
 
-/// Exponential backoff: base * 2^(attempts-1), capped.
+/// Exponential backoff before the retry after attempt `attempts`: base * 2^(attempts-1),
+/// capped; without jitter (see [`retry::jittered`]).
 pub fn backoff(settings: &DeliverySettings, attempts: u32) -> Duration {
-    let factor = 1i32
-        .checked_shl(attempts.saturating_sub(1).min(20))
-        .unwrap_or(i32::MAX);
-    settings
-        .base_backoff
-        .checked_mul(factor)
-        .unwrap_or(settings.max_backoff)
-        .min(settings.max_backoff)
+    retry::exponential(
+        settings.base_backoff,
+        attempts.saturating_sub(1),
+        settings.max_backoff,
+    )
 }
 
-/// The delivery track moves to `sent` once the transport took the message.
-async fn record_sent(
-    invitee_id: &InviteeId,
-    outbox_id: &str,
+/// An invitation that could not leave yet shows its invitee as `delayed` (once per message).
+async fn record_delayed(
+    message: &OutboxMessage,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let signal = system_signal(format!("sent:{outbox_id}"), SignalKind::Sent, now);
+    match &message.notice {
+        Notice::Invitation { invitee, .. } => {
+            record_delivery(&invitee.id, &message.id, SignalKind::Delayed, store, now).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The delivery track moves to `sent` once the transport took the message, or to `delayed`
+/// when it could not take it yet; each once per message (`sent:<id>`, `delayed:<id>`).
+async fn record_delivery(
+    invitee_id: &InviteeId,
+    outbox_id: &str,
+    kind: SignalKind,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let signal = system_signal(format!("{}:{outbox_id}", kind.name()), kind, now);
     for _ in 0..CONFLICT_RETRIES {
         let Some(mut invitee) = store.invitee(invitee_id).await? else {
             return Ok(());
@@ -327,10 +513,10 @@ async fn fan_out_one(
     Err(StoreError::Conflict)
 }
 
-/// A signal Rollcall itself produces. `sent` is the mail transport's word (the provider
-/// channel, like bounces later); fan-out steps are Rollcall's own (api).
+/// A signal Rollcall itself produces. `sent` and `delayed` are the mail transport's word (the
+/// provider channel, like bounces later); fan-out steps are Rollcall's own (api).
 fn system_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
-    let channel = if kind == SignalKind::Sent {
+    let channel = if matches!(kind, SignalKind::Sent | SignalKind::Delayed) {
         Channel::Provider
     } else {
         Channel::Api

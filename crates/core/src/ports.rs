@@ -270,6 +270,24 @@ pub trait QuotaStore: Send + Sync {
 pub struct DueMessage {
     pub message: OutboxMessage,
     pub attempts: u32,
+    /// When its current run of attempts began: when it was queued (its `created_at`), or when
+    /// an operator re-queued it after it failed. Its lifetime counts from here.
+    pub since: DateTime<Utc>,
+}
+
+/// The outbox as a whole has stopped sending because the transport refuses everything (relay
+/// down, SES sending paused, daily quota reached). Kept in the store, so every sender (several
+/// Lambda workers) and `rollcall outbox` (another process) see the same state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxPause {
+    /// When the first refusal was met.
+    pub since: DateTime<Utc>,
+    /// When one sender may try one message again (the probe).
+    pub next_probe_at: DateTime<Utc>,
+    /// Probes that failed so far; the wait between probes grows with it.
+    pub probes: u32,
+    /// The transport's last word, for the log and `rollcall outbox`.
+    pub reason: String,
 }
 
 #[async_trait]
@@ -301,6 +319,39 @@ pub trait OutboxStore: Send + Sync {
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError>;
 }
 
+/// The outbox as a whole: whether it is paused, and what an operator re-queues. Apart from
+/// [`OutboxStore`] so store wrappers that change message marks (a test's crash, the
+/// functions' side effects) pass it through by [`Decorator`] untouched.
+#[async_trait]
+pub trait OutboxControl: Send + Sync {
+    /// The recorded pause, if the outbox is paused.
+    async fn outbox_pause(&self) -> Result<Option<OutboxPause>, StoreError>;
+    /// Records `pause`, replacing any pause recorded before.
+    async fn pause_outbox(&self, pause: &OutboxPause) -> Result<(), StoreError>;
+    /// Takes the probe of a recorded pause for one sender: if its `next_probe_at` is at or
+    /// before `now`, it moves to `until` (so a prober that dies is replaced then) and the
+    /// answer is `true`; `false` if no pause is recorded or another sender took the probe.
+    async fn claim_outbox_probe(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Ends the pause; nothing if none is recorded.
+    async fn resume_outbox(&self) -> Result<(), StoreError>;
+    /// Ids of failed messages greater than `after` (all if `None`), in id order, at most
+    /// `limit`.
+    async fn failed_outbox(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Puts failed message `id` back in the queue: pending, due at `now`, no attempts, its
+    /// lifetime starting again at `now`; its last error is kept until the next attempt. `true`
+    /// if it was failed; `false` (and nothing changes) if it is pending, sent or unknown, so
+    /// re-queueing twice, or racing, queues it once.
+    async fn requeue_failed(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+}
+
 /// The raw bytes of stored inbound mail, by our message id (local: the inbox file its queue
 /// row names; AWS: the S3 object). Confirming an unauthenticated message reads it again.
 #[async_trait]
@@ -327,12 +378,17 @@ pub struct ComposedMail {
 
 #[derive(Debug, Error)]
 pub enum SendError {
-    /// Worth trying again later (connection refused, 4xx, throttling).
+    /// Worth trying this message again later (a 4xx for it, throttling).
     #[error("temporary send failure: {0}")]
     Transient(String),
     /// Will never succeed for this message (5xx on the recipient, rejected content).
     #[error("permanent send failure: {0}")]
     Permanent(String),
+    /// The transport as a whole refuses or cannot be reached (relay down or answering 421,
+    /// SES sending paused, account suspended, daily quota reached): no message would go now.
+    /// The outbox pauses and probes; the message is not charged for it.
+    #[error("mail transport unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[async_trait]
@@ -350,6 +406,7 @@ pub trait Store:
     EventStore
     + InviteeStore
     + OutboxStore
+    + OutboxControl
     + CredentialStore
     + ReportStore
     + DelegationStore
@@ -361,6 +418,7 @@ impl<
     T: EventStore
         + InviteeStore
         + OutboxStore
+        + OutboxControl
         + CredentialStore
         + ReportStore
         + DelegationStore
@@ -371,8 +429,8 @@ impl<
 
 /// A store wrapper that changes some of the older ports (a test's crash, the functions' side
 /// effects after a commit) and passes the newer ports through untouched: implementing this
-/// gives it [`CredentialStore`], [`ReportStore`], [`DelegationStore`] and [`QuotaStore`] by
-/// delegation.
+/// gives it [`CredentialStore`], [`ReportStore`], [`OutboxControl`], [`DelegationStore`] and
+/// [`QuotaStore`] by delegation.
 pub trait Decorator: Send + Sync {
     fn inner(&self) -> &dyn Store;
 }
@@ -400,6 +458,36 @@ impl<T: Decorator> CredentialStore for T {
         kind: CredentialKind,
     ) -> Result<Vec<Credential>, StoreError> {
         self.inner().credentials_of(organizer, kind).await
+    }
+}
+
+#[async_trait]
+impl<T: Decorator> OutboxControl for T {
+    async fn outbox_pause(&self) -> Result<Option<OutboxPause>, StoreError> {
+        self.inner().outbox_pause().await
+    }
+    async fn pause_outbox(&self, pause: &OutboxPause) -> Result<(), StoreError> {
+        self.inner().pause_outbox(pause).await
+    }
+    async fn claim_outbox_probe(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner().claim_outbox_probe(now, until).await
+    }
+    async fn resume_outbox(&self) -> Result<(), StoreError> {
+        self.inner().resume_outbox().await
+    }
+    async fn failed_outbox(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner().failed_outbox(after, limit).await
+    }
+    async fn requeue_failed(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.inner().requeue_failed(id, now).await
     }
 }
 

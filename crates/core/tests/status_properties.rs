@@ -37,6 +37,7 @@ fn kind() -> impl Strategy<Value = SignalKind> {
     prop_oneof![
         1 => Just(SignalKind::Listed),
         1 => Just(SignalKind::Queued),
+        1 => Just(SignalKind::Delayed),
         1 => Just(SignalKind::Sent),
         1 => Just(SignalKind::Delivered),
         1 => Just(SignalKind::Opened),

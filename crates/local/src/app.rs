@@ -93,6 +93,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         settings: DeliverySettings {
             lease: chrono::Duration::zero(),
             sign_in_link_ttl: config.access().link_ttl,
+            lifetime: config.outbox_lifetime,
+            max_backoff: config.outbox_max_backoff,
+            max_probe_interval: config.outbox_max_probe,
             ..DeliverySettings::default()
         },
         rate_per_second: config.send_rate,

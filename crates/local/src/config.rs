@@ -70,6 +70,16 @@ pub struct ServeConfig {
     /// Most outbound messages sent per second.
     #[arg(long, env = "ROLLCALL_SEND_RATE", default_value_t = 10)]
     pub send_rate: u32,
+    /// How long outbound mail that keeps failing temporarily is retried before it is marked
+    /// failed (`rollcall outbox retry` re-queues it): a whole number and s, m, h or d.
+    #[arg(long, env = "ROLLCALL_OUTBOX_LIFETIME", default_value = "5d", value_parser = rollcall_core::deliver::parse_span)]
+    pub outbox_lifetime: chrono::Duration,
+    /// Longest wait between two tries of one message (waits double from 5 s, with jitter).
+    #[arg(long, env = "ROLLCALL_OUTBOX_MAX_BACKOFF", default_value = "1h", value_parser = rollcall_core::deliver::parse_span)]
+    pub outbox_max_backoff: chrono::Duration,
+    /// Longest wait between two probes of a paused outbox (when the relay refuses everything).
+    #[arg(long, env = "ROLLCALL_OUTBOX_MAX_PROBE", default_value = "10m", value_parser = rollcall_core::deliver::parse_span)]
+    pub outbox_max_probe: chrono::Duration,
     /// Minutes a dashboard sign-in link works after it is mailed.
     #[arg(long, env = "ROLLCALL_LINK_TTL", default_value_t = 15)]
     pub link_ttl: i64,

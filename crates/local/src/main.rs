@@ -31,10 +31,46 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List outbound mail (state, attempts, next try, last error) and say whether the outbox
+    /// is paused; `rollcall outbox retry` re-queues failed messages.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+        #[arg(
+            long,
+            env = "ROLLCALL_DATA_DIR",
+            default_value = "./rollcall-data",
+            global = true
+        )]
+        data_dir: PathBuf,
+        /// Only messages in this state.
+        #[arg(long, value_enum)]
+        state: Option<rollcall_local::commands::outbox::StateFilter>,
+        /// How many messages to show, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object (`paused`, `messages`) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage API tokens for integrations.
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxAction {
+    /// Put a failed message (or, with --failed, every failed message) back in the queue with a
+    /// fresh lifetime; the server sends it once.
+    Retry {
+        /// The message's id, as `rollcall outbox` lists it.
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<String>,
+        /// Every failed message.
+        #[arg(long)]
+        failed: bool,
     },
 }
 
@@ -89,6 +125,42 @@ fn main() -> ExitCode {
             match rollcall_local::commands::inbox::run(&data_dir, limit, json, &mut stdout.lock()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(&format!("inbox: {error:#}")),
+            }
+        }
+        Command::Outbox {
+            action: None,
+            data_dir,
+            state,
+            limit,
+            json,
+        } => {
+            let stdout = std::io::stdout();
+            let listed = rollcall_local::commands::outbox::list(
+                &data_dir,
+                state,
+                limit,
+                json,
+                &mut stdout.lock(),
+            );
+            match listed {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("outbox: {error:#}")),
+            }
+        }
+        Command::Outbox {
+            action: Some(OutboxAction::Retry { id, .. }),
+            data_dir,
+            ..
+        } => {
+            let stdout = std::io::stdout();
+            let retried = rollcall_local::commands::outbox::retry(
+                &data_dir,
+                id.as_deref(),
+                &mut stdout.lock(),
+            );
+            match retried {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("outbox retry: {error:#}")),
             }
         }
         Command::Token {

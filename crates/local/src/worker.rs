@@ -141,13 +141,15 @@ impl OutboxSender {
             .await
             {
                 Ok(report) => {
-                    let handled = report.sent + report.retrying + report.failed;
+                    let handled = report.handled();
                     full_batch = handled >= settings.batch;
+                    log_pause(&report);
                     if handled > 0 {
                         tracing::info!(
                             sent = report.sent,
                             retrying = report.retrying,
                             failed = report.failed,
+                            deferred = report.deferred,
                             fanned_out = report.fanned_out,
                             listed = report.listed,
                             "outbox"
@@ -168,5 +170,30 @@ impl OutboxSender {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+}
+
+/// Says in the log when the outbox pauses, when a probe finds it still refused, and when it
+/// resumes: a paused outbox is the operator's business (`rollcall outbox` shows it too).
+fn log_pause(report: &rollcall_core::deliver::DeliveryReport) {
+    let next = |p: &rollcall_core::ports::OutboxPause| p.next_probe_at.format("%H:%M:%S UTC");
+    match (&report.pause_began, &report.paused) {
+        (Some(reason), Some(pause)) => tracing::error!(
+            %reason,
+            next_probe = %next(pause),
+            "outbox paused: the mail transport refuses everything; queued mail is kept and \
+             one message is tried at each probe"
+        ),
+        (None, Some(pause)) if report.retrying > 0 => tracing::warn!(
+            reason = %pause.reason,
+            since = %pause.since,
+            probes = pause.probes,
+            next_probe = %next(pause),
+            "outbox still paused"
+        ),
+        _ => {}
+    }
+    if report.resumed {
+        tracing::warn!("outbox resumed: the mail transport takes mail again");
     }
 }

@@ -91,7 +91,7 @@ async fn a_refused_recipient_is_a_permanent_failure() {
 }
 
 #[tokio::test]
-async fn an_unreachable_relay_is_a_transient_failure() {
+async fn an_unreachable_relay_makes_the_transport_unavailable() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -101,8 +101,80 @@ async fn an_unreachable_relay_is_a_transient_failure() {
         port,
         helo: "rollcall.test".into(),
     };
-    assert!(matches!(
-        relay.send(&mail("org@example.com")).await,
-        Err(SendError::Transient(_))
-    ));
+    let result = relay.send(&mail("org@example.com")).await;
+    assert!(
+        matches!(result, Err(SendError::Unavailable(_))),
+        "{result:?}"
+    );
+}
+
+/// A relay that answers every connection from a script: its greeting, then one reply per
+/// command line it reads (the last one repeated), until the client hangs up.
+async fn scripted(greeting: &'static str, replies: &'static [&'static str]) -> RelayMailer {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            let _ = write.write_all(format!("{greeting}\r\n").as_bytes()).await;
+            let mut next = replies.iter();
+            let mut last = "";
+            // Bounded: a client sends a handful of commands per message.
+            for _ in 0..20 {
+                let Ok(Some(_command)) = lines.next_line().await else {
+                    break;
+                };
+                last = next.next().copied().unwrap_or(last);
+                if write
+                    .write_all(format!("{last}\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        }
+    });
+    RelayMailer {
+        host: "127.0.0.1".into(),
+        port,
+        helo: "rollcall.test".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_relay_refusing_the_session_makes_the_transport_unavailable() {
+    for greeting in ["421 4.3.2 too busy, try later", "554 5.3.2 no service here"] {
+        let relay = scripted(greeting, &["221 bye"]).await;
+        let result = relay.send(&mail("org@example.com")).await;
+        assert!(
+            matches!(result, Err(SendError::Unavailable(ref text)) if text.contains(&greeting[..3])),
+            "{greeting}: {result:?}"
+        );
+    }
+    // 421 in the middle of a message is the relay closing the channel: not this message's fault.
+    let relay = scripted("220 ready", &["250 hi", "421 4.4.2 shutting down"]).await;
+    let result = relay.send(&mail("org@example.com")).await;
+    assert!(
+        matches!(result, Err(SendError::Unavailable(_))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_4xx_for_one_recipient_is_a_transient_failure_of_that_message() {
+    let relay = scripted(
+        "220 ready",
+        &["250 hi", "250 sender ok", "450 4.2.1 mailbox busy"],
+    )
+    .await;
+    let result = relay.send(&mail("org@example.com")).await;
+    assert!(
+        matches!(result, Err(SendError::Transient(ref text)) if text.contains("450")),
+        "{result:?}"
+    );
 }

@@ -12,6 +12,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub enum FailWith {
     Transient,
     Permanent,
+    /// The transport as a whole refuses (relay down, SES sending paused).
+    Unavailable,
 }
 
 #[derive(Debug, Default)]
@@ -38,6 +40,11 @@ impl RecordingMailer {
         self.lock()
             .failures
             .extend(std::iter::repeat_n(kind, count));
+    }
+
+    /// Queued failures not used yet.
+    pub fn fail_pending(&self) -> usize {
+        self.lock().failures.len()
     }
 
     /// Mails accepted, in order.
@@ -72,6 +79,10 @@ impl Mailer for RecordingMailer {
             ))),
             Some(FailWith::Permanent) => Err(SendError::Permanent(format!(
                 "told to fail {} (permanent)",
+                mail.outbox_id
+            ))),
+            Some(FailWith::Unavailable) => Err(SendError::Unavailable(format!(
+                "told to refuse everything at {}",
                 mail.outbox_id
             ))),
         }

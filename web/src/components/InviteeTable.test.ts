@@ -35,6 +35,19 @@ describe('InviteeTable', () => {
     expect(rows[1]!.get('[data-test="invitee-link"]').text()).toBe('bo@example.net')
   })
 
+  it('marks an invitee whose invitation is delayed, and only them', () => {
+    const rows = mountTable([
+      invitee({ status: { response: 'needs-action', delivery: 'delayed', reachability: 'ok' } }),
+      invitee({ id: 'inv2', email: 'bo@example.net', status: { response: 'accepted', delivery: 'sent', reachability: 'ok' } }),
+    ]).findAll('[data-test="invitee-row"]')
+    const delayed = rows[0]!.get('[data-test="invitee-delivery"]')
+    expect(delayed.text()).toBe('Delayed')
+    expect(delayed.get('[data-test="badge"]').classes()).toContain('badge-delayed')
+    const sent = rows[1]!.get('[data-test="invitee-delivery"]')
+    expect(sent.text()).toBe('Sent')
+    expect(sent.find('[data-test="badge"]').exists()).toBe(false)
+  })
+
   it('shows a proposed new time, as text, only where there is one', () => {
     const rows = mountTable([
       invitee({ proposal: { start: '2026-12-01T10:00:00Z', end: null, comment: '<b>later?</b>' } }),

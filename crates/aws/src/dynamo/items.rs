@@ -6,7 +6,8 @@
 //! conditions, queries and operators need: `version` (the optimistic lock of events and
 //! invitees), `type` (the item kind, for anyone browsing the table), the pointers of lookup
 //! items, the outbox bookkeeping (`outbox_state`, `attempts`, `next_attempt_at`,
-//! `last_error`, `sent_at`) and the `GSI1` keys of pending outbox messages.
+//! `last_error`, `sent_at`, `since`: when an operator re-queued it, absent until then) and the
+//! `GSI1` keys of pending and failed outbox messages; and the outbox's pause.
 //!
 //! Counters and their hour buckets are plain attributes (`count` is added to in place), and so
 //! are credentials: `touch_credential` sets `last_used_at` alone, so no copy of it in JSON can
@@ -19,7 +20,7 @@ use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::notice::OutboxMessage;
 use rollcall_core::ports::{
-    Credential, CredentialKind, MessageRecord, SeriesPoint, SignalRecord, StoreError,
+    Credential, CredentialKind, MessageRecord, OutboxPause, SeriesPoint, SignalRecord, StoreError,
 };
 use rollcall_core::tracking::email_domain;
 use serde::Serialize;
@@ -56,6 +57,11 @@ pub const ATTEMPTS: &str = "attempts";
 pub const NEXT_ATTEMPT_AT: &str = "next_attempt_at";
 pub const LAST_ERROR: &str = "last_error";
 pub const SENT_AT: &str = "sent_at";
+/// When an outbox message's lifetime began, if an operator re-queued it (else `created_at`).
+pub const SINCE: &str = "since";
+pub const NEXT_PROBE_AT: &str = "next_probe_at";
+pub const PROBES: &str = "probes";
+pub const REASON: &str = "reason";
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -312,11 +318,12 @@ pub fn outbox_sent(at: DateTime<Utc>) -> Update {
     }
 }
 
-/// Failed for good: leaves the due index, counts one attempt, keeps the error.
-pub fn outbox_failed(error: &str) -> Update {
+/// Failed for good: moves from the due index to the failed one, counts one attempt, keeps
+/// the error.
+pub fn outbox_failed(id: &str, error: &str) -> Update {
     Update {
-        expression: "SET #state = :failed, #error = :error, #attempts = #attempts + :one \
-                     REMOVE #gsi_pk, #gsi_sk"
+        expression: "SET #state = :failed, #error = :error, #attempts = #attempts + :one, \
+                     #gsi_pk = :failed_pk, #gsi_sk = :failed_sk"
             .to_string(),
         names: names(&[
             ("#state", OUTBOX_STATE),
@@ -329,8 +336,56 @@ pub fn outbox_failed(error: &str) -> Update {
             (":failed".into(), s(FAILED)),
             (":error".into(), s(error)),
             (":one".into(), n(1)),
+            (":failed_pk".into(), s(keys::OUTBOX_FAILED)),
+            (":failed_sk".into(), s(keys::failed_sort(id))),
         ]),
     }
+}
+
+/// Re-queued by an operator: pending and due at `now` again, no attempts, its lifetime
+/// starting at `now`; back from the failed index to the due one. The caller makes it
+/// conditional on the message being failed.
+pub fn outbox_requeue(id: &str, now: DateTime<Utc>) -> Update {
+    let now = micros(now);
+    Update {
+        expression: "SET #state = :pending, #attempts = :zero, #next = :now, #since = :now, \
+                     #gsi_pk = :pending_pk, #gsi_sk = :due"
+            .to_string(),
+        names: names(&[
+            ("#state", OUTBOX_STATE),
+            ("#attempts", ATTEMPTS),
+            ("#next", NEXT_ATTEMPT_AT),
+            ("#since", SINCE),
+            ("#gsi_pk", GSI1PK),
+            ("#gsi_sk", GSI1SK),
+        ]),
+        values: HashMap::from([
+            (":pending".into(), s(PENDING)),
+            (":zero".into(), n(0)),
+            (":now".into(), timestamp(now)),
+            (":pending_pk".into(), s(keys::OUTBOX_PENDING)),
+            (":due".into(), s(keys::due_sort(now, id))),
+        ]),
+    }
+}
+
+/// The outbox's pause.
+pub fn outbox_pause(pause: &OutboxPause) -> Item {
+    let mut item = base(&keys::outbox_pause(), "outbox-pause");
+    item.insert(SINCE.into(), timestamp(pause.since));
+    item.insert(NEXT_PROBE_AT.into(), timestamp(pause.next_probe_at));
+    item.insert(PROBES.into(), n(pause.probes));
+    item.insert(REASON.into(), s(&pause.reason));
+    item
+}
+
+pub fn read_outbox_pause(item: &Item) -> Result<OutboxPause, StoreError> {
+    Ok(OutboxPause {
+        since: time(item, SINCE)?,
+        next_probe_at: time(item, NEXT_PROBE_AT)?,
+        probes: u32::try_from(number(item, PROBES)?).map_err(|e| corrupt(PROBES, e))?,
+        reason: string(item, REASON)?.to_string(),
+    })
 }
 
 /// A claim (lease) until `until`: the next attempt time and the message's place in the due
@@ -504,13 +559,17 @@ pub struct OutboxEntry {
     pub state: String,
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
+    /// When its lifetime began.
+    pub since: DateTime<Utc>,
 }
 
 pub fn read_outbox(item: &Item) -> Result<OutboxEntry, StoreError> {
     let next_attempt_at = time(item, NEXT_ATTEMPT_AT)?;
     let attempts = number(item, ATTEMPTS)?;
+    let message: OutboxMessage = data(item, "outbox message")?;
     Ok(OutboxEntry {
-        message: data(item, "outbox message")?,
+        since: optional_time(item, SINCE)?.unwrap_or(micros(message.created_at)),
+        message,
         state: string(item, OUTBOX_STATE)?.to_string(),
         attempts: u32::try_from(attempts).map_err(|e| corrupt(ATTEMPTS, e))?,
         next_attempt_at,

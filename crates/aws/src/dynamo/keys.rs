@@ -15,13 +15,15 @@
 //! | counter                   | `EVENT#<event id>`         | `COUNTER#<track>#<value>`           |
 //! | counter's hour bucket     | `EVENT#<event id>`         | `SERIES#<track>#<hour, µs>#<value>` |
 //! | outbox message            | `OUTBOX#<outbox id>`       | `OUTBOX`                            |
+//! | the outbox's pause        | `OUTBOXPAUSE`              | `OUTBOXPAUSE`                       |
 //! | credential                | `CRED#<hash>`              | `CRED`                              |
 //! | organizer → credential    | `ORGCRED#<organizer>`      | `<kind>#<created at, µs>#<hash>`    |
 //! | delegation                | `DELEGATES#<organizer>`    | `DELEGATE#<delegate>#<scope>`       |
 //! | quota counter             | `QUOTA#<quota key>`        | `<window start, µs>`                |
 //!
 //! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
-//! `GSI1SK = <next attempt, µs>#<outbox id>`; sent and failed ones carry neither.
+//! `GSI1SK = <next attempt, µs>#<outbox id>`; failed ones `GSI1PK = OUTBOX#FAILED` and
+//! `GSI1SK = <outbox id>` (what an operator re-queues, in id order); sent ones neither.
 //!
 //! Times in keys (`<hour, µs>`, `<created at, µs>`, the due time) are [`time`]: microseconds as
 //! 20 digits that sort as the times do, so a range of sort keys is a range of times. The
@@ -53,6 +55,8 @@ pub const GSI1SK: &str = "GSI1SK";
 
 /// The `GSI1` partition of outbox messages that are still to be sent.
 pub const OUTBOX_PENDING: &str = "OUTBOX#PENDING";
+/// The `GSI1` partition of outbox messages that failed for good.
+pub const OUTBOX_FAILED: &str = "OUTBOX#FAILED";
 
 /// Sort key prefixes of the item kinds that are queried by prefix.
 pub const INVITEE_PREFIX: &str = "INVITEE#";
@@ -235,6 +239,17 @@ pub fn quota(key: &str, window: DateTime<Utc>) -> Key {
 
 pub fn outbox(id: &str) -> Key {
     Key::new(format!("OUTBOX#{}", part(id)), "OUTBOX")
+}
+
+/// The one item holding the outbox's pause (a partition no outbox id can name: those are
+/// `OUTBOX#...`).
+pub fn outbox_pause() -> Key {
+    Key::new("OUTBOXPAUSE".to_string(), "OUTBOXPAUSE")
+}
+
+/// `GSI1SK` of a failed outbox message: its id, so the partition lists them in id order.
+pub fn failed_sort(id: &str) -> String {
+    part(id).into_owned()
 }
 
 /// `GSI1SK` of a pending outbox message: due time, then id, so the index is in the order

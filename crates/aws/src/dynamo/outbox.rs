@@ -1,5 +1,5 @@
 //! The outbox port: due messages through the sparse `GSI1` index, and the marks delivery
-//! leaves on them.
+//! leaves on them; failed messages through the same index, and the outbox's pause item.
 
 use super::items::{self, Update};
 use super::{DynamoStore, keys, sdk_error};
@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use rollcall_core::ports::{DueMessage, OutboxStore, StoreError};
+use rollcall_core::ports::{DueMessage, OutboxControl, OutboxPause, OutboxStore, StoreError};
 
 impl DynamoStore {
     /// Applies `update` to outbox message `id` if it exists and `condition` (if any) holds;
@@ -111,6 +111,7 @@ impl OutboxStore for DynamoStore {
             .map(|entry| DueMessage {
                 message: entry.message,
                 attempts: entry.attempts,
+                since: entry.since,
             })
             .collect())
     }
@@ -170,8 +171,134 @@ impl OutboxStore for DynamoStore {
     }
 
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
-        self.update_outbox(id, items::outbox_failed(error), None)
+        self.update_outbox(id, items::outbox_failed(id, error), None)
             .await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl OutboxControl for DynamoStore {
+    async fn outbox_pause(&self) -> Result<Option<OutboxPause>, StoreError> {
+        self.get(&keys::outbox_pause())
+            .await?
+            .map(|item| items::read_outbox_pause(&item))
+            .transpose()
+    }
+
+    async fn pause_outbox(&self, pause: &OutboxPause) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(items::outbox_pause(pause)))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn claim_outbox_probe(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // One conditional write, as for a message's claim: of two senders, one gets the probe.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::key(&keys::outbox_pause())))
+            .update_expression("SET #next = :until")
+            .condition_expression("attribute_exists(#pk) AND #next <= :now")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#next", items::NEXT_PROBE_AT)
+            .expression_attribute_values(":until", items::timestamp(until))
+            .expression_attribute_values(":now", items::timestamp(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn resume_outbox(&self) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(items::key(&keys::outbox_pause())))
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(())
+    }
+
+    async fn failed_outbox(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut failed = Vec::new();
+        let mut start = None;
+        // Index pages until `limit` messages are confirmed failed by a consistent read (the
+        // index may still list one re-queued a moment ago) or the index has no more.
+        while failed.len() < limit {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .expression_attribute_names("#pk", keys::GSI1PK)
+                .expression_attribute_values(
+                    ":failed",
+                    AttributeValue::S(keys::OUTBOX_FAILED.to_string()),
+                )
+                .limit(
+                    i32::try_from(limit - failed.len())
+                        .unwrap_or(1000)
+                        .min(1000),
+                )
+                .set_exclusive_start_key(start);
+            query = match after {
+                None => query.key_condition_expression("#pk = :failed"),
+                Some(after) => query
+                    .key_condition_expression("#pk = :failed AND #sk > :after")
+                    .expression_attribute_names("#sk", keys::GSI1SK)
+                    .expression_attribute_values(
+                        ":after",
+                        AttributeValue::S(keys::failed_sort(after)),
+                    ),
+            };
+            let output = query.send().await.map_err(|e| sdk_error("Query", e))?;
+            let candidates = (output.items.unwrap_or_default().iter())
+                .map(items::read_key)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut page = Vec::new();
+            for item in self.get_many(&candidates, false).await? {
+                let entry = items::read_outbox(&item)?;
+                if entry.state == items::FAILED {
+                    page.push(entry.message.id);
+                }
+            }
+            page.sort();
+            failed.extend(page);
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        failed.truncate(limit);
+        Ok(failed)
+    }
+
+    async fn requeue_failed(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let failed = Some((items::OUTBOX_STATE, items::FAILED));
+        self.update_outbox(id, items::outbox_requeue(id, now), failed)
+            .await
     }
 }

@@ -70,7 +70,16 @@ pub const INVITEE_MODEL: Model = Model {
     tracks: &[
         Track {
             name: DELIVERY,
-            values: &["listed", "queued", "sent", "delivered", "opened", "clicked"],
+            // `delayed`: the invitation met a temporary failure and is still being retried.
+            values: &[
+                "listed",
+                "queued",
+                "delayed",
+                "sent",
+                "delivered",
+                "opened",
+                "clicked",
+            ],
             rule: MergeRule::Rank,
         },
         Track {

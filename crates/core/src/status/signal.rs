@@ -119,6 +119,9 @@ impl fmt::Display for Answer {
 pub enum SignalKind {
     Listed,
     Queued,
+    /// Rollcall could not hand the invitation to the mail transport yet (a temporary failure,
+    /// or the outbox is paused); it keeps trying. `sent` overtakes it.
+    Delayed,
     Sent,
     Delivered,
     /// Weak: image proxies and link scanners fake opens and clicks, so they move `delivery`
@@ -147,6 +150,7 @@ impl SignalKind {
         match self {
             SignalKind::Listed => "listed",
             SignalKind::Queued => "queued",
+            SignalKind::Delayed => "delayed",
             SignalKind::Sent => "sent",
             SignalKind::Delivered => "delivered",
             SignalKind::Opened => "opened",
@@ -166,6 +170,7 @@ impl SignalKind {
         let target = match self {
             SignalKind::Listed => (DELIVERY, "listed"),
             SignalKind::Queued => (DELIVERY, "queued"),
+            SignalKind::Delayed => (DELIVERY, "delayed"),
             SignalKind::Sent => (DELIVERY, "sent"),
             SignalKind::Delivered => (DELIVERY, "delivered"),
             SignalKind::Opened => (DELIVERY, "opened"),

@@ -74,6 +74,28 @@ fn delivery_never_goes_back() {
 }
 
 #[test]
+fn a_delayed_invitation_shows_delayed_until_sent_overtakes_it() {
+    let delayed = run(&[
+        signal("q", SignalKind::Queued, 1),
+        signal("delayed:m", SignalKind::Delayed, 2),
+    ]);
+    assert_eq!(delayed.value(DELIVERY), Some("delayed"));
+    let sent = step(&delayed, &signal("sent:m", SignalKind::Sent, 3));
+    assert_eq!(
+        sent.changes,
+        vec![Change {
+            track: DELIVERY,
+            from: "delayed",
+            to: "sent"
+        }]
+    );
+    // A delay reported after the send (a second message to the same invitee) is no step back.
+    let late = step(&sent.status, &signal("delayed:m2", SignalKind::Delayed, 4));
+    assert_eq!(late.effect, Effect::NoChange);
+    assert_eq!(late.status.value(DELIVERY), Some("sent"));
+}
+
+#[test]
 fn the_latest_answer_by_the_time_it_was_given_wins_not_by_arrival() {
     let declined = answer("r2", Answer::Declined, 5);
     let accepted = answer("r1", Answer::Accepted, 3);
@@ -229,6 +251,7 @@ fn the_invitee_model_has_every_value_a_signal_can_ask_for() {
     let mut kinds = vec![
         SignalKind::Listed,
         SignalKind::Queued,
+        SignalKind::Delayed,
         SignalKind::Sent,
         SignalKind::Delivered,
         SignalKind::Opened,

@@ -223,6 +223,7 @@ fn what_happened(kind: &SignalKind) -> String {
     match kind {
         SignalKind::Listed => "added to the guest list".into(),
         SignalKind::Queued => "invitation queued".into(),
+        SignalKind::Delayed => "invitation delayed (retrying)".into(),
         SignalKind::Sent => "invitation sent".into(),
         SignalKind::Delivered => "invitation delivered".into(),
         SignalKind::Opened => "invitation opened".into(),

@@ -17,6 +17,16 @@ pub fn run(data_dir: &Path, limit: usize, json: bool, out: &mut impl Write) -> R
     let store = SqliteStore::open_read_only(&database)
         .with_context(|| format!("opening {}", database.display()))?;
     let rows = store.recent_inbound(limit)?;
+    // A paused outbox is news for whoever looks at what came in: replies and invitations wait.
+    // Beside JSON it goes to stderr, so the lines stay one object each.
+    if let Some(pause) = store.pause_state()? {
+        let line = super::outbox::describe_pause(&pause, chrono::Utc::now());
+        if json {
+            eprintln!("{line} See `rollcall outbox`.");
+        } else {
+            writeln!(out, "{line} See `rollcall outbox`.\n")?;
+        }
+    }
     if json {
         for row in &rows {
             serde_json::to_writer(&mut *out, row)?;
@@ -62,7 +72,7 @@ fn describe(row: &InboxRow) -> String {
 }
 
 /// Cuts to `width` characters and removes control characters, which could rewrite the terminal.
-fn clip(text: &str, width: usize) -> String {
+pub(crate) fn clip(text: &str, width: usize) -> String {
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -1,5 +1,6 @@
 //! The `rollcall` subcommands other than `serve`.
 
 pub mod inbox;
+pub mod outbox;
 pub mod parse;
 pub mod token;

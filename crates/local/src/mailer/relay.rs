@@ -1,5 +1,11 @@
 //! Relays through an SMTP server (plain SMTP on a trusted network; no TLS or AUTH yet).
-//! 4xx replies and connection failures are transient; 5xx replies are permanent.
+//!
+//! What a failure means for the outbox: a relay that cannot be reached, times out, refuses the
+//! session (a greeting or EHLO reply other than 2xx) or answers 421 anywhere ("service not
+//! available, closing transmission channel", RFC 5321 §3.8) would refuse every message, so the
+//! transport is `Unavailable` and the outbox pauses. Replies about one message (MAIL, RCPT,
+//! DATA) are `Transient` for 4xx and `Permanent` for 5xx; a connection lost mid-message is
+//! `Transient`.
 
 use async_trait::async_trait;
 use rollcall_core::ports::{ComposedMail, Mailer, SendError};
@@ -23,7 +29,7 @@ impl Mailer for RelayMailer {
         tokio::time::timeout(TIMEOUT, self.transaction(mail))
             .await
             .map_err(|_| {
-                SendError::Transient(format!("relay {}:{} timed out", self.host, self.port))
+                SendError::Unavailable(format!("relay {}:{} timed out", self.host, self.port))
             })?
     }
 }
@@ -33,33 +39,24 @@ impl RelayMailer {
         let stream = TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(|e| {
-                SendError::Transient(format!("connecting to {}:{}: {e}", self.host, self.port))
+                SendError::Unavailable(format!("connecting to {}:{}: {e}", self.host, self.port))
             })?;
         // Commands are single small writes waiting for a reply; Nagle would only add latency.
         let _ = stream.set_nodelay(true);
         let (read, mut write) = stream.into_split();
         let mut read = BufReader::new(read);
-        expect(&mut read, 220).await?;
-        command(&mut read, &mut write, &format!("EHLO {}", self.helo), 250).await?;
-        command(
-            &mut read,
-            &mut write,
-            &format!("MAIL FROM:<{}>", mail.from),
-            250,
-        )
-        .await?;
-        command(
-            &mut read,
-            &mut write,
-            &format!("RCPT TO:<{}>", mail.to),
-            250,
-        )
-        .await?;
-        command(&mut read, &mut write, "DATA", 354).await?;
+        expect(&mut read, 220, Stage::Session).await?;
+        let ehlo = format!("EHLO {}", self.helo);
+        command(&mut read, &mut write, &ehlo, 250, Stage::Session).await?;
+        let mail_from = format!("MAIL FROM:<{}>", mail.from);
+        command(&mut read, &mut write, &mail_from, 250, Stage::Message).await?;
+        let rcpt_to = format!("RCPT TO:<{}>", mail.to);
+        command(&mut read, &mut write, &rcpt_to, 250, Stage::Message).await?;
+        command(&mut read, &mut write, "DATA", 354, Stage::Message).await?;
         let mut body = dot_stuff(&mail.raw);
         body.extend_from_slice(b".\r\n");
         write.write_all(&body).await.map_err(io)?;
-        expect(&mut read, 250).await?;
+        expect(&mut read, 250, Stage::Message).await?;
         // The message is accepted; a failed QUIT changes nothing.
         let _ = write.write_all(b"QUIT\r\n").await;
         Ok(())
@@ -70,29 +67,43 @@ fn io(error: std::io::Error) -> SendError {
     SendError::Transient(format!("relay connection: {error}"))
 }
 
+/// Whose reply it is: the session's (greeting, EHLO), which every message would meet, or one
+/// message's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Session,
+    Message,
+}
+
 async fn command(
     read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
     write: &mut tokio::net::tcp::OwnedWriteHalf,
     line: &str,
     want: u16,
+    stage: Stage,
 ) -> Result<(), SendError> {
     write
         .write_all(format!("{line}\r\n").as_bytes())
         .await
         .map_err(io)?;
-    expect(read, want).await
+    expect(read, want, stage).await
 }
 
 /// Reads one (possibly multi-line) reply and checks its code.
 async fn expect(
     read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
     want: u16,
+    stage: Stage,
 ) -> Result<(), SendError> {
     let mut text = String::new();
     loop {
         let mut line = String::new();
         if read.read_line(&mut line).await.map_err(io)? == 0 {
-            return Err(SendError::Transient("relay closed the connection".into()));
+            let closed = "relay closed the connection".to_string();
+            return Err(match stage {
+                Stage::Session => SendError::Unavailable(closed),
+                Stage::Message => SendError::Transient(closed),
+            });
         }
         let continued = line.as_bytes().get(3) == Some(&b'-');
         text.push_str(line.trim_end());
@@ -102,10 +113,16 @@ async fn expect(
         text.push(' ');
     }
     let code: u16 = text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-    match code {
-        c if c == want => Ok(()),
-        400..=499 => Err(SendError::Transient(format!("relay answered {text}"))),
-        _ => Err(SendError::Permanent(format!("relay answered {text}"))),
+    classify(code, want, stage, &text)
+}
+
+fn classify(code: u16, want: u16, stage: Stage, text: &str) -> Result<(), SendError> {
+    let said = format!("relay answered {text}");
+    match (code, stage) {
+        (c, _) if c == want => Ok(()),
+        (421, _) | (_, Stage::Session) => Err(SendError::Unavailable(said)),
+        (400..=499, Stage::Message) => Err(SendError::Transient(said)),
+        (_, Stage::Message) => Err(SendError::Permanent(said)),
     }
 }
 
@@ -134,7 +151,24 @@ fn dot_stuff(raw: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::dot_stuff;
+    use super::{SendError, Stage, classify, dot_stuff};
+
+    #[test]
+    fn session_refusals_and_421_pause_message_replies_do_not() {
+        let kind = |code, stage| match classify(code, 250, stage, "x") {
+            Ok(()) => "ok",
+            Err(SendError::Unavailable(_)) => "unavailable",
+            Err(SendError::Transient(_)) => "transient",
+            Err(SendError::Permanent(_)) => "permanent",
+        };
+        assert_eq!(kind(250, Stage::Session), "ok");
+        assert_eq!(kind(554, Stage::Session), "unavailable");
+        assert_eq!(kind(451, Stage::Session), "unavailable");
+        assert_eq!(kind(421, Stage::Message), "unavailable");
+        assert_eq!(kind(450, Stage::Message), "transient");
+        assert_eq!(kind(550, Stage::Message), "permanent");
+        assert_eq!(kind(0, Stage::Message), "permanent", "garbage is no 4xx");
+    }
 
     #[test]
     fn leading_dots_are_doubled_and_line_endings_made_crlf() {

@@ -11,6 +11,7 @@ mod time;
 mod trust;
 
 pub use inbox::{InboxEntry, InboxRow, NewInbound};
+pub use outbox::OutboxRow;
 
 use rusqlite::Connection;
 use std::path::Path;

@@ -55,6 +55,23 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
 
+-- When an operator last re-queued a failed outbox message (`rollcall outbox retry`): its
+-- lifetime counts from then instead of from `outbox.created_at`. A table of its own because
+-- the schema has no migrations, and adding a column to `outbox` would not be idempotent.
+CREATE TABLE IF NOT EXISTS outbox_requeued (
+    id           TEXT PRIMARY KEY REFERENCES outbox (id),
+    requeued_at  TEXT NOT NULL
+);
+
+-- The outbox's pause, when the transport refuses everything: at most one row.
+CREATE TABLE IF NOT EXISTS outbox_pause (
+    singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
+    since          TEXT NOT NULL,
+    next_probe_at  TEXT NOT NULL,
+    probes         INTEGER NOT NULL,
+    reason         TEXT NOT NULL
+);
+
 -- One row per invitee of an event; the JSON is the whole invitee, the columns are its keys.
 -- `(event_id, email)` is fixed by the first write (addresses are normalized by the caller).
 CREATE TABLE IF NOT EXISTS invitees (

@@ -87,7 +87,10 @@ async fn run_ingest<S: Store>(
 }
 
 async fn pass<S: Store>(store: &S, ids: &SequentialIds, seconds: i64) -> DeliveryReport {
-    let settings = DeliverySettings::default();
+    let settings = DeliverySettings {
+        jitter: rollcall_core::deliver::Jitter::NONE,
+        ..DeliverySettings::default()
+    };
     let mailer = RecordingMailer::new();
     let report = deliver_due(store, ids, &PlainComposer, &mailer, &settings, at(seconds));
     report.await.expect("delivery reaches the store")
@@ -100,6 +103,7 @@ fn report(sent: usize, retrying: usize, listed: usize) -> DeliveryReport {
         failed: 0,
         fanned_out: 0,
         listed,
+        ..DeliveryReport::default()
     }
 }
 

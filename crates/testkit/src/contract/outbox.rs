@@ -1,7 +1,8 @@
-//! Cases for the outbox: queueing once, due times, order, and the marks delivery leaves.
+//! Cases for the outbox: queueing once, due times, order, the marks delivery leaves, when a
+//! message's lifetime began, the outbox's pause and an operator's re-queue.
 
 use super::{OLGA, at, commit, due, event, ids, notice};
-use rollcall_core::ports::{Committed, EventStore, OutboxStore};
+use rollcall_core::ports::{Committed, EventStore, OutboxControl, OutboxPause, OutboxStore};
 
 async fn queue<S: EventStore>(store: &S, message_id: &str, items: &[(&str, i64)]) {
     let about = event(1, OLGA, "uid-1");
@@ -170,4 +171,162 @@ where
     store.mark_failed("a", "x").await.expect("mark_failed");
     assert!(!store.claim("a", at(3600), at(3700)).await.expect("claim"));
     assert!(!store.claim("ghost", at(12), at(80)).await.expect("claim"));
+}
+
+/// `(id, attempts, since)` of what is due at `now`.
+async fn due_since<S: OutboxStore>(
+    store: &S,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, u32, chrono::DateTime<chrono::Utc>)> {
+    let due = store.due_outbox(now, 100).await.expect("due_outbox");
+    due.into_iter()
+        .map(|d| (d.message.id, d.attempts, d.since))
+        .collect()
+}
+
+pub async fn a_due_message_says_when_its_lifetime_began<S>(store: &S)
+where
+    S: EventStore + OutboxStore,
+{
+    queue(store, "m1", &[("a", 10), ("b", 20)]).await;
+    assert_eq!(
+        due_since(store, at(30)).await,
+        [("a".into(), 0, at(10)), ("b".into(), 0, at(20))],
+        "since their created_at"
+    );
+    // Retries and claims leave it where it began.
+    store
+        .mark_retry("a", 3, at(40), "421 try later")
+        .await
+        .expect("mark_retry");
+    assert!(store.claim("b", at(30), at(35)).await.expect("claim"));
+    assert_eq!(
+        due_since(store, at(40)).await,
+        [("b".into(), 0, at(20)), ("a".into(), 3, at(10))]
+    );
+}
+
+fn pause(since: i64, next_probe: i64, probes: u32) -> OutboxPause {
+    OutboxPause {
+        since: at(since),
+        next_probe_at: at(next_probe) + chrono::Duration::microseconds(250),
+        probes,
+        reason: "connecting to 127.0.0.1:25: Connection refused".into(),
+    }
+}
+
+pub async fn the_outbox_pause_is_kept_probed_by_one_sender_at_a_time_and_ended<S>(store: &S)
+where
+    S: OutboxControl,
+{
+    let read = || async { store.outbox_pause().await.expect("outbox_pause") };
+    assert_eq!(read().await, None, "not paused to begin with");
+    assert!(
+        !store
+            .claim_outbox_probe(at(0), at(60))
+            .await
+            .expect("claim"),
+        "no pause, no probe"
+    );
+
+    store.pause_outbox(&pause(0, 10, 0)).await.expect("pause");
+    assert_eq!(read().await, Some(pause(0, 10, 0)), "kept as given");
+    assert!(
+        !store
+            .claim_outbox_probe(at(10), at(60))
+            .await
+            .expect("claim"),
+        "not due yet (by a quarter millisecond)"
+    );
+    let due = at(10) + chrono::Duration::microseconds(250);
+    assert!(store.claim_outbox_probe(due, at(60)).await.expect("claim"));
+    assert_eq!(read().await.map(|p| p.next_probe_at), Some(at(60)));
+    assert!(
+        !store.claim_outbox_probe(due, at(70)).await.expect("claim"),
+        "a second sender at the same moment is refused"
+    );
+
+    // Two senders racing for the probe: exactly one gets it.
+    let (first, second) = tokio::join!(
+        store.claim_outbox_probe(at(60), at(90)),
+        store.claim_outbox_probe(at(60), at(90))
+    );
+    let won = [first.expect("claim"), second.expect("claim")];
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+
+    // A failed probe replaces the pause whole.
+    store.pause_outbox(&pause(0, 200, 3)).await.expect("pause");
+    assert_eq!(read().await, Some(pause(0, 200, 3)));
+
+    store.resume_outbox().await.expect("resume");
+    assert_eq!(read().await, None);
+    assert!(
+        !store
+            .claim_outbox_probe(at(300), at(400))
+            .await
+            .expect("claim")
+    );
+    store.resume_outbox().await.expect("resuming twice is fine");
+}
+
+pub async fn a_failed_message_is_requeued_once_with_a_fresh_lifetime<S>(store: &S)
+where
+    S: EventStore + OutboxStore + OutboxControl,
+{
+    queue(store, "m1", &[("a", 0), ("b", 0), ("c", 0), ("d", 0)]).await;
+    let failed = |after: Option<&'static str>, limit| async move {
+        store
+            .failed_outbox(after, limit)
+            .await
+            .expect("failed_outbox")
+    };
+    assert!(failed(None, 10).await.is_empty());
+    for id in ["c", "a", "b"] {
+        store
+            .mark_failed(id, "550 no such user")
+            .await
+            .expect("fail");
+    }
+    store.mark_sent("d", at(1)).await.expect("mark_sent");
+    assert_eq!(failed(None, 10).await, ["a", "b", "c"], "in id order");
+    assert_eq!(failed(None, 2).await, ["a", "b"], "up to the limit");
+    assert_eq!(failed(Some("a"), 10).await, ["b", "c"], "after an id");
+    assert!(failed(Some("c"), 10).await.is_empty());
+
+    assert!(store.requeue_failed("b", at(100)).await.expect("requeue"));
+    assert_eq!(
+        due_since(store, at(100)).await,
+        [("b".into(), 0, at(100))],
+        "due now, no attempts, its lifetime starting again"
+    );
+    assert_eq!(due(store, at(99)).await, ids(&[]), "not before now");
+    assert_eq!(failed(None, 10).await, ["a", "c"]);
+
+    // Once: a second re-queue, or one of a pending, sent or unknown message, changes nothing.
+    assert!(!store.requeue_failed("b", at(200)).await.expect("requeue"));
+    assert!(!store.requeue_failed("d", at(200)).await.expect("requeue"));
+    assert!(
+        !store
+            .requeue_failed("ghost", at(200))
+            .await
+            .expect("requeue")
+    );
+    assert_eq!(due_since(store, at(300)).await, [("b".into(), 0, at(100))]);
+    assert!(store.claim("b", at(300), at(400)).await.expect("claim"));
+    store.mark_sent("b", at(301)).await.expect("mark_sent");
+    assert!(!store.requeue_failed("b", at(500)).await.expect("requeue"));
+
+    // Two re-queues racing: one of them moves it.
+    let (first, second) = tokio::join!(
+        store.requeue_failed("a", at(600)),
+        store.requeue_failed("a", at(600))
+    );
+    let won = [first.expect("requeue"), second.expect("requeue")];
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    assert_eq!(due(store, at(600)).await, ids(&[("a", 0)]));
+
+    // Failing again puts it back among the failed.
+    store.mark_failed("a", "550 still no").await.expect("fail");
+    assert_eq!(failed(None, 10).await, ["a", "c"]);
+    assert!(due(store, at(900)).await.is_empty());
 }

@@ -5,7 +5,7 @@ use super::{OLGA, at, commit, counters, counts, due, event, ids, notice};
 use crate::{FailWith, PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
 use rollcall_core::Limits;
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::deliver::{DeliveryReport, DeliverySettings, Jitter, deliver_due};
 use rollcall_core::event::EventState;
 use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::notice::{FanOut, Notice};
@@ -203,7 +203,8 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
 fn settings() -> DeliverySettings {
     DeliverySettings {
         batch: 10,
-        max_attempts: 3,
+        lifetime: Duration::seconds(20),
+        jitter: Jitter::NONE,
         base_backoff: Duration::seconds(5),
         max_backoff: Duration::minutes(30),
         fan_out_page: 2,
@@ -245,12 +246,11 @@ fn report(sent: usize, retrying: usize, failed: usize) -> DeliveryReport {
         sent,
         retrying,
         failed,
-        fanned_out: 0,
-        listed: 0,
+        ..DeliveryReport::default()
     }
 }
 
-pub async fn delivery_retries_transient_failures_and_gives_up_after_the_limit<S>(store: &S)
+pub async fn delivery_retries_transient_failures_until_the_lifetime_ends<S>(store: &S)
 where
     S: Store,
 {
@@ -265,13 +265,16 @@ where
     assert_eq!(pass(store, &mailer, 5).await, report(0, 1, 0));
     assert_eq!(pass(store, &mailer, 14).await, report(0, 0, 0));
     assert_eq!(due(store, at(15)).await, ids(&[("m1-0", 2)]));
-    assert_eq!(pass(store, &mailer, 15).await, report(0, 0, 1));
+    // 20 s would pass the 20 s lifetime: the last try is at its end.
+    assert_eq!(pass(store, &mailer, 15).await, report(0, 1, 0));
+    assert_eq!(pass(store, &mailer, 19).await, report(0, 0, 0));
+    assert_eq!(pass(store, &mailer, 20).await, report(0, 0, 1));
     assert_eq!(pass(store, &mailer, 86_400).await, report(0, 0, 0));
 
     assert_eq!(
         mailer.attempts().len(),
-        3,
-        "max_attempts sends, then no more"
+        4,
+        "tries within the lifetime, then no more"
     );
     assert!(mailer.sent().is_empty());
 }

@@ -323,6 +323,7 @@ fn delivered(sent: usize, fanned_out: usize) -> DeliveryReport {
         failed: 0,
         fanned_out,
         listed: 0,
+        ..DeliveryReport::default()
     }
 }
 

@@ -12,7 +12,8 @@ use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::notice::OutboxMessage;
 use rollcall_core::ports::{
-    Commit, Committed, Credential, EventStore, EventWrite, MessageRecord, SignalRecord, StoreError,
+    Commit, Committed, Credential, EventStore, EventWrite, MessageRecord, OutboxPause,
+    SignalRecord, StoreError,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -35,6 +36,8 @@ pub struct OutboxEntry {
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// When its lifetime began: queued, or re-queued by an operator.
+    pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -61,6 +64,7 @@ struct State {
     delegations: BTreeMap<(String, String, String), rollcall_core::delegation::Delegation>,
     /// (quota key, window start) → what was taken.
     quotas: HashMap<(String, DateTime<Utc>), u64>,
+    outbox_pause: Option<OutboxPause>,
 }
 
 /// [`EventStore`], [`InviteeStore`](rollcall_core::ports::InviteeStore) and
@@ -107,11 +111,20 @@ struct State {
 /// - **`counters(event)`** returns `(track, value, count)` for the event's counters whose
 ///   count is not zero, in no particular order.
 /// - **`due_outbox(now, limit)`** returns `Pending` messages with `next_attempt_at <= now`,
-///   ordered by `(next_attempt_at, id)`, at most `limit`, with their attempts so far.
+///   ordered by `(next_attempt_at, id)`, at most `limit`, with their attempts so far and when
+///   their lifetime began (`since`: their `created_at`, or when they were last re-queued).
 /// - **`mark_sent`** sets `Sent`, the send time, clears the error and counts one attempt;
 ///   **`mark_retry`** sets the attempt count, the next attempt time and the error (the state
 ///   is unchanged); **`mark_failed`** sets `Failed`, the error and counts one attempt.
 ///   Marking an unknown id changes nothing and is not an error.
+/// - **The pause** is one record or none: `pause_outbox` replaces it whole, `outbox_pause`
+///   returns it as given (times to the microsecond), `resume_outbox` removes it.
+///   `claim_outbox_probe(now, until)` moves its `next_probe_at` to `until` and answers `true`
+///   only if one is recorded with `next_probe_at <= now`; of two racing claims, one wins.
+/// - **`failed_outbox(after, limit)`** lists the ids of `Failed` messages with `id > after`, in
+///   id order, at most `limit`; **`requeue_failed(id, now)`** turns a `Failed` message back
+///   into a `Pending` one due at `now`, with no attempts and `since = now`, keeping its last
+///   error, and answers `true`; any other message (or none) is left alone with `false`.
 /// - Timestamps the store keeps or orders by itself (`processed_at`, `next_attempt_at`, a
 ///   signal's `received_at` for ordering) are kept to the microsecond, as a SQL text column
 ///   does; events, invitees, signal records and outbox messages are kept whole.
@@ -195,6 +208,7 @@ impl State {
                 next_attempt_at: micros(message.created_at),
                 last_error: None,
                 sent_at: None,
+                since: micros(message.created_at),
             });
     }
 }

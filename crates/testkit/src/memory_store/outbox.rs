@@ -3,7 +3,7 @@
 use super::{InMemoryStore, OutboxEntry, OutboxState, micros};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rollcall_core::ports::{DueMessage, OutboxStore, StoreError};
+use rollcall_core::ports::{DueMessage, OutboxControl, OutboxPause, OutboxStore, StoreError};
 
 #[async_trait]
 impl OutboxStore for InMemoryStore {
@@ -28,6 +28,7 @@ impl OutboxStore for InMemoryStore {
             .map(|e| DueMessage {
                 message: e.message.clone(),
                 attempts: e.attempts,
+                since: e.since,
             })
             .collect())
     }
@@ -82,5 +83,69 @@ impl OutboxStore for InMemoryStore {
             entry.last_error = Some(error.to_string());
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl OutboxControl for InMemoryStore {
+    async fn outbox_pause(&self) -> Result<Option<OutboxPause>, StoreError> {
+        Ok(self.lock()?.outbox_pause.clone())
+    }
+
+    async fn pause_outbox(&self, pause: &OutboxPause) -> Result<(), StoreError> {
+        self.lock()?.outbox_pause = Some(OutboxPause {
+            since: micros(pause.since),
+            next_probe_at: micros(pause.next_probe_at),
+            ..pause.clone()
+        });
+        Ok(())
+    }
+
+    async fn claim_outbox_probe(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match &mut self.lock()?.outbox_pause {
+            Some(pause) if pause.next_probe_at <= micros(now) => {
+                pause.next_probe_at = micros(until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn resume_outbox(&self) -> Result<(), StoreError> {
+        self.lock()?.outbox_pause = None;
+        Ok(())
+    }
+
+    async fn failed_outbox(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .outbox
+            .values()
+            .filter(|e| e.state == OutboxState::Failed)
+            .filter(|e| after.is_none_or(|after| e.message.id.as_str() > after))
+            .take(limit)
+            .map(|e| e.message.id.clone())
+            .collect())
+    }
+
+    async fn requeue_failed(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        match self.lock()?.outbox.get_mut(id) {
+            Some(entry) if entry.state == OutboxState::Failed => {
+                entry.state = OutboxState::Pending;
+                entry.attempts = 0;
+                entry.next_attempt_at = micros(now);
+                entry.since = micros(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
