@@ -131,6 +131,7 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
             fan_out_pages_per_run: 5,
             sign_in_link_ttl: config.access()?.link_ttl,
             lifetime: config.outbox_lifetime()?,
+            quotas: config.quotas()?,
             ..DeliverySettings::default()
         },
         rate: config.send_rate()?,

@@ -155,6 +155,13 @@ impl Worker {
             paused = total.paused.is_some(),
             "outbox"
         );
+        if total.over_quota > 0 {
+            tracing::warn!(
+                jobs = total.over_quota,
+                "a change reached an organizer's daily invitation quota \
+                 (ROLLCALL_QUOTA_INVITATIONS); the rest of its invitees get it tomorrow"
+            );
+        }
         Ok(total)
     }
 

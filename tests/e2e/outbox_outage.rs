@@ -5,7 +5,7 @@
 //! `rollcall outbox retry` re-queues is sent once.
 
 use rollcall_tests::mail::Invite;
-use rollcall_tests::rsvp::rsvp;
+use rollcall_tests::rsvp::post_rsvp;
 use rollcall_tests::server::{Server, binary, event_id};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -269,7 +269,9 @@ fn mail_waits_while_the_relay_refuses_everything_and_goes_once_when_it_is_back()
     });
     let server = serve(&relay);
     let event = event_id(&server.deliver(&Invite::default().to_mail()));
-    rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    // The answer is taken (its invitation goes through the relay, not the file outbox).
+    let answered = post_rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    assert_eq!(answered.0, 200, "{}", answered.2);
 
     // The relay refuses: the outbox pauses, keeps everything, and says so.
     let paused = outbox_until(&server, "the pause and Ann's waiting invitation", |l| {
@@ -368,7 +370,9 @@ fn a_failed_message_is_sent_once_after_rollcall_outbox_retry() {
     });
     let server = serve(&relay);
     let event = event_id(&server.deliver(&Invite::default().to_mail()));
-    rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    // The answer is taken (its invitation goes through the relay, not the file outbox).
+    let answered = post_rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    assert_eq!(answered.0, 200, "{}", answered.2);
 
     // 550 for Ann: her invitation fails at once (a permanent refusal is not retried).
     let failed = outbox_until(&server, "Ann's invitation failed", |l| {

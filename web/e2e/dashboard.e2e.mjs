@@ -162,7 +162,12 @@ async function main() {
         await form.locator('input[name="name"]').fill(name)
         await form.locator('input[name="email"]').fill(email)
         await form.locator(`input[name="answer"][value="${answer}"]`).check()
-        await Promise.all([guest.waitForURL(/\/r\//, { timeout: WAIT }), form.locator('button[type="submit"]').click()])
+        // The answer page is the neutral "check your email", never the guest's own page:
+        // the public form is no credential, so it hands out no personal link.
+        await Promise.all([guest.waitForURL(/\/rsvp$/, { timeout: WAIT }), form.locator('button[type="submit"]').click()])
+        const heading = await text(guest.locator('h1'))
+        check(heading === 'Check your email', `the answer page says ${JSON.stringify(heading)}`)
+        check(!(await guest.content()).includes('/r/'), 'the answer page shows a personal link')
       }
       await shot(guest, 'guest-answered')
       await guests.close()

@@ -25,6 +25,7 @@ use crate::ports::{
     Commit, Committed, Composer, DueMessage, IdSource, InviteeWrite, Mailer, OutboxPause,
     SendError, Store, StoreError,
 };
+use crate::quota::{self, Quota, QuotaSettings};
 use crate::status::{Answer, Channel, Signal, SignalKind};
 use crate::tracking::track;
 use chrono::{DateTime, Duration, Utc};
@@ -53,6 +54,9 @@ pub struct DeliverySettings {
     /// How long the dashboard sign-in link in an acknowledgement or a requested sign-in mail
     /// works.
     pub sign_in_link_ttl: Duration,
+    /// The organizer's daily quota of invitations, which the updates and cancellations a
+    /// fan-out queues count against too (with the form and the pasted lists).
+    pub quotas: QuotaSettings,
 }
 
 /// Five days, as SMTP queues keep mail they cannot deliver yet (RFC 5321 §4.5.4.1).
@@ -71,6 +75,7 @@ impl Default for DeliverySettings {
             lease: Duration::minutes(5),
             fan_out_pages_per_run: 50,
             sign_in_link_ttl: Duration::minutes(15),
+            quotas: QuotaSettings::default(),
         }
     }
 }
@@ -85,6 +90,9 @@ pub struct DeliveryReport {
     pub deferred: usize,
     /// Personal messages queued by fan-out jobs in this pass.
     pub fanned_out: usize,
+    /// Fan-out jobs that stopped at their organizer's daily invitation quota; the rest of each
+    /// waits for the next day.
+    pub over_quota: usize,
     /// Organizer-listed attendees recorded (new or changed) by attendee jobs in this pass.
     pub listed: usize,
     /// This pass paused the outbox (it was not paused before): the transport's words.
@@ -108,6 +116,7 @@ impl DeliveryReport {
         self.failed += later.failed;
         self.deferred += later.deferred;
         self.fanned_out += later.fanned_out;
+        self.over_quota += later.over_quota;
         self.listed += later.listed;
         self.pause_began = self.pause_began.take().or(later.pause_began);
         self.resumed |= later.resumed;
@@ -172,26 +181,26 @@ pub async fn deliver_due(
             continue;
         }
         let result = match &message.notice {
-            Notice::FanOut(fan_out) => {
-                fan_out_to_invitees(message, fan_out, None, store, settings, now)
-                    .await
-                    .map(|queued| report.fanned_out += queued)
-                    .map_err(|error| SendError::Transient(error.to_string()))
-            }
-            Notice::FanOutFrom {
-                fan_out,
-                job,
-                after,
-            } => {
-                // Named after the job it continues, so every invitee's message keeps its id.
-                let origin = OutboxMessage {
-                    id: job.clone(),
-                    ..message.clone()
-                };
-                fan_out_to_invitees(&origin, fan_out, Some(after), store, settings, now)
-                    .await
-                    .map(|queued| report.fanned_out += queued)
-                    .map_err(|error| SendError::Transient(error.to_string()))
+            Notice::FanOut(_) | Notice::FanOutFrom { .. } => {
+                match fan_out(message, store, settings, now).await {
+                    Ok(run) => {
+                        report.fanned_out += run.queued;
+                        if let Some(waiting) = run.over_quota {
+                            report.over_quota += 1;
+                            if waiting == Waiting::ThisJob {
+                                // Nothing of it could go today: the job itself waits, untried.
+                                let why = over_quota_words(message, settings);
+                                let tomorrow = quota::next_day(now);
+                                store
+                                    .mark_retry(&message.id, due.attempts, tomorrow, &why)
+                                    .await?;
+                                continue;
+                            }
+                        }
+                        Ok(())
+                    }
+                    Err(error) => Err(SendError::Transient(error.to_string())),
+                }
             }
             Notice::RecordAttendees(list) => {
                 attendees::record_attendees(message, list, store, ids, now, &mut report.listed)
@@ -388,11 +397,71 @@ async fn record_delivery(
     Err(StoreError::Conflict)
 }
 
+/// What one fan-out run did.
+struct FanOutRun {
+    queued: usize,
+    /// The organizer's daily invitation quota stopped the run; what waits for the next day.
+    over_quota: Option<Waiting>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    /// The job itself: it queued nothing, so it is tried again as it is.
+    ThisJob,
+    /// A new job with the invitees after the last one this run queued for.
+    TheRest,
+}
+
+/// Runs a fan-out job ([`Notice::FanOut`] or its continuation [`Notice::FanOutFrom`]).
+async fn fan_out(
+    message: &OutboxMessage,
+    store: &dyn Store,
+    settings: &DeliverySettings,
+    now: DateTime<Utc>,
+) -> Result<FanOutRun, StoreError> {
+    match &message.notice {
+        Notice::FanOut(fan_out) => {
+            fan_out_to_invitees(message, fan_out, None, store, settings, now).await
+        }
+        Notice::FanOutFrom {
+            fan_out,
+            job,
+            after,
+        } => {
+            // Named after the job it continues, so every invitee's message keeps its id.
+            let origin = OutboxMessage {
+                id: job.clone(),
+                ..message.clone()
+            };
+            fan_out_to_invitees(&origin, fan_out, Some(after), store, settings, now).await
+        }
+        _ => Ok(FanOutRun {
+            queued: 0,
+            over_quota: None,
+        }),
+    }
+}
+
+/// The words a fan-out job waiting for its organizer's quota carries in the outbox listing.
+fn over_quota_words(job: &OutboxMessage, settings: &DeliverySettings) -> String {
+    Quota::Invitations.refusal(
+        &settings.quotas,
+        &format!(
+            "the rest of the change to {} waits for tomorrow (UTC)",
+            job.event.organizer_email
+        ),
+    )
+}
+
 /// Queues one personal message per reachable Rollcall invitee for an organizer's change,
 /// starting after invitee `from` (the whole list when `None`). Each invitee's part is its own
 /// commit, de-duplicated by the job's id, so a job interrupted half-way resumes without sending
 /// anyone a second copy. After `fan_out_pages_per_run` full pages the rest becomes a new job
 /// ([`Notice::FanOutFrom`]), queued before this one is marked done.
+///
+/// Every message counts against the organizer's daily invitation quota, taken a page at a time
+/// (one by one only in the page that reaches it). At the quota the run stops: the rest becomes
+/// a new job due on the next day, so a change is never dropped, only slowed to the quota.
 async fn fan_out_to_invitees(
     job: &OutboxMessage,
     fan_out: &FanOut,
@@ -400,33 +469,33 @@ async fn fan_out_to_invitees(
     store: &dyn Store,
     settings: &DeliverySettings,
     now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
+) -> Result<FanOutRun, StoreError> {
+    let mut run = FanOutRun {
+        queued: 0,
+        over_quota: None,
+    };
     // The event as it is now: a later change queues its own job, and both carry the latest.
     let Some(event) = store.event(&job.event.id).await? else {
-        return Ok(0);
+        return Ok(run);
     };
-    let mut queued = 0;
+    let take = |amount: u64| {
+        quota::take(
+            store,
+            &settings.quotas,
+            Quota::Invitations,
+            &event.organizer_email,
+            amount,
+            now,
+        )
+    };
+    // The last invitee this run is done with: the rest starts after them.
     let mut after: Option<InviteeId> = from.cloned();
     let mut pages = 0;
     loop {
         if pages >= settings.fan_out_pages_per_run.max(1)
             && let Some(after) = &after
         {
-            let rest = OutboxMessage {
-                id: format!("{}.from-{after}", job.id),
-                notice: Notice::FanOutFrom {
-                    fan_out: fan_out.clone(),
-                    job: job.id.clone(),
-                    after: after.clone(),
-                },
-                ..job.clone()
-            };
-            store
-                .commit(&Commit {
-                    outbox: vec![rest],
-                    ..Commit::default()
-                })
-                .await?;
+            continue_later(job, fan_out, after, None, store).await?;
             break;
         }
         pages += 1;
@@ -441,15 +510,64 @@ async fn fan_out_to_invitees(
                 "invitee paging did not advance".into(),
             ));
         }
-        after = Some(last.id.clone());
-        for invitee in page {
-            if !invitee.receives_invitations() || !invitee.reachable() || invitee.sequence == 0 {
-                continue;
+        let last = last.id.clone();
+        let receivers: Vec<&Invitee> = page
+            .iter()
+            .filter(|i| i.receives_invitations() && i.reachable() && i.sequence > 0)
+            .collect();
+        // The whole page's share at once; only a page that would pass the quota goes one by
+        // one, to send as many as the quota allows.
+        let whole_page = take(receivers.len() as u64).await?;
+        for invitee in receivers {
+            if !whole_page && !take(1).await? {
+                run.over_quota = Some(match &after {
+                    // Moved on since the job began: the rest is a new job (with a new id).
+                    Some(done) if after.as_ref() != from => {
+                        let why = over_quota_words(job, settings);
+                        let wait = Some((quota::next_day(now), why.as_str()));
+                        continue_later(job, fan_out, done, wait, store).await?;
+                        Waiting::TheRest
+                    }
+                    _ => Waiting::ThisJob,
+                });
+                return Ok(run);
             }
-            queued += fan_out_one(job, fan_out, &invitee.id, &event, store, now).await?;
+            run.queued += fan_out_one(job, fan_out, &invitee.id, &event, store, now).await?;
+            after = Some(invitee.id.clone());
         }
+        after = Some(last);
     }
-    Ok(queued)
+    Ok(run)
+}
+
+/// Queues the rest of a fan-out job, after invitee `after`, as a job of its own; with `wait`,
+/// it is due only then, saying why.
+async fn continue_later(
+    job: &OutboxMessage,
+    fan_out: &FanOut,
+    after: &InviteeId,
+    wait: Option<(DateTime<Utc>, &str)>,
+    store: &dyn Store,
+) -> Result<(), StoreError> {
+    let rest = OutboxMessage {
+        id: format!("{}.from-{after}", job.id),
+        notice: Notice::FanOutFrom {
+            fan_out: fan_out.clone(),
+            job: job.id.clone(),
+            after: after.clone(),
+        },
+        ..job.clone()
+    };
+    store
+        .commit(&Commit {
+            outbox: vec![rest.clone()],
+            ..Commit::default()
+        })
+        .await?;
+    if let Some((until, why)) = wait {
+        store.mark_retry(&rest.id, 0, until, why).await?;
+    }
+    Ok(())
 }
 
 async fn fan_out_one(

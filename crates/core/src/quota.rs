@@ -93,6 +93,11 @@ pub fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::days(1)).unwrap_or(at)
 }
 
+/// The start of the UTC day after `at`'s: when a used-up quota is whole again.
+pub fn next_day(at: DateTime<Utc>) -> DateTime<Utc> {
+    day_of(at) + TimeDelta::days(1)
+}
+
 /// Takes `amount` of `quota` for `subject` (an address, normalized by the caller) in the day
 /// of `now`; `false`, taking nothing, if that would pass the limit.
 pub async fn take(

@@ -96,6 +96,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             lifetime: config.outbox_lifetime,
             max_backoff: config.outbox_max_backoff,
             max_probe_interval: config.outbox_max_probe,
+            quotas: config.quotas(),
             ..DeliverySettings::default()
         },
         rate_per_second: config.send_rate,

@@ -155,6 +155,13 @@ impl OutboxSender {
                             "outbox"
                         );
                     }
+                    if report.over_quota > 0 {
+                        tracing::warn!(
+                            jobs = report.over_quota,
+                            "a change reached an organizer's daily invitation quota \
+                             (--quota-invitations); the rest of its invitees get it tomorrow"
+                        );
+                    }
                 }
                 Err(error) => tracing::error!(%error, "outbox sender"),
             }

@@ -549,3 +549,142 @@ pub async fn a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once<S:
     }
     assert_eq!(due(store, at(86_400)).await, ids(&[]));
 }
+
+/// Runs delivery passes at `seconds` until one does nothing (at most ten); what they did.
+async fn passes<S: Store>(
+    store: &S,
+    mailer: &RecordingMailer,
+    settings: &DeliverySettings,
+    seconds: i64,
+) -> DeliveryReport {
+    let source = SequentialIds::new();
+    let mut total = DeliveryReport::default();
+    for pass in 0..10 {
+        let report = deliver_due(
+            store,
+            &source,
+            &PlainComposer,
+            mailer,
+            settings,
+            at(seconds),
+        );
+        let report = report.await.expect("deliver");
+        if report == DeliveryReport::default() {
+            return total;
+        }
+        total.add(report);
+        assert!(pass < 9, "delivery never settled: {total:?}");
+    }
+    total
+}
+
+fn fan_out_job(id: &str, event: &Event, seconds: i64) -> Commit {
+    let job = OutboxMessage {
+        id: id.to_string(),
+        to: Mailbox {
+            email: OLGA.to_string(),
+            name: None,
+        },
+        notice: Notice::FanOut(FanOut::Update { reconfirm: false }),
+        event: event.clone(),
+        created_at: at(seconds),
+    };
+    Commit {
+        outbox: vec![job],
+        ..Commit::default()
+    }
+}
+
+pub async fn a_fan_out_beyond_the_daily_invitation_quota_waits_for_the_next_day<S: Store>(
+    store: &S,
+) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let mut guests = Vec::new();
+    for n in 0..5 {
+        let (email, nonce) = (format!("guest{n}@example.org"), format!("n{n}"));
+        let form = Form {
+            name: "",
+            email: &email,
+            answer: Answer::Accepted,
+            nonce: &nonce,
+            seconds: 10 + n,
+        };
+        guests.push(submit(store, &source, &planning, form).await);
+    }
+    let with_quota = |per_day: u64| DeliverySettings {
+        fan_out_page: 2,
+        quotas: rollcall_core::quota::QuotaSettings {
+            invitations_per_day: Some(per_day),
+            ..rollcall_core::quota::QuotaSettings::unlimited()
+        },
+        ..DeliverySettings::default()
+    };
+    // Seconds into the case at which the next two UTC days begin.
+    let day_1 = (rollcall_core::quota::next_day(at(0)) - at(0)).num_seconds();
+    let day_2 = day_1 + 86_400;
+    let mailer = RecordingMailer::new();
+    let first = passes(store, &mailer, &with_quota(8), 50).await;
+    assert_eq!(first.sent, 5, "the first invitations: {first:?}");
+
+    // The five RSVPs took five of today's eight: the change reaches three invitees today.
+    assert!(matches!(
+        store.commit(&fan_out_job("job-9", &planning, 100)).await,
+        Ok(Committed::Applied)
+    ));
+    let today = passes(store, &mailer, &with_quota(8), 100).await;
+    assert_eq!((today.fanned_out, today.over_quota), (3, 1), "{today:?}");
+    assert_eq!(mailer.sent().len(), 5 + 3, "three updates left today");
+    assert_eq!(due(store, at(day_1 - 1)).await, ids(&[]), "the rest waits");
+    let rest = format!("job-9.from-{}", guests[2]);
+    assert_eq!(
+        due(store, at(day_1)).await,
+        ids(&[(rest.as_str(), 0)]),
+        "the rest of the list is due when the day turns, untried"
+    );
+
+    let tomorrow = passes(store, &mailer, &with_quota(8), day_1).await;
+    assert_eq!(tomorrow.fanned_out, 2, "{tomorrow:?}");
+    let mut mailed: Vec<String> = mailer.sent()[5..]
+        .iter()
+        .map(|m| m.outbox_id.clone())
+        .collect();
+    mailed.sort();
+    let mut expected: Vec<String> = guests.iter().map(|id| format!("job-9-{id}")).collect();
+    expected.sort();
+    assert_eq!(mailed, expected, "everyone got the change once");
+
+    // Tomorrow's quota of two is used up now: a new change queues nothing and waits whole.
+    assert!(matches!(
+        store
+            .commit(&fan_out_job("job-10", &planning, day_1 + 100))
+            .await,
+        Ok(Committed::Applied)
+    ));
+    let used_up = passes(store, &mailer, &with_quota(2), day_1 + 100).await;
+    assert_eq!(
+        (used_up.fanned_out, used_up.over_quota, used_up.sent),
+        (0, 1, 0),
+        "nothing queued, and the job is not done: {used_up:?}"
+    );
+    assert_eq!(due(store, at(day_2 - 1)).await, ids(&[]));
+    assert_eq!(
+        due(store, at(day_2)).await,
+        ids(&[("job-10", 0)]),
+        "the job itself waits for the next day, its attempts untouched"
+    );
+    let later = passes(store, &mailer, &with_quota(8), day_2).await;
+    assert_eq!(later.fanned_out, 5, "{later:?}");
+    assert_eq!(
+        mailer.sent().len(),
+        5 + 5 + 5,
+        "the second change reached everyone"
+    );
+    for id in &guests {
+        assert_eq!(
+            read(store, id).await.sequence,
+            3,
+            "{id} got both changes once"
+        );
+    }
+}
