@@ -57,8 +57,9 @@ pub struct ServeConfig {
     /// Most new events one organizer may create a day (0: no limit).
     #[arg(long, env = "ROLLCALL_QUOTA_EVENTS", default_value_t = 50)]
     pub quota_events: u64,
-    /// Most personal invitations queued for one organizer's events a day, from the public
-    /// form and the API's lists together (0: no limit).
+    /// Most personal invitations, updates and cancellations queued for one organizer's events
+    /// a day: the public form, the API's lists and the fan-out of changes together (the rest
+    /// of a change goes the next day; 0: no limit).
     #[arg(long, env = "ROLLCALL_QUOTA_INVITATIONS", default_value_t = 5_000)]
     pub quota_invitations: u64,
     /// Most confirmation mails ("did you send this?") to one organizer a day (0: no limit).
