@@ -70,6 +70,9 @@ async fn alarms(world: &World) -> Vec<Value> {
         .collect()
 }
 
+/// The longest wait between two probes in the pause test.
+const PROBE_SECONDS: u64 = 3;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_ses_account_pauses_the_outbox_alerts_once_and_loses_nothing() {
     let world = World::new().await;
@@ -95,14 +98,22 @@ async fn a_paused_ses_account_pauses_the_outbox_alerts_once_and_loses_nothing() 
     });
     let mut worker = booted;
     worker.mailer = switch.clone();
-    // One-second probes without jitter, so the test takes seconds.
-    worker.settings.max_probe_interval = chrono::Duration::seconds(1);
+    // Probes every few seconds without jitter, so the test takes seconds. Not one: a pass on
+    // the emulator can take a second, and the probe time counts from the pass's start.
+    worker.settings.max_probe_interval = chrono::Duration::seconds(PROBE_SECONDS as i64);
     worker.settings.jitter = Jitter::NONE;
+
+    // A rate above the mail there is: the worker's passes follow each other at once (at the
+    // rate of one a second, it would wait a second between passes, as long as a probe).
+    worker.rate = 100;
 
     // SES refuses: the outbox pauses in the table, and a human hears of it once.
     let first = worker.deliver_due().await.expect("a pass");
     assert!(first.pause_began.is_some(), "{first:?}");
-    assert_eq!(switch.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(switch.calls.load(Ordering::SeqCst), 1, "{first:?}");
+    // Another run before the probe is due (the next sweep, a doorbell) tries nothing.
+    let idle = worker.deliver_due().await.expect("a pass");
+    assert_eq!(switch.calls.load(Ordering::SeqCst), 1, "{idle:?}");
     let pause = store.outbox_pause().await.expect("read the pause");
     let pause = pause.expect("the pause is in the table");
     assert!(pause.reason.contains("SendingPaused"), "{pause:?}");
@@ -116,11 +127,8 @@ async fn a_paused_ses_account_pauses_the_outbox_alerts_once_and_loses_nothing() 
         "{raised:?}"
     );
 
-    // Another run before the probe is due (the next sweep, a doorbell) tries nothing.
-    let idle = worker.deliver_due().await.expect("a pass");
-    assert_eq!(switch.calls.load(Ordering::SeqCst), 1, "{idle:?}");
     // The probe: one message, still refused; the same pause, no second alarm.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(PROBE_SECONDS * 1000 + 100)).await;
     worker.deliver_due().await.expect("a pass");
     assert_eq!(switch.calls.load(Ordering::SeqCst), 2);
     let pause = store.outbox_pause().await.expect("read the pause");
@@ -135,7 +143,7 @@ async fn a_paused_ses_account_pauses_the_outbox_alerts_once_and_loses_nothing() 
     // SES sends again: the next probe gets through, the pause ends, the acknowledgement
     // leaves once, and the operator hears that it is over.
     switch.set(Refuse::Nothing);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(PROBE_SECONDS * 1000 + 100)).await;
     let back = worker.deliver_due().await.expect("a pass");
     assert!(back.resumed && back.sent >= 1, "{back:?}");
     assert_eq!(store.outbox_pause().await.expect("read the pause"), None);
