@@ -155,7 +155,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(axum::middleware::from_fn(security::token_page));
     Router::new()
+        .route("/", get(pages::home))
         .route("/healthz", get(pages::healthz))
+        // Browsers ask for /favicon.ico by themselves; pages name the SVG.
+        .route("/favicon.ico", get(pages::favicon))
+        .route("/assets/favicon.svg", get(pages::favicon))
         .route("/assets/site.css", get(pages::stylesheet))
         .route("/assets/local-time.js", get(pages::local_time_script))
         .route("/e/{event_id}", get(pages::event::show))

@@ -6,8 +6,10 @@ pub mod invitee;
 pub mod sign_in;
 pub mod unsubscribe;
 
+use crate::AppState;
 use crate::text::{clean, clean_opt, linkify};
 use askama::Template;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -119,6 +121,32 @@ struct MessagePage<'a> {
     message: &'a str,
     /// A way on: (href, text).
     link: Option<(&'a str, &'a str)>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/home.html")]
+struct HomePage {
+    /// Where organizers add Rollcall as a guest.
+    inbox: String,
+}
+
+/// `/`: what Rollcall is and where to go, for someone who typed the site's address.
+pub async fn home(State(state): State<AppState>) -> Response {
+    let page = HomePage {
+        inbox: format!("invites@{}", state.settings.domain),
+    };
+    render(StatusCode::OK, page.render())
+}
+
+/// The site's icon (an SVG: every current browser takes one).
+pub async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../favicon.svg"),
+    )
 }
 
 pub async fn healthz() -> impl IntoResponse {
