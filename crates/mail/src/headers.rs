@@ -33,9 +33,38 @@ pub fn header_safe(text: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// A recipient for `To:`: with its display name only when there is one. An empty name would
+/// be written as `To: "" <ann@example.org>`, which some clients show as a blank name.
+pub fn mailbox<'a>(name: &'a str, email: &'a str) -> mail_builder::headers::address::Address<'a> {
+    let name = Some(name).filter(|n| !n.trim().is_empty());
+    mail_builder::headers::address::Address::new_address(name, email)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::header_safe;
+    use super::{header_safe, mailbox};
+    use mail_builder::MessageBuilder;
+
+    fn to_header(name: &str) -> String {
+        let raw = MessageBuilder::new()
+            .from("rollcall@example.org")
+            .to(mailbox(name, "ann@example.org"))
+            .subject("s")
+            .text_body("b")
+            .write_to_string()
+            .expect("a message");
+        raw.lines()
+            .find(|l| l.starts_with("To:"))
+            .expect("a To header")
+            .to_string()
+    }
+
+    #[test]
+    fn a_recipient_without_a_name_has_no_empty_display_name() {
+        assert_eq!(to_header(""), "To: <ann@example.org>");
+        assert_eq!(to_header("  "), "To: <ann@example.org>");
+        assert_eq!(to_header("Ann"), "To: \"Ann\" <ann@example.org>");
+    }
 
     #[test]
     fn line_breaks_cannot_start_a_new_header() {

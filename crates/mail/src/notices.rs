@@ -1,7 +1,7 @@
 //! The organizer's notices: acknowledgement of a new event, and short notes for updates and
 //! cancellations.
 
-use crate::headers::header_safe;
+use crate::headers::{header_safe, mailbox};
 use crate::invitation::{InvitationMethod, PersonalInvitation, build_invitation};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -393,7 +393,7 @@ impl Composer for MailComposer {
             .unwrap_or_default();
         let raw = MessageBuilder::new()
             .from(("Rollcall", from.as_str()))
-            .to((to_name.as_str(), message.to.email.as_str()))
+            .to(mailbox(&to_name, &message.to.email))
             .subject(header_safe(&subject))
             .message_id(message_id.as_str())
             .header("Auto-Submitted", Raw::new("auto-generated"))

@@ -14,7 +14,7 @@
 //! only attached files.
 
 use super::{InvitationMethod, Occurrence, PersonalInvitation, write_with};
-use crate::headers::header_safe;
+use crate::headers::{header_safe, mailbox};
 use askama::Template;
 use mail_builder::MessageBuilder;
 use mail_builder::encoders::QuotedPrintableEncoder;
@@ -132,7 +132,7 @@ pub fn build_invitation(inv: &PersonalInvitation) -> Vec<u8> {
     let mut raw = Vec::with_capacity(calendar.len() * 3 + 4096);
     MessageBuilder::new()
         .from((from_name.as_str(), reply_address.as_str()))
-        .to((invitee_name.as_str(), invitee_email.as_str()))
+        .to(mailbox(&invitee_name, &invitee_email))
         .subject(header_safe(&format!("{prefix}: {title} @ {when}")))
         .date(Date::new(inv.dtstamp.timestamp()))
         .message_id(message_id.as_str())
