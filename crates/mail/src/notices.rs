@@ -14,6 +14,7 @@ use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
 use rollcall_core::outcome::PendingChange;
 use rollcall_core::ports::{ComposedMail, Composer};
 use rollcall_core::present::when_text;
+use rollcall_core::status::Channel;
 use rollcall_core::tokens::{Purpose, TokenKey};
 
 #[derive(Debug, Clone)]
@@ -337,6 +338,7 @@ impl MailComposer {
             personal_url: &personal_url,
             unsubscribe_url: &unsubscribe_url,
             message_id: &message_id,
+            added_by_organizer: invitee.joined_via == Channel::Api,
         };
         ComposedMail {
             outbox_id: message.id.clone(),

@@ -268,3 +268,37 @@ fn the_bodies_say_what_when_where_and_link_the_personal_page() {
     }
     assert!(shape.html.contains("Team sync – Überblick, Q1; plan"));
 }
+
+#[test]
+fn the_bodies_say_why_the_invitee_receives_the_mail() {
+    let event = outlook_weekly();
+    let answered = invitation(&event);
+    let added = PersonalInvitation {
+        added_by_organizer: true,
+        ..invitation(&event)
+    };
+    let answered_raw = build_invitation(&answered);
+    let answered_mail = parse(&answered_raw);
+    let answered_shape = shape(&answered_mail);
+    for body in [&answered_shape.text, &answered_shape.html] {
+        assert!(
+            body.contains(
+                "You receive this because you answered an invitation sent through Rollcall."
+            ),
+            "{body}"
+        );
+    }
+    // Someone the organizer put on the list answered nothing: the mail must not say so.
+    let added_raw = build_invitation(&added);
+    let added_mail = parse(&added_raw);
+    let added_shape = shape(&added_mail);
+    for body in [&added_shape.text, &added_shape.html] {
+        assert!(
+            body.contains(
+                "You receive this because Jörg Example added you to the guest list of this event in Rollcall."
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("you answered"), "{body}");
+    }
+}

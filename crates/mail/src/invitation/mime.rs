@@ -36,6 +36,8 @@ struct InvitationView<'a> {
     personal_url: &'a str,
     unsubscribe_url: &'a str,
     cancelled: bool,
+    /// Why they receive this mail at all.
+    why: String,
 }
 
 #[derive(Template)]
@@ -102,6 +104,11 @@ pub fn build_invitation(inv: &PersonalInvitation) -> Vec<u8> {
         personal_url: inv.personal_url,
         unsubscribe_url: inv.unsubscribe_url,
         cancelled: inv.method == InvitationMethod::Cancel,
+        why: if inv.added_by_organizer {
+            format!("{organizer_shown} added you to the guest list of this event in Rollcall.")
+        } else {
+            "you answered an invitation sent through Rollcall.".to_string()
+        },
     };
     // Rendering into a String cannot fail for these field types; an empty body is the
     // fallback rather than a panic.

@@ -59,6 +59,9 @@ pub struct PersonalInvitation<'a> {
     pub unsubscribe_url: &'a str,
     /// Without angle brackets.
     pub message_id: &'a str,
+    /// The organizer put them on the list (the dashboard, the API), rather than they
+    /// answering on the public page: the mail says why they receive it accordingly.
+    pub added_by_organizer: bool,
 }
 
 const PARTSTATS: &[&str] = &[

@@ -105,6 +105,7 @@ pub fn invitation(event: &CalendarEvent) -> PersonalInvitation<'_> {
         personal_url: "https://rollcall.example/r/tok3nTOKENtoken",
         unsubscribe_url: "https://rollcall.example/u/unsub3TOKENtoken",
         message_id: "inv-3f9a2c.0@rollcall.example",
+        added_by_organizer: false,
     }
 }
 
