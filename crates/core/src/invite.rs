@@ -2,7 +2,7 @@
 //! CSV file): each new address becomes an invitee and gets their personal invitation, one
 //! commit each, with a result per line.
 
-use crate::event::{EventId, EventState};
+use crate::event::EventId;
 use crate::invitee::{AddressRefusal, invitee_address};
 use crate::ports::{Committed, IdSource, Store, StoreError};
 use crate::quota::{self, Quota};
@@ -86,9 +86,7 @@ async fn add_one(
             .event(event_id)
             .await?
             .ok_or(RsvpError::UnknownEvent)?;
-        if event.state == EventState::Cancelled {
-            return Err(RsvpError::Cancelled);
-        }
+        crate::rsvp::refuse_closed(&event, now)?;
         if let Some(known) = store.invitee_by_email(event_id, email).await? {
             return Ok(
                 if known.status.value("reachability") == Some("unsubscribed") {

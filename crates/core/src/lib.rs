@@ -23,6 +23,7 @@ pub mod provider;
 pub mod quota;
 pub mod report;
 pub mod rsvp;
+pub mod schedule;
 pub mod status;
 pub mod tokens;
 pub mod tracking;

@@ -26,6 +26,9 @@ pub enum RsvpError {
     UnknownInvitee,
     #[error("this event has been cancelled and takes no more answers")]
     Cancelled,
+    /// Its last occurrence has ended ([`crate::schedule`]).
+    #[error("this event is over and takes no more answers")]
+    Over,
     #[error("please enter a valid email address")]
     InvalidEmail,
     #[error("please enter your own email address: this one belongs to Rollcall")]
@@ -104,9 +107,7 @@ pub async fn rsvp(
             .event(request.event_id)
             .await?
             .ok_or(RsvpError::UnknownEvent)?;
-        if event.state == EventState::Cancelled {
-            return Err(RsvpError::Cancelled);
-        }
+        refuse_closed(&event, now)?;
         if let Some(known) = store.invitee_by_email(&event.id, &email).await? {
             if known.reachable() {
                 store
@@ -204,10 +205,21 @@ pub async fn unsubscribe(
     apply_web_signal(invitee_id, signal, false, store, now).await
 }
 
+/// A cancelled event, or one that is over, takes no more answers and no more guests.
+pub(crate) fn refuse_closed(event: &Event, now: DateTime<Utc>) -> Result<(), RsvpError> {
+    if event.state == EventState::Cancelled {
+        return Err(RsvpError::Cancelled);
+    }
+    if event.is_over(now) {
+        return Err(RsvpError::Over);
+    }
+    Ok(())
+}
+
 async fn apply_web_signal(
     invitee_id: &InviteeId,
     signal: Signal,
-    refuse_if_cancelled: bool,
+    refuse_if_closed: bool,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
@@ -216,14 +228,12 @@ async fn apply_web_signal(
             .invitee(invitee_id)
             .await?
             .ok_or(RsvpError::UnknownInvitee)?;
-        if refuse_if_cancelled {
+        if refuse_if_closed {
             let event = store
                 .event(&invitee.event_id)
                 .await?
                 .ok_or(RsvpError::UnknownEvent)?;
-            if event.state == EventState::Cancelled {
-                return Err(RsvpError::Cancelled);
-            }
+            refuse_closed(&event, now)?;
         }
         let expected = invitee.version;
         let tracked = track(&mut invitee, vec![signal.clone()]);

@@ -28,7 +28,7 @@ fn invitation(summary: &str) -> Vec<u8> {
          Content-Type: text/calendar; charset=utf-8; method=REQUEST\r\n\r\n\
          BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Rollcall tests//EN\r\nMETHOD:REQUEST\r\n\
          BEGIN:VEVENT\r\nUID:{UID}\r\nSEQUENCE:0\r\nDTSTAMP:20260201T120000Z\r\n\
-         DTSTART;TZID=Europe/Berlin:20260305T180000\r\nDTEND;TZID=Europe/Berlin:20260305T210000\r\n\
+         DTSTART;TZID=Europe/Berlin:20370305T180000\r\nDTEND;TZID=Europe/Berlin:20370305T210000\r\n\
          SUMMARY:{summary}\r\nORGANIZER;CN=Olga:mailto:{ORGANIZER}\r\n\
          ATTENDEE;RSVP=TRUE:mailto:invites@rollcall.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
@@ -180,7 +180,7 @@ async fn the_page_says_what_would_happen_and_who_it_claims_to_be_from_and_change
         "Invitation: <script>alert(1)</script> Party",
         "<dt>Why Rollcall asks</dt><dd><bdi>sender not authenticated: dmarc=fail</bdi></dd>",
         "Create a new event</strong>: <bdi dir=\"auto\"><script>alert(1)</script> Party</bdi>, \
-         Thursday 5 March 2026, 18:00–21:00 (Europe/Berlin)",
+         Thursday 5 March 2037, 18:00–21:00 (Europe/Berlin)",
         &format!("action=\"{link}\""),
         "value=\"confirm\">Confirm</button>",
         "value=\"refuse\">Refuse</button>",

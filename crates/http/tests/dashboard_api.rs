@@ -726,7 +726,7 @@ async fn counter_proposals_are_counted_listed_and_filtered() {
     let counter = Signal::now(
         "counter:1".into(),
         SignalKind::Counter {
-            proposed_start: Some("2026-03-05T18:00:00Z".into()),
+            proposed_start: Some("2037-03-05T18:00:00Z".into()),
             proposed_end: None,
             comment: Some("=later?".into()),
         },
@@ -753,7 +753,7 @@ async fn counter_proposals_are_counted_listed_and_filtered() {
     assert_eq!(proposed["total"], 1, "{proposed}");
     let invitee = &proposed["invitees"][0];
     assert_eq!(invitee["email"], "ann@example.org");
-    assert_eq!(invitee["proposal"]["start"], "2026-03-05T18:00:00Z");
+    assert_eq!(invitee["proposal"]["start"], "2037-03-05T18:00:00Z");
     assert_eq!(invitee["proposal"]["comment"], "=later?");
     let everyone = get_json(&site, &format!("/api/v1/events/{event}/invitees"), &olga).await;
     assert_eq!(everyone["total"], 2);

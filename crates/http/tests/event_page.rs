@@ -34,11 +34,11 @@ async fn the_page_shows_the_event_the_form_and_the_counts() {
         "{html}"
     );
     assert!(
-        html.contains("Thursday 5 March 2026, 18:00–21:00 (Europe/Berlin)"),
+        html.contains("Thursday 5 March 2037, 18:00–21:00 (Europe/Berlin)"),
         "{html}"
     );
     assert!(
-        html.contains("<time datetime=\"2026-03-05T17:00:00Z\" data-end=\"2026-03-05T20:00:00Z\">"),
+        html.contains("<time datetime=\"2037-03-05T17:00:00Z\" data-end=\"2037-03-05T20:00:00Z\">"),
         "{html}"
     );
     assert!(html.contains("Community hall"));
@@ -75,13 +75,13 @@ async fn the_page_links_to_web_calendars_and_the_ics_file() {
     assert!(
         html.contains(
             "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Spring%20party\
-         &dates=20260305T170000Z%2F20260305T200000Z&details=Bring%20snacks."
+         &dates=20370305T170000Z%2F20370305T200000Z&details=Bring%20snacks."
         ),
         "{html}"
     );
-    assert!(html.contains("https://outlook.live.com/calendar/0/deeplink/compose?path=%2Fcalendar%2Faction%2Fcompose&rru=addevent&subject=Spring%20party&startdt=2026-03-05T17%3A00%3A00Z&enddt=2026-03-05T20%3A00%3A00Z"), "{html}");
+    assert!(html.contains("https://outlook.live.com/calendar/0/deeplink/compose?path=%2Fcalendar%2Faction%2Fcompose&rru=addevent&subject=Spring%20party&startdt=2037-03-05T17%3A00%3A00Z&enddt=2037-03-05T20%3A00%3A00Z"), "{html}");
     assert!(html.contains("https://outlook.office.com/calendar/0/deeplink/compose?"));
-    assert!(html.contains("https://calendar.yahoo.com/?v=60&title=Spring%20party&st=20260305T170000Z&et=20260305T200000Z"), "{html}");
+    assert!(html.contains("https://calendar.yahoo.com/?v=60&title=Spring%20party&st=20370305T170000Z&et=20370305T200000Z"), "{html}");
     assert!(html.contains("location=Community%20hall"));
     assert!(html.contains(&format!("href=\"/e/{}.ics\"", site.event)));
 }
@@ -92,17 +92,17 @@ async fn all_day_and_floating_events_get_date_and_wall_clock_links() {
         "Retreat",
         "",
         "Lake",
-        "DTSTART;VALUE=DATE:20260305\r\nDTEND;VALUE=DATE:20260307",
+        "DTSTART;VALUE=DATE:20370305\r\nDTEND;VALUE=DATE:20370307",
     );
     let html = site_with(&all_day, EventState::Active).await;
     let html = unescape(&html.get(&html.event_page()).await.body);
-    assert!(html.contains("dates=20260305%2F20260307"), "{html}");
+    assert!(html.contains("dates=20370305%2F20370307"), "{html}");
     assert!(
-        html.contains("startdt=2026-03-05&enddt=2026-03-07"),
+        html.contains("startdt=2037-03-05&enddt=2037-03-07"),
         "{html}"
     );
     assert!(html.contains("allday=true"));
-    assert!(html.contains("st=20260305&et=20260306"), "{html}");
+    assert!(html.contains("st=20370305&et=20370306"), "{html}");
     assert!(
         !html.contains("<time datetime"),
         "a date is the same day everywhere"
@@ -112,12 +112,12 @@ async fn all_day_and_floating_events_get_date_and_wall_clock_links() {
         "Call",
         "",
         "Phone",
-        "DTSTART:20260305T180000\r\nDTEND:20260305T190000",
+        "DTSTART:20370305T180000\r\nDTEND:20370305T190000",
     );
     let site = site_with(&floating, EventState::Active).await;
     let html = unescape(&site.get(&site.event_page()).await.body);
     assert!(
-        html.contains("dates=20260305T180000%2F20260305T190000&"),
+        html.contains("dates=20370305T180000%2F20370305T190000&"),
         "{html}"
     );
     assert!(html.contains("same clock time"), "{html}");
@@ -143,6 +143,55 @@ async fn a_cancelled_event_shows_no_form_and_refuses_answers_with_409() {
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(reply.body.contains("cancelled"));
     assert!(site.snapshot().await.invitees.is_empty());
+}
+
+#[tokio::test]
+async fn a_past_event_says_it_is_over_shows_no_form_and_refuses_answers_with_409() {
+    // Its last (and only) occurrence ended in 2020.
+    let past = ics_with_times(
+        "Spring party",
+        "",
+        "Hall",
+        "DTSTART:20200305T170000Z\r\nDTEND:20200305T200000Z",
+    );
+    let site = site_with(&past, EventState::Active).await;
+    let page = site.get(&site.event_page()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("This event is over; it takes no more answers."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<dd class=\"status\">Over</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<form"), "{}", page.body);
+
+    let body = common::form(&[
+        ("name", "Ann"),
+        ("email", "ann@example.com"),
+        ("answer", "yes"),
+        ("form_token", &site.rsvp_token(chrono::Duration::minutes(1))),
+    ]);
+    let reply = site.post(&site.rsvp_action(), &body).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(reply.body.contains("This event is over"), "{}", reply.body);
+    assert!(site.snapshot().await.invitees.is_empty());
+
+    // A weekly series that ends in 2037 still takes answers today.
+    let series = ics_with_times(
+        "Spring party",
+        "",
+        "Hall",
+        "DTSTART:20200305T170000Z\r\nDTEND:20200305T200000Z\r\nRRULE:FREQ=WEEKLY;UNTIL=20370305T170000Z",
+    );
+    let site = site_with(&series, EventState::Active).await;
+    let page = site.get(&site.event_page()).await;
+    assert!(page.body.contains("<form"), "{}", page.body);
+    assert!(!page.body.contains("This event is over"), "{}", page.body);
 }
 
 #[tokio::test]

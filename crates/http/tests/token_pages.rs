@@ -213,6 +213,55 @@ async fn a_cancelled_event_takes_no_answer_changes() {
 }
 
 #[tokio::test]
+async fn a_past_event_takes_no_answer_changes() {
+    use rollcall_core::ical::TimeValue;
+    use rollcall_core::ports::{Commit, EventStore, EventWrite};
+    let (site, page, _) = site_with_invitee().await;
+    let html = site.get(&page).await.body;
+    let token = hidden_token(&html);
+    // The organizer's calendar moves the event into the past (an old event, re-sent).
+    let mut event = site
+        .store
+        .event(&site.event)
+        .await
+        .expect("store")
+        .expect("event");
+    let expected = event.version;
+    let at = |hour: u32| TimeValue::Zoned {
+        utc: chrono::DateTime::parse_from_rfc3339(&format!("2020-03-05T{hour}:00:00Z"))
+            .expect("a time")
+            .to_utc(),
+        local: chrono::NaiveDate::from_ymd_opt(2020, 3, 5)
+            .and_then(|d| d.and_hms_opt(hour + 1, 0, 0))
+            .expect("a time"),
+        tzid: "Europe/Berlin".into(),
+        source_tzid: None,
+    };
+    event.details.start = Some(at(17));
+    event.details.end = Some(at(20));
+    event.version += 1;
+    site.store
+        .commit(&Commit {
+            events: vec![EventWrite {
+                event,
+                expected_version: Some(expected),
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("moved");
+    let reply = site
+        .post(&page, &form(&[("answer", "no"), ("form_token", &token)]))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(reply.body.contains("This event is over"), "{}", reply.body);
+    let html = site.get(&page).await.body;
+    assert!(html.contains("This event is over"), "{html}");
+    assert!(!html.contains("Change your answer"), "{html}");
+    assert!(html.contains("You said yes"), "{html}");
+}
+
+#[tokio::test]
 async fn the_page_remembers_the_answer_given_before_the_time_changed_and_a_proposal() {
     use rollcall_core::ports::{Commit, EventStore, InviteeWrite};
     use rollcall_core::status::{Channel, Provenance, Signal, SignalKind};
@@ -233,8 +282,8 @@ async fn the_page_remembers_the_answer_given_before_the_time_changed_and_a_propo
         comment: None,
     };
     let counter = SignalKind::Counter {
-        proposed_start: Some("2026-03-06T17:00:00Z".into()),
-        proposed_end: Some("2026-03-06T20:00:00Z".into()),
+        proposed_start: Some("2037-03-06T17:00:00Z".into()),
+        proposed_end: Some("2037-03-06T20:00:00Z".into()),
         comment: Some("Friday suits me \u{202E}better".into()),
     };
     let mut reconfirm = signal("reconfirm:1", SignalKind::Reconfirm);
@@ -267,7 +316,7 @@ async fn the_page_remembers_the_answer_given_before_the_time_changed_and_a_propo
     );
     assert!(
         html.contains(
-            "You proposed another time: from 2026-03-06T17:00:00Z to 2026-03-06T20:00:00Z."
+            "You proposed another time: from 2037-03-06T17:00:00Z to 2037-03-06T20:00:00Z."
         )
     );
     assert!(html.contains("Friday suits me better"), "{html}");

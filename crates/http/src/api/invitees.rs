@@ -209,6 +209,7 @@ pub async fn add(
         RsvpError::Cancelled => {
             ApiError::BadRequest("This event is cancelled; nobody can be added.".into())
         }
+        RsvpError::Over => ApiError::BadRequest("This event is over; nobody can be added.".into()),
         other => ApiError::BadRequest(other.to_string()),
     })?;
     let added = results

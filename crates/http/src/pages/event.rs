@@ -1,6 +1,6 @@
 //! `/e/{event_id}`: the public event page with its RSVP form, and the form's POST.
 
-use super::{EventView, cancelled, message, not_found, render, unavailable};
+use super::{EventView, cancelled, message, not_found, over, render, unavailable};
 use crate::AppState;
 use crate::calendar_links::{CalendarLinks, calendar_links};
 use crate::forms::{self, ClientKey, MAX_EMAIL_CHARS, parse_answer, rsvp_scope};
@@ -179,7 +179,7 @@ async fn event_page(
         }
     }
     let view = EventView::of(&event);
-    let form = (!view.cancelled).then(|| {
+    let form = view.takes_answers().then(|| {
         let (name, email, answer, errors) = match typed {
             Some((input, errors)) => (
                 input.name.clone(),
@@ -326,6 +326,7 @@ pub async fn rsvp(
         }
         Err(RsvpError::UnknownEvent) => not_found().await,
         Err(RsvpError::Cancelled) => cancelled(),
+        Err(RsvpError::Over) => over(),
         Err(RsvpError::QuotaReached) => message(
             StatusCode::TOO_MANY_REQUESTS,
             "Please try again tomorrow",

@@ -2,7 +2,7 @@
 //! the POST that changes it. The token in the URL is the capability; the router sends
 //! `Referrer-Policy: no-referrer` and `Cache-Control: no-store` for every answer here.
 
-use super::{EventView, cancelled, message, not_found, render, unavailable};
+use super::{EventView, cancelled, message, not_found, over, render, unavailable};
 use crate::AppState;
 use crate::forms::{self, ClientKey, answer_scope, answer_word, parse_answer};
 use crate::pages::{TokenForm, checked_form};
@@ -118,7 +118,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         },
         comment: clean_opt(p.comment.as_deref()),
     });
-    let form = (!view.cancelled).then(|| AnswerForm {
+    let form = view.takes_answers().then(|| AnswerForm {
         action: format!("/r/{}", state.tokens.token(Purpose::Page, &id)),
         token: forms::issue(&state.tokens, &answer_scope(&id), Utc::now()),
         current: answer_word(response),
@@ -179,6 +179,7 @@ pub async fn change(
         }
         Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
         Err(RsvpError::Cancelled) => cancelled(),
+        Err(RsvpError::Over) => over(),
         Err(error) => unavailable("changing an answer failed", error),
     }
 }

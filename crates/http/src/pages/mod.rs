@@ -37,6 +37,15 @@ pub struct EventView {
     pub organizer: Option<String>,
     pub status: &'static str,
     pub cancelled: bool,
+    /// Its last occurrence has ended (`rollcall_core::schedule`); not set when cancelled.
+    pub over: bool,
+}
+
+impl EventView {
+    /// Whether its pages offer a way to answer.
+    pub fn takes_answers(&self) -> bool {
+        !self.cancelled && !self.over
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +72,7 @@ impl EventView {
             ),
             _ => None,
         };
+        let over = event.state != EventState::Cancelled && event.is_over(Utc::now());
         EventView {
             title: clean(event.title()),
             when: clean(&when_text(start, end)),
@@ -73,11 +83,13 @@ impl EventView {
             description_html: clean_opt(event.details.description.as_deref()).map(|d| linkify(&d)),
             organizer: clean_opt(event.organizer_name.as_deref()),
             status: match event.state {
+                EventState::Active | EventState::Updated if over => "Over",
                 EventState::Active => "Scheduled",
                 EventState::Updated => "Scheduled (updated by the organizer)",
                 EventState::Cancelled => "Cancelled",
             },
             cancelled: event.state == EventState::Cancelled,
+            over,
         }
     }
 }
@@ -261,6 +273,15 @@ pub fn unreadable_form(status: StatusCode) -> Response {
         "The form could not be read",
         "The form could not be read (it may be too long). Go back, shorten what you typed \
          and try again.",
+    )
+}
+
+/// An answer for an event whose last occurrence has ended.
+pub fn over() -> Response {
+    message(
+        StatusCode::CONFLICT,
+        "This event is over",
+        "This event is over, so it takes no more answers.",
     )
 }
 

@@ -51,13 +51,13 @@ impl Reply {
     }
 }
 
-/// A one-event calendar: 18:00–21:00 in Berlin on 5 March 2026 (17:00–20:00 UTC).
+/// A one-event calendar: 18:00–21:00 in Berlin on 5 March 2037 (17:00–20:00 UTC).
 pub fn ics(summary: &str, description: &str, location: &str) -> String {
     ics_with_times(
         summary,
         description,
         location,
-        "DTSTART;TZID=Europe/Berlin:20260305T180000\r\nDTEND;TZID=Europe/Berlin:20260305T210000",
+        "DTSTART;TZID=Europe/Berlin:20370305T180000\r\nDTEND;TZID=Europe/Berlin:20370305T210000",
     )
 }
 

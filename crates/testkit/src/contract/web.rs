@@ -688,3 +688,71 @@ pub async fn a_fan_out_beyond_the_daily_invitation_quota_waits_for_the_next_day<
         );
     }
 }
+
+pub async fn a_past_event_takes_no_more_answers_or_guests_but_still_lets_people_leave<S: Store>(
+    store: &S,
+) {
+    // The case's event is all day on 10 March 2026: over everywhere at 11 March, 12:00 UTC.
+    let planning = open_event(store).await;
+    let over = (rollcall_core::schedule::over_at(&planning.details, &[]).expect("an end") - at(0))
+        .num_seconds();
+    let source = SequentialIds::new();
+    let answer = |email: &'static str, nonce: &'static str, seconds: i64| Form {
+        name: "",
+        email,
+        answer: Answer::Accepted,
+        nonce,
+        seconds,
+    };
+    let ann = submit(
+        store,
+        &source,
+        &planning,
+        answer("ann@example.org", "n1", over - 1),
+    )
+    .await;
+
+    let late = try_submit(
+        store,
+        &source,
+        &planning,
+        answer("bob@example.org", "n2", over),
+    )
+    .await;
+    assert!(matches!(late, Err(RsvpError::Over)), "{late:?}");
+    assert!(
+        store
+            .invitee_by_email(&planning.id, "bob@example.org")
+            .await
+            .expect("read")
+            .is_none(),
+        "nobody new on the list"
+    );
+    let changed =
+        rollcall_core::rsvp::change_answer(&ann, Answer::Declined, "n3", store, at(over)).await;
+    assert!(matches!(changed, Err(RsvpError::Over)), "{changed:?}");
+    assert_eq!(
+        read(store, &ann).await.status.value("response"),
+        Some("accepted")
+    );
+    let lines = rollcall_core::report::listing::read_pasted("cy@example.org").expect("short");
+    let added = rollcall_core::invite::add_invitees(
+        &planning.id,
+        lines,
+        &RsvpSettings::new(DOMAIN),
+        store,
+        &source,
+        at(over),
+    )
+    .await;
+    assert!(matches!(added, Err(RsvpError::Over)), "{added:?}");
+
+    // Leaving is always possible.
+    unsubscribe(&ann, store, at(over))
+        .await
+        .expect("unsubscribe");
+    assert_eq!(
+        read(store, &ann).await.status.value("reachability"),
+        Some("unsubscribed")
+    );
+}
