@@ -60,6 +60,7 @@ macro_rules! store_contract_tests {
             delivery_does_not_retry_a_permanent_failure,
             an_untrusted_invitation_creates_nothing_and_asks_its_organizer_once,
             an_untrusted_message_that_would_change_nothing_sends_nothing,
+            mail_that_is_no_invitation_is_still_recorded_with_its_from_and_subject,
             an_untrusted_update_leaves_the_event_alone_until_confirmed,
             confirming_applies_the_message_once,
             an_expired_or_unknown_confirmation_is_refused,

@@ -64,6 +64,34 @@ impl ReadMessage {
     }
 }
 
+/// The first From mailbox of a parsed message.
+fn first_from(message: &mail_parser::Message) -> Option<Mailbox> {
+    message.from().and_then(|a| a.first()).and_then(|addr| {
+        Some(Mailbox {
+            email: addr.address()?.trim().to_string(),
+            name: addr
+                .name()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        })
+    })
+}
+
+/// Just the From and Subject of a message that is not read as an invitation (a delivery
+/// report, TNEF, mail without a calendar, a calendar that does not parse), so that what came
+/// in can still be listed by sender and subject. Only the header block is parsed; nothing for
+/// mail over the size limit or that is no mail at all.
+pub fn read_headers(raw: &[u8], limits: &Limits) -> (Option<Mailbox>, Option<String>) {
+    if raw.len() > limits.max_message_bytes || looks_like_bare_calendar(raw) {
+        return (None, None);
+    }
+    match MessageParser::new().parse_headers(raw) {
+        Some(message) => (first_from(&message), message.subject().map(str::to_string)),
+        None => (None, None),
+    }
+}
+
 /// Reads an email or a bare iCalendar file.
 pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadError> {
     if raw.len() > limits.max_message_bytes {
@@ -109,16 +137,7 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
     }
     let found = mime::find_calendar_parts(&message, limits)?;
     let mut read = ReadMessage {
-        from: message.from().and_then(|a| a.first()).and_then(|addr| {
-            Some(Mailbox {
-                email: addr.address()?.trim().to_string(),
-                name: addr
-                    .name()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string),
-            })
-        }),
+        from: first_from(&message),
         subject: message.subject().map(str::to_string),
         message_id: message.message_id().map(str::to_string),
         calendars: Vec::new(),

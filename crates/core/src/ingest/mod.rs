@@ -7,7 +7,7 @@ mod reply;
 mod untrusted;
 
 use crate::event::normalize_email;
-use crate::imip::{ReadError, ReadMessage, read_dsn, read_message};
+use crate::imip::{ReadError, ReadMessage, read_dsn, read_headers, read_message};
 use crate::invitee::InviteeId;
 use crate::limits::Limits;
 use crate::outcome::Outcome;
@@ -244,6 +244,13 @@ pub async fn ingest(
                 organizer::plan(message.id, read, &message.trust, settings, store, ids, now).await?
             }
         };
+        // Mail that was not read as an invitation is still listed by its From and Subject.
+        if let Some(record) = commit.message.as_mut()
+            && record.from.is_none()
+            && record.subject.is_none()
+        {
+            (record.from, record.subject) = read_headers(message.raw, &settings.limits);
+        }
         // Every signal says how its sender was authenticated.
         let sender_auth = message.trust.describe();
         for record in &mut commit.signals {

@@ -373,3 +373,53 @@ pub async fn an_expired_or_unknown_confirmation_is_refused<S: Store>(store: &S) 
     let event = store.event_by_uid(OLGA, UID).await.expect("read");
     assert_eq!(event.map(|e| e.sequence), Some(0));
 }
+
+pub async fn mail_that_is_no_invitation_is_still_recorded_with_its_from_and_subject<S: Store>(
+    store: &S,
+) {
+    let ids = SequentialIds::new();
+    let plain = b"From: Pat Sender <pat@example.com>\r\nTo: invites@rollcall.test\r\n\
+        Subject: Lunch on Friday?\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n\
+        No calendar in here.\r\n";
+    let outcome = receive(store, &ids, "plain", plain, trusted(), 0).await;
+    assert_eq!(outcome.status(), OutcomeStatus::Rejected, "{outcome:?}");
+
+    // A delivery report to a reply address that names nobody.
+    let dsn = b"From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n\
+        To: rsvp+unknown@rollcall.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+        MIME-Version: 1.0\r\n\
+        Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+        --b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+        --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n\
+        Final-Recipient: rfc822; ann@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n--b--\r\n";
+    let message = InboundMessage {
+        id: "dsn",
+        raw: dsn,
+        recipient: Recipient::Reply { invitee: None },
+        trust: untrusted(),
+    };
+    ingest(&message, &settings(), store, &ids, at(1))
+        .await
+        .expect("ingest reaches the store");
+
+    for (id, from, subject) in [
+        ("plain", "pat@example.com", "Lunch on Friday?"),
+        (
+            "dsn",
+            "MAILER-DAEMON@mx.example.org",
+            "Undelivered Mail Returned to Sender",
+        ),
+    ] {
+        let record = store
+            .message_record(id)
+            .await
+            .expect("read")
+            .expect("recorded");
+        assert_eq!(
+            record.from.as_ref().map(|m| m.email.as_str()),
+            Some(from),
+            "{id}: {record:?}"
+        );
+        assert_eq!(record.subject.as_deref(), Some(subject), "{id}: {record:?}");
+    }
+}
