@@ -209,7 +209,11 @@ async fn a_cancelled_event_takes_no_answer_changes() {
     let html = site.get(&page).await.body;
     assert!(html.contains("This event has been cancelled"));
     assert!(!html.contains("Change your answer"));
-    assert!(html.contains("You said yes"));
+    assert!(
+        html.contains("The organizer cancelled this event. You had said yes."),
+        "{html}"
+    );
+    assert!(!html.contains("changed the time"), "{html}");
 }
 
 #[tokio::test]
@@ -258,7 +262,10 @@ async fn a_past_event_takes_no_answer_changes() {
     let html = site.get(&page).await.body;
     assert!(html.contains("This event is over"), "{html}");
     assert!(!html.contains("Change your answer"), "{html}");
-    assert!(html.contains("You said yes"), "{html}");
+    assert!(
+        html.contains("This event is over. You had said yes."),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -326,4 +333,31 @@ async fn the_page_remembers_the_answer_given_before_the_time_changed_and_a_propo
     );
     assert!(html.contains("proposed another time"));
     assert!(!html.contains("aria-current"), "no answer is current now");
+
+    // Then the organizer cancels: the page no longer asks for an answer.
+    let mut event = site
+        .store
+        .event(&site.event)
+        .await
+        .expect("store")
+        .expect("event");
+    let expected = event.version;
+    event.state = rollcall_core::event::EventState::Cancelled;
+    event.version += 1;
+    site.store
+        .commit(&Commit {
+            events: vec![rollcall_core::ports::EventWrite {
+                event,
+                expected_version: Some(expected),
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("cancelled");
+    let html = common::unescape(&site.get(&page).await.body);
+    assert!(
+        html.contains("The organizer cancelled this event."),
+        "{html}"
+    );
+    assert!(!html.contains("Please answer again"), "{html}");
 }

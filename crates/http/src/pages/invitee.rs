@@ -126,7 +126,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
     let page = InviteePage {
         name: clean_opt(invitee.name.as_deref()),
         email: invitee.email.clone(),
-        answer_text: answer_text(response, previous.is_some()),
+        answer_text: answer_text(response, previous.is_some(), &view),
         previous,
         proposal,
         unsubscribed: status.value("reachability") == Some("unsubscribed"),
@@ -199,7 +199,25 @@ fn answer_in_words(answer: Answer) -> &'static str {
     }
 }
 
-fn answer_text(response: &str, time_changed: bool) -> &'static str {
+/// The invitee's answer in words, as it stands for the event as it is now: a cancelled or past
+/// event asks for no answer, and "you are going" is no longer true of either.
+fn answer_text(response: &str, time_changed: bool, event: &EventView) -> &'static str {
+    if event.cancelled {
+        return match response {
+            "accepted" => "The organizer cancelled this event. You had said yes.",
+            "tentative" => "The organizer cancelled this event. You had said maybe.",
+            "declined" => "The organizer cancelled this event. You had said no.",
+            _ => "The organizer cancelled this event.",
+        };
+    }
+    if event.over {
+        return match response {
+            "accepted" => "This event is over. You had said yes.",
+            "tentative" => "This event is over. You had said maybe.",
+            "declined" => "This event is over. You had said no.",
+            _ => "This event is over. You did not answer.",
+        };
+    }
     match response {
         "accepted" => "You said yes: you are going.",
         "tentative" => "You said maybe.",
