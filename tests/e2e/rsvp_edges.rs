@@ -301,3 +301,38 @@ fn a_bounce_of_a_personal_invitation_stops_further_mail_to_that_address() {
         "no update to a bounced address"
     );
 }
+
+#[test]
+fn a_web_answer_change_updates_the_invitees_calendar_copy() {
+    let server = Server::start();
+    let event = event_id(&server.deliver(&Invite::default().to_mail()));
+    let page = rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    let first = invitations_to(&server, "ann@example.org", 1);
+    assert_eq!(first[0].partstat(), "ACCEPTED");
+
+    // She changes her mind on her own page.
+    let html = server.get(&page).expect("her page").2;
+    let token = rollcall_tests::rsvp::form_token(&html);
+    let changed = server
+        .post_form(&page, &[("form_token", &token), ("answer", "no")])
+        .expect("answer change");
+    assert_eq!(changed.0, 303, "{}", changed.2);
+
+    // Her calendar copy follows: the same UID, the next SEQUENCE, her new PARTSTAT.
+    let both = invitations_to(&server, "ann@example.org", 2);
+    assert_eq!(both.len(), 2, "one update, no more");
+    let update = &both[1];
+    assert_eq!(update.method(), "REQUEST");
+    assert_eq!(update.event().uid, first[0].event().uid);
+    assert_eq!(update.event().sequence, first[0].event().sequence + 1);
+    assert_eq!(update.partstat(), "DECLINED");
+    assert!(
+        update
+            .read
+            .subject
+            .as_deref()
+            .is_some_and(|s| s.starts_with("Your answer: ")),
+        "the mail says it is her answer, not an organizer's change: {:?}",
+        update.read.subject
+    );
+}

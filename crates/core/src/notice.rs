@@ -33,6 +33,9 @@ pub enum Notice {
         recurrence_id: Option<TimeValue>,
         /// The SEQUENCE this message carries; only ever grows per invitee.
         sequence: i64,
+        /// Why it is sent; rows queued before this field existed read as the organizer's.
+        #[serde(default)]
+        cause: InvitationCause,
     },
     /// To an invitee whose address was typed on the public form again: the link to their own
     /// page, where they can change their answer (the form itself changes nothing for them).
@@ -121,6 +124,17 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
 }
 
+/// Why an invitee's calendar message is sent: what its words say happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationCause {
+    /// Their first invitation, or the organizer's change.
+    #[default]
+    Organizer,
+    /// They changed their answer on the web: their copy follows, nothing else changed.
+    AnswerChanged,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationKind {
@@ -201,10 +215,27 @@ impl OutboxMessage {
                 method,
                 recurrence_id,
                 sequence: invitee.sequence,
+                cause: InvitationCause::Organizer,
             },
             event: event.clone(),
             created_at: now,
         }
+    }
+
+    /// The update of an invitee's copy after they changed their answer on the web: the event
+    /// as it is, at their next SEQUENCE, with their new PARTSTAT.
+    pub fn answer_changed(
+        id: String,
+        invitee: &Invitee,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> OutboxMessage {
+        let mut message =
+            OutboxMessage::invitation(id, invitee, event, InvitationKind::Request, None, now);
+        if let Notice::Invitation { cause, .. } = &mut message.notice {
+            *cause = InvitationCause::AnswerChanged;
+        }
+        message
     }
 
     /// Whether this item is a mail (as opposed to a fan-out, attendee or sign-in request job).

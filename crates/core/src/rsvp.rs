@@ -183,7 +183,10 @@ fn own_link(invitee: &Invitee, event: &Event, now: DateTime<Utc>) -> OutboxMessa
     }
 }
 
-/// The invitee changes their answer on their own page.
+/// The invitee changes their answer on their own page. Their calendar copy follows: when the
+/// answer changed and Rollcall has sent them the event before, the same commit queues an
+/// update of their copy (same UID, the next SEQUENCE) with the new PARTSTAT, so the calendar
+/// does not keep showing the old answer.
 pub async fn change_answer(
     invitee_id: &InviteeId,
     answer: Answer,
@@ -216,10 +219,12 @@ pub(crate) fn refuse_closed(event: &Event, now: DateTime<Utc>) -> Result<(), Rsv
     Ok(())
 }
 
+/// `answering`: an answer, which a closed event refuses and the invitee's calendar copy
+/// follows; otherwise (unsubscribing) neither.
 async fn apply_web_signal(
     invitee_id: &InviteeId,
     signal: Signal,
-    refuse_if_closed: bool,
+    answering: bool,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
@@ -228,15 +233,34 @@ async fn apply_web_signal(
             .invitee(invitee_id)
             .await?
             .ok_or(RsvpError::UnknownInvitee)?;
-        if refuse_if_closed {
+        let event = if answering {
             let event = store
                 .event(&invitee.event_id)
                 .await?
                 .ok_or(RsvpError::UnknownEvent)?;
             refuse_closed(&event, now)?;
-        }
+            Some(event)
+        } else {
+            None
+        };
         let expected = invitee.version;
-        let tracked = track(&mut invitee, vec![signal.clone()]);
+        let before = invitee.status.value("response").map(str::to_string);
+        let mut tracked = track(&mut invitee, vec![signal.clone()]);
+        let mut outbox = Vec::new();
+        if let Some(event) = &event
+            && invitee.status.value("response") != before.as_deref()
+            && invitee.receives_invitations()
+            && invitee.reachable()
+            && invitee.sequence > 0
+        {
+            invitee.sequence += 1;
+            let outbox_id = format!("inv-{}-{}", invitee.id, invitee.sequence);
+            let queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
+            tracked.extend(track(&mut invitee, vec![queued]));
+            outbox.push(OutboxMessage::answer_changed(
+                outbox_id, &invitee, event, now,
+            ));
+        }
         invitee.version += 1;
         invitee.updated_at = now;
         let commit = Commit {
@@ -246,6 +270,7 @@ async fn apply_web_signal(
             }],
             signals: tracked.records,
             counters: tracked.counters,
+            outbox,
             ..Commit::default()
         };
         match store.commit(&commit).await {

@@ -10,7 +10,7 @@ use mail_builder::headers::raw::Raw;
 use rollcall_core::deliver::partstat;
 use rollcall_core::ical::TimeValue;
 use rollcall_core::invitee::Invitee;
-use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
+use rollcall_core::notice::{InvitationCause, InvitationKind, Notice, OutboxMessage};
 use rollcall_core::outcome::PendingChange;
 use rollcall_core::ports::{ComposedMail, Composer};
 use rollcall_core::present::when_text;
@@ -287,6 +287,7 @@ impl MailComposer {
         kind: InvitationKind,
         recurrence_id: Option<&TimeValue>,
         sequence: i64,
+        cause: InvitationCause,
     ) -> ComposedMail {
         let tokens = &self.settings.tokens;
         let base = &self.settings.base_url;
@@ -339,6 +340,7 @@ impl MailComposer {
             unsubscribe_url: &unsubscribe_url,
             message_id: &message_id,
             added_by_organizer: invitee.joined_via == Channel::Api,
+            answer_changed: cause == InvitationCause::AnswerChanged,
         };
         ComposedMail {
             outbox_id: message.id.clone(),
@@ -358,6 +360,7 @@ impl Composer for MailComposer {
                 method,
                 recurrence_id,
                 sequence,
+                cause,
             } => {
                 return Ok(self.compose_invitation(
                     message,
@@ -365,6 +368,7 @@ impl Composer for MailComposer {
                     *method,
                     recurrence_id.as_ref(),
                     *sequence,
+                    *cause,
                 ));
             }
             Notice::FanOut(_) | Notice::FanOutFrom { .. } => {

@@ -120,9 +120,17 @@ fn every_message() -> Vec<(String, Vec<u8>)> {
                 method,
                 recurrence_id,
                 sequence: 1,
+                cause: rollcall_core::notice::InvitationCause::Organizer,
             });
         }
     }
+    notices.push(Notice::Invitation {
+        invitee: Box::new(dana.clone()),
+        method: InvitationKind::Request,
+        recurrence_id: None,
+        sequence: 2,
+        cause: rollcall_core::notice::InvitationCause::AnswerChanged,
+    });
     notices
         .into_iter()
         .map(|notice| {

@@ -302,3 +302,36 @@ fn the_bodies_say_why_the_invitee_receives_the_mail() {
         assert!(!body.contains("you answered"), "{body}");
     }
 }
+
+#[test]
+fn an_answer_change_says_so_rather_than_that_the_organizer_changed_the_event() {
+    let event = outlook_weekly();
+    let changed = PersonalInvitation {
+        sequence: 2,
+        partstat: "DECLINED",
+        answer_changed: true,
+        ..invitation(&event)
+    };
+    let raw = build_invitation(&changed);
+    let mail = parse(&raw);
+    assert!(
+        mail.subject()
+            .is_some_and(|s| s.starts_with("Your answer: ")),
+        "{:?}",
+        mail.subject()
+    );
+    let bodies = shape(&mail);
+    for body in [&bodies.text, &bodies.html] {
+        assert!(body.contains("You changed your answer to no."), "{body}");
+        assert!(!body.contains("updated this event"), "{body}");
+    }
+    // An update the organizer made still says so.
+    let update = PersonalInvitation {
+        sequence: 2,
+        ..invitation(&event)
+    };
+    let raw = build_invitation(&update);
+    let mail = parse(&raw);
+    let text = shape(&mail).text.to_string();
+    assert!(text.contains("Jörg Example updated this event."), "{text}");
+}

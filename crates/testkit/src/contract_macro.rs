@@ -51,6 +51,7 @@ macro_rules! store_contract_tests {
             a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once,
             a_fan_out_beyond_the_daily_invitation_quota_waits_for_the_next_day,
             a_past_event_takes_no_more_answers_or_guests_but_still_lets_people_leave,
+            a_changed_answer_updates_the_invitees_calendar_copy_once,
             delivery_retries_transient_failures_until_the_lifetime_ends,
             an_unavailable_transport_pauses_the_outbox_until_one_probe_gets_through,
             several_senders_share_one_pause_and_one_probe,

@@ -84,6 +84,15 @@ pub fn build_invitation(inv: &PersonalInvitation) -> Vec<u8> {
         ),
         // An invitee's first invitation carries SEQUENCE 1 (0 means "never sent"), so only a
         // later one is an update.
+        InvitationMethod::Request if inv.answer_changed => (
+            "Your answer",
+            "Your answer is updated",
+            format!(
+                "You changed your answer to {}. This updates the event in your calendar to \
+                 match; the organizer changed nothing.",
+                answer_word(inv.partstat)
+            ),
+        ),
         InvitationMethod::Request if inv.sequence > 1 => (
             "Updated invitation",
             "Invitation updated",
@@ -173,5 +182,15 @@ fn calendar_part<'x>(calendar: &'x str, method: &'static str) -> MimePart<'x> {
             .encode_into(calendar.as_bytes(), &mut encoded);
         MimePart::new(content_type, BodyPart::Binary(encoded.into()))
             .transfer_encoding("quoted-printable")
+    }
+}
+
+/// A PARTSTAT as the invitee's own answer, in the words the pages use.
+fn answer_word(partstat: &str) -> &'static str {
+    match partstat {
+        "ACCEPTED" => "yes",
+        "TENTATIVE" => "maybe",
+        "DECLINED" => "no",
+        _ => "no answer",
     }
 }

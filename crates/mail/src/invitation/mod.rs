@@ -62,6 +62,9 @@ pub struct PersonalInvitation<'a> {
     /// The organizer put them on the list (the dashboard, the API), rather than they
     /// answering on the public page: the mail says why they receive it accordingly.
     pub added_by_organizer: bool,
+    /// Sent because the invitee changed their answer on the web (the organizer changed
+    /// nothing): the words say so instead of "the organizer updated this event".
+    pub answer_changed: bool,
 }
 
 const PARTSTATS: &[&str] = &[

@@ -106,6 +106,7 @@ pub fn invitation(event: &CalendarEvent) -> PersonalInvitation<'_> {
         unsubscribe_url: "https://rollcall.example/u/unsub3TOKENtoken",
         message_id: "inv-3f9a2c.0@rollcall.example",
         added_by_organizer: false,
+        answer_changed: false,
     }
 }
 

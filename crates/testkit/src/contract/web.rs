@@ -97,6 +97,7 @@ fn invitation(
             method: InvitationKind::Request,
             recurrence_id: None,
             sequence: invitee.sequence,
+            cause: rollcall_core::notice::InvitationCause::Organizer,
         },
         event: event.clone(),
         created_at,
@@ -755,4 +756,78 @@ pub async fn a_past_event_takes_no_more_answers_or_guests_but_still_lets_people_
         read(store, &ann).await.status.value("reachability"),
         Some("unsubscribed")
     );
+}
+
+pub async fn a_changed_answer_updates_the_invitees_calendar_copy_once<S: Store>(store: &S) {
+    let planning = open_event(store).await;
+    let source = SequentialIds::new();
+    let form = Form {
+        name: "Ann",
+        email: "ann@example.org",
+        answer: Answer::Accepted,
+        nonce: "n1",
+        seconds: 10,
+    };
+    let ann = submit(store, &source, &planning, form).await;
+    let change = |answer, nonce: &'static str, seconds| {
+        rollcall_core::rsvp::change_answer(&ann, answer, nonce, store, at(seconds))
+    };
+    change(Answer::Declined, "n2", 20).await.expect("changed");
+    change(Answer::Declined, "n2", 21)
+        .await
+        .expect("the same form twice");
+    change(Answer::Declined, "n3", 22)
+        .await
+        .expect("the same answer again");
+
+    use rollcall_core::notice::InvitationCause;
+    type Seen = (String, i64, Option<String>, InvitationCause);
+    let invitations: Vec<Seen> = store
+        .due_outbox(at(30), 100)
+        .await
+        .expect("due")
+        .into_iter()
+        .filter_map(|due| match due.message.notice {
+            Notice::Invitation {
+                invitee,
+                method: InvitationKind::Request,
+                sequence,
+                cause,
+                ..
+            } => Some((
+                due.message.id,
+                sequence,
+                invitee.status.value("response").map(str::to_string),
+                cause,
+            )),
+            _ => None,
+        })
+        .collect();
+    let answer = |s: &str| Some(s.to_string());
+    assert_eq!(
+        invitations,
+        [
+            (
+                format!("inv-{ann}-1"),
+                1,
+                answer("accepted"),
+                InvitationCause::Organizer
+            ),
+            (
+                format!("inv-{ann}-2"),
+                2,
+                answer("declined"),
+                InvitationCause::AnswerChanged
+            ),
+        ],
+        "the first invitation, then one update with the new answer"
+    );
+    let ann_now = read(store, &ann).await;
+    assert_eq!(ann_now.sequence, 2);
+    assert_eq!(ann_now.status.value("delivery"), Some("queued"));
+
+    // Someone who unsubscribed gets no mail for their answer.
+    unsubscribe(&ann, store, at(40)).await.expect("unsubscribe");
+    change(Answer::Accepted, "n4", 41).await.expect("changed");
+    assert_eq!(read(store, &ann).await.sequence, 2, "no update queued");
 }
