@@ -144,6 +144,7 @@ fn read_event(
         timezones: Vec::new(),
     };
     let mut duration = None;
+    let mut outlook_all_day = false;
     let attendee_count = component
         .entries
         .iter()
@@ -193,6 +194,9 @@ fn read_event(
             ICalendarProperty::Organizer => event.organizer = Some(organizer(entry)),
             ICalendarProperty::Attendee => event.attendees.push(attendee(entry)),
             ICalendarProperty::Comment => event.comments.extend(joined_text(entry)),
+            ICalendarProperty::Other(name) if name.eq_ignore_ascii_case(OUTLOOK_ALL_DAY) => {
+                outlook_all_day = first_text(entry).is_some_and(|v| v.eq_ignore_ascii_case("TRUE"));
+            }
             _ => {}
         }
     }
@@ -201,7 +205,35 @@ fn read_event(
     {
         event.end = shift(start, duration);
     }
+    if outlook_all_day {
+        all_day_from_midnights(&mut event);
+    }
     Ok(event)
+}
+
+/// Outlook and Exchange mark all-day events with this and write them midnight to midnight in
+/// the organizer's zone, rather than as dates.
+const OUTLOOK_ALL_DAY: &str = "X-MICROSOFT-CDO-ALLDAYEVENT";
+
+/// An event flagged all-day whose start (and end) fall on local midnight becomes the dates it
+/// covers, as every calendar shows it; a flag on other times is ignored.
+fn all_day_from_midnights(event: &mut CalendarEvent) {
+    let midnight = |t: &TimeValue| match t {
+        TimeValue::Date(_) => None,
+        other => (other.local().time() == chrono::NaiveTime::MIN).then(|| other.local().date()),
+    };
+    let Some(first) = event.start.as_ref().and_then(midnight) else {
+        return;
+    };
+    let last = match &event.end {
+        None => None,
+        Some(end) => match midnight(end) {
+            Some(day) if day > first => Some(day),
+            _ => return,
+        },
+    };
+    event.start = Some(TimeValue::Date(first));
+    event.end = last.map(TimeValue::Date);
 }
 
 /// DTSTART + DURATION, keeping the kind of time DTSTART had.
@@ -329,5 +361,93 @@ fn attendee(entry: &ICalendarEntry) -> Attendee {
         },
         delegated_to: param_addresses(entry, &ICalendarParameterName::DelegatedTo),
         delegated_from: param_addresses(entry, &ICalendarParameterName::DelegatedFrom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_calendars;
+    use crate::ical::TimeValue;
+    use crate::limits::Limits;
+    use chrono::NaiveDate;
+
+    fn event_with(lines: &str) -> crate::ical::CalendarEvent {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:Microsoft Exchange Server 2010\r\n\
+             BEGIN:VEVENT\r\nUID:u1\r\nDTSTAMP:20270101T000000Z\r\n{lines}\r\nEND:VEVENT\r\n\
+             END:VCALENDAR\r\n"
+        );
+        let objects = read_calendars(text.as_bytes(), &Limits::DEFAULT).expect("readable");
+        objects[0].events[0].clone()
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> TimeValue {
+        TimeValue::Date(NaiveDate::from_ymd_opt(y, m, d).expect("a date"))
+    }
+
+    #[test]
+    fn an_outlook_all_day_event_written_midnight_to_midnight_becomes_dates() {
+        let flagged = event_with(
+            "DTSTART;TZID=Europe/Berlin:20270305T000000\r\nDTEND;TZID=Europe/Berlin:20270307T000000\r\n\
+             X-MICROSOFT-CDO-ALLDAYEVENT:TRUE",
+        );
+        assert_eq!(flagged.start, Some(date(2027, 3, 5)));
+        assert_eq!(
+            flagged.end,
+            Some(date(2027, 3, 7)),
+            "the end stays exclusive"
+        );
+
+        // The flag on times that are not midnights, or without the flag: unchanged.
+        let odd = event_with(
+            "DTSTART;TZID=Europe/Berlin:20270305T090000\r\nDTEND;TZID=Europe/Berlin:20270305T100000\r\n\
+             X-MICROSOFT-CDO-ALLDAYEVENT:TRUE",
+        );
+        assert!(
+            matches!(odd.start, Some(TimeValue::Zoned { .. })),
+            "{odd:?}"
+        );
+        let unflagged = event_with(
+            "DTSTART;TZID=Europe/Berlin:20270305T000000\r\nDTEND;TZID=Europe/Berlin:20270306T000000\r\n\
+             X-MICROSOFT-CDO-ALLDAYEVENT:FALSE",
+        );
+        assert!(matches!(unflagged.start, Some(TimeValue::Zoned { .. })));
+    }
+}
+
+#[cfg(test)]
+mod sent_by_tests {
+    use super::read_calendars;
+    use crate::limits::Limits;
+
+    fn organizer(line: &str) -> crate::ical::Organizer {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n\
+             DTSTAMP:20270101T000000Z\r\nDTSTART:20270305T090000Z\r\n{line}\r\nEND:VEVENT\r\n\
+             END:VCALENDAR\r\n"
+        );
+        let objects = read_calendars(text.as_bytes(), &Limits::DEFAULT).expect("readable");
+        objects[0].events[0]
+            .organizer
+            .clone()
+            .expect("an organizer")
+    }
+
+    #[test]
+    fn an_unquoted_sent_by_is_read_like_a_quoted_one() {
+        for line in [
+            "ORGANIZER;SENT-BY=\"mailto:assistant@example.org\";CN=Olga:mailto:olga@example.org",
+            "ORGANIZER;SENT-BY=mailto:assistant@example.org;CN=Olga:mailto:olga@example.org",
+            "ORGANIZER;CN=Olga;SENT-BY=mailto:assistant@example.org:mailto:olga@example.org",
+        ] {
+            let got = organizer(line);
+            assert_eq!(got.email.as_deref(), Some("olga@example.org"), "{line}");
+            assert_eq!(
+                got.sent_by.as_deref(),
+                Some("assistant@example.org"),
+                "{line}"
+            );
+            assert_eq!(got.name.as_deref(), Some("Olga"), "{line}");
+        }
     }
 }

@@ -64,6 +64,23 @@ impl ReadMessage {
     }
 }
 
+/// The message without blank or whitespace-only lines before its first header. Some gateways
+/// and saved `.eml` files start with one, and to a mail parser an empty first line ends the
+/// header block before it began (other readers' test suites tolerate it; so do we).
+fn skip_blank_lines(raw: &[u8]) -> &[u8] {
+    let mut rest = raw;
+    while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        if !rest[..end]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        {
+            break;
+        }
+        rest = &rest[end + 1..];
+    }
+    rest
+}
+
 /// The first From mailbox of a parsed message.
 fn first_from(message: &mail_parser::Message) -> Option<Mailbox> {
     message.from().and_then(|a| a.first()).and_then(|addr| {
@@ -86,7 +103,7 @@ pub fn read_headers(raw: &[u8], limits: &Limits) -> (Option<Mailbox>, Option<Str
     if raw.len() > limits.max_message_bytes || looks_like_bare_calendar(raw) {
         return (None, None);
     }
-    match MessageParser::new().parse_headers(raw) {
+    match MessageParser::new().parse_headers(skip_blank_lines(raw)) {
         Some(message) => (first_from(&message), message.subject().map(str::to_string)),
         None => (None, None),
     }
@@ -119,6 +136,7 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
             from_problem: None,
         });
     }
+    let raw = skip_blank_lines(raw);
     let message = MessageParser::new().parse(raw).ok_or(ReadError::NotMail)?;
     // mail-parser reads almost anything as a message; without a single header every mail has,
     // it is not one, and saying so helps more than "no calendar part".

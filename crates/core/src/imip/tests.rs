@@ -128,3 +128,29 @@ fn a_message_without_headers_is_not_mail() {
         Some(ReadError::NotMail)
     );
 }
+
+#[test]
+fn blank_lines_before_the_first_header_are_skipped() {
+    for lead in ["\r\n", "\n\n", "  \r\n\t\r\n"] {
+        let raw = format!(
+            "{lead}From: Olga <o@example.com>\r\nSubject: meeting\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{ICS}"
+        );
+        let read = read(raw.as_bytes());
+        assert_eq!(
+            read.from.as_ref().map(|m| m.email.as_str()),
+            Some("o@example.com"),
+            "{lead:?}"
+        );
+        assert_eq!(read.subject.as_deref(), Some("meeting"), "{lead:?}");
+        assert_eq!(read.events().count(), 1, "{lead:?}");
+    }
+}
+
+#[test]
+fn a_bare_calendar_in_windows_1252_reads_its_accents() {
+    let raw = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n\
+        DTSTAMP:20270101T000000Z\r\nDTSTART:20270102T100000Z\r\nSUMMARY:Caf\xE9 \x96 R\xE9union\r\n\
+        ORGANIZER:mailto:o@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    assert_eq!(summaries(raw), ["Caf\u{e9} \u{2013} R\u{e9}union"]);
+}
