@@ -336,3 +336,38 @@ fn a_web_answer_change_updates_the_invitees_calendar_copy() {
         update.read.subject
     );
 }
+
+#[test]
+fn a_transparent_event_with_a_teams_link_keeps_both_in_every_copy() {
+    let server = Server::start();
+    let teams = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc";
+    let mail = String::from_utf8(Invite::default().to_mail())
+        .expect("utf-8")
+        .replace(
+            "STATUS:CONFIRMED\r\n",
+            &format!(
+                "STATUS:CONFIRMED\r\nTRANSP:TRANSPARENT\r\nX-MICROSOFT-SKYPETEAMSMEETINGURL:{teams}\r\n"
+            ),
+        );
+    let event = event_id(&server.deliver(mail.as_bytes()));
+
+    let page = server.get(&format!("/e/{event}")).expect("event page").2;
+    assert!(page.contains(&format!("href=\"{teams}\"")), "{page}");
+    assert!(page.contains("Shown as free"), "{page}");
+    let public = server.get(&format!("/e/{event}.ics")).expect("ics").2;
+    assert!(public.contains("TRANSP:TRANSPARENT"), "{public}");
+
+    rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    let invitation = &invitations_to(&server, "ann@example.org", 1)[0];
+    let raw = String::from_utf8_lossy(&invitation.raw);
+    assert!(
+        raw.contains("TRANSP:TRANSPARENT"),
+        "her calendar keeps her free"
+    );
+    assert!(invitation.event().transparent);
+    assert_eq!(invitation.event().meeting_url.as_deref(), Some(teams));
+    assert!(
+        raw.contains(&format!("Online: {teams}")),
+        "the body names the link"
+    );
+}

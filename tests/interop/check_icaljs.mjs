@@ -75,6 +75,8 @@ function checkCalendar(text, want, problems) {
   expect("RECURRENCE-ID", fmt(ev.getFirstPropertyValue("recurrence-id")), want.recurrence_id);
   expect("SUMMARY", ev.getFirstPropertyValue("summary"), want.summary);
   expect("URL", ev.getFirstPropertyValue("url"), want.url);
+  expect("TRANSP", ev.getFirstPropertyValue("transp"), want.transp);
+  expect("CONFERENCE", ev.getFirstPropertyValue("conference"), want.conference);
   expect("STATUS", ev.getFirstPropertyValue("status"), want.method === "CANCEL" ? "CANCELLED" : "CONFIRMED");
   // Expanding the series must start at DTSTART and skip the EXDATEs.
   if (rrule && want.exdates.length > 0) {

@@ -76,6 +76,9 @@ def check_calendar(text, want, problems):
     summary = ev.get("SUMMARY")
     expect("SUMMARY", None if summary is None else str(summary), want["summary"])
     expect("URL", str(ev.get("URL")), want["url"])
+    expect("TRANSP", str(ev.get("TRANSP")), want["transp"])
+    conference = ev.get("CONFERENCE")
+    expect("CONFERENCE", None if conference is None else str(conference), want["conference"])
     expected_status = "CANCELLED" if want["method"] == "CANCEL" else "CONFIRMED"
     expect("STATUS", str(ev.get("STATUS")), expected_status)
     # A VTIMEZONE for every TZID the event uses.

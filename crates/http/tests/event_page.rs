@@ -195,6 +195,30 @@ async fn a_past_event_says_it_is_over_shows_no_form_and_refuses_answers_with_409
 }
 
 #[tokio::test]
+async fn the_meeting_link_and_free_busy_are_on_the_page() {
+    let calendar = ics_with_times(
+        "Spring party",
+        "",
+        "Hall",
+        "DTSTART;TZID=Europe/Berlin:20370305T180000\r\nDTEND;TZID=Europe/Berlin:20370305T210000\r\n\
+         TRANSP:TRANSPARENT\r\nX-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij?a=1&b=2",
+    );
+    let site = site_with(&calendar, EventState::Active).await;
+    let page = site.get(&site.event_page()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(
+            "<dt>Online</dt><dd><a class=\"meeting-link\" href=\"https://meet.google.com/abc-defg-hij?a=1&#38;b=2\" rel=\"nofollow noopener noreferrer\">"
+        ) || page.body.contains(
+            "<dt>Online</dt><dd><a class=\"meeting-link\" href=\"https://meet.google.com/abc-defg-hij?a=1&amp;b=2\" rel=\"nofollow noopener noreferrer\">"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Shown as free"), "{}", page.body);
+}
+
+#[tokio::test]
 async fn hostile_event_text_is_escaped_and_neutralized() {
     let calendar = ics(
         "<script>alert(1)</script>\u{202E}gpj.exe",

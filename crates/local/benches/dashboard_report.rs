@@ -54,6 +54,8 @@ fn event(ids: &rollcall_core::ids::RandomIds, uid: &str) -> Event {
             attendees: vec![],
             comments: vec![],
             timezones: vec![],
+            transparent: false,
+            meeting_url: None,
         },
         overrides: vec![],
         cancelled_occurrences: vec![],

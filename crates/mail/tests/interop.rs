@@ -85,6 +85,18 @@ fn samples() -> Vec<Sample> {
         },
         base("all-day", all_day(), "2027-06-10", "2027-06-12"),
         base(
+            "transparent-with-meeting-link",
+            CalendarEvent {
+                transparent: true,
+                meeting_url: Some(
+                    "https://teams.microsoft.com/l/meetup-join/19%3ax?a=1&b=2".into(),
+                ),
+                ..new_york_meeting()
+            },
+            "2027-03-05T16:00:00Z",
+            "2027-03-05T17:30:00Z",
+        ),
+        base(
             "utc-and-fixed-offset",
             utc_and_offset(),
             "2027-07-01T15:00:00Z",
@@ -154,6 +166,8 @@ fn write_samples(dir: &Path) {
             "recurrence_id": sample.recurrence_id,
             "summary": summary,
             "url": inv.personal_url,
+            "transp": if sample.event.transparent { "TRANSPARENT" } else { "OPAQUE" },
+            "conference": sample.event.meeting_url,
         }));
     }
     let text = serde_json::to_string_pretty(&Value::Array(expected)).expect("json");
@@ -174,6 +188,7 @@ fn python_icalendar_and_icaljs_read_our_invitations_as_we_meant_them() {
         return; // run.sh is driving; it runs the checkers itself.
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let count = samples().len();
     let samples = tempfile::tempdir().expect("temp dir");
     write_samples(samples.path());
     let output = Command::new("bash")
@@ -193,7 +208,7 @@ fn python_icalendar_and_icaljs_read_our_invitations_as_we_meant_them() {
     );
     for checker in ["python icalendar", "ical.js"] {
         assert!(
-            stdout.contains(&format!("{checker}: 7 samples ok")),
+            stdout.contains(&format!("{checker}: {count} samples ok")),
             "{checker} did not check every sample:\n{stdout}"
         );
     }

@@ -284,3 +284,36 @@ fn hostile_organizer_text_round_trips_as_exactly_the_intended_properties() {
         Some("Dana';PARTSTAT=ACCEPTED;X='")
     );
 }
+
+#[test]
+fn the_organizers_free_busy_and_meeting_link_reach_the_invitation() {
+    let mut event = outlook_weekly();
+    event.transparent = true;
+    event.meeting_url = Some("https://teams.microsoft.com/l/meetup-join/19%3ameeting".into());
+    let inv = invitation(&event);
+    let (text, object) = round_trip(&inv);
+    let read = assert_personal(&object, &inv);
+    assert!(read.transparent, "TRANSP:TRANSPARENT: {text}");
+    assert_eq!(read.meeting_url, event.meeting_url, "CONFERENCE: {text}");
+    assert!(
+        text.contains("CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://teams.microsoft.com/"),
+        "{text}"
+    );
+    assert!(
+        read.description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Online: https://teams.microsoft.com/")),
+        "every client shows the description: {:?}",
+        read.description
+    );
+    // The invitee's own page stays the URL.
+    assert!(
+        text.contains(&format!("URL:{}", inv.personal_url)),
+        "{text}"
+    );
+
+    let opaque = invitation(&outlook_weekly());
+    let (text, _) = round_trip(&opaque);
+    assert!(text.contains("TRANSP:OPAQUE"), "{text}");
+    assert!(!text.contains("CONFERENCE"), "{text}");
+}

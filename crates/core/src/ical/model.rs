@@ -160,6 +160,13 @@ pub struct CalendarEvent {
     /// The sender's own VTIMEZONE definitions for the TZIDs this event uses.
     #[serde(default)]
     pub timezones: Vec<VTimezone>,
+    /// `TRANSP:TRANSPARENT`: the event does not make attendees busy.
+    #[serde(default)]
+    pub transparent: bool,
+    /// Where to join online: RFC 7986 `CONFERENCE`, Google's or Microsoft's meeting link, or a
+    /// web `URL` (Zoom writes its link there). Only `https:`/`http:` links are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_url: Option<String>,
 }
 
 /// A VTIMEZONE as the sender defined it, reduced to the properties a time zone may hold

@@ -142,9 +142,13 @@ fn read_event(
         attendees: Vec::new(),
         comments: Vec::new(),
         timezones: Vec::new(),
+        transparent: false,
+        meeting_url: None,
     };
     let mut duration = None;
     let mut outlook_all_day = false;
+    let mut conference = None;
+    let mut vendor_meeting = None;
     let attendee_count = component
         .entries
         .iter()
@@ -194,6 +198,18 @@ fn read_event(
             ICalendarProperty::Organizer => event.organizer = Some(organizer(entry)),
             ICalendarProperty::Attendee => event.attendees.push(attendee(entry)),
             ICalendarProperty::Comment => event.comments.extend(joined_text(entry)),
+            ICalendarProperty::Transp => {
+                event.transparent =
+                    first_text(entry).is_some_and(|v| v.eq_ignore_ascii_case("TRANSPARENT"));
+            }
+            ICalendarProperty::Conference => conference = conference.or_else(|| web_link(entry)),
+            ICalendarProperty::Other(name)
+                if MEETING_PROPERTIES
+                    .iter()
+                    .any(|p| name.eq_ignore_ascii_case(p)) =>
+            {
+                vendor_meeting = vendor_meeting.or_else(|| web_link(entry));
+            }
             ICalendarProperty::Other(name) if name.eq_ignore_ascii_case(OUTLOOK_ALL_DAY) => {
                 outlook_all_day = first_text(entry).is_some_and(|v| v.eq_ignore_ascii_case("TRUE"));
             }
@@ -208,7 +224,37 @@ fn read_event(
     if outlook_all_day {
         all_day_from_midnights(&mut event);
     }
+    event.meeting_url = conference
+        .or(vendor_meeting)
+        .or_else(|| event.url.as_deref().and_then(web_url));
     Ok(event)
+}
+
+/// Where Google Calendar and Outlook/Teams put the meeting link.
+const MEETING_PROPERTIES: [&str; 4] = [
+    "X-GOOGLE-CONFERENCE",
+    "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+    "X-MICROSOFT-ONLINEMEETINGCONFLINK",
+    "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
+];
+
+/// Longest meeting link kept; real ones are well under it.
+const MAX_LINK_CHARS: usize = 2048;
+
+/// A property's value as a web link, if it is one.
+fn web_link(entry: &ICalendarEntry) -> Option<String> {
+    first_text(entry).as_deref().and_then(web_url)
+}
+
+/// `https:`/`http:` links only (never `javascript:` or `data:`), without blanks or control
+/// characters, bounded: what pages and mail may offer as a link to press.
+fn web_url(text: &str) -> Option<String> {
+    let text = text.trim();
+    let scheme_ok = ["https://", "http://"]
+        .iter()
+        .any(|s| text.len() > s.len() && text[..s.len()].eq_ignore_ascii_case(s));
+    let clean = !text.chars().any(|c| c.is_whitespace() || c.is_control());
+    (scheme_ok && clean && text.chars().count() <= MAX_LINK_CHARS).then(|| text.to_string())
 }
 
 /// Outlook and Exchange mark all-day events with this and write them midnight to midnight in
@@ -448,6 +494,76 @@ mod sent_by_tests {
                 "{line}"
             );
             assert_eq!(got.name.as_deref(), Some("Olga"), "{line}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod presence_tests {
+    use super::read_calendars;
+    use crate::limits::Limits;
+
+    fn event_with(lines: &str) -> crate::ical::CalendarEvent {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n\
+             DTSTAMP:20270101T000000Z\r\nDTSTART:20270305T090000Z\r\n{lines}\r\nEND:VEVENT\r\n\
+             END:VCALENDAR\r\n"
+        );
+        let objects = read_calendars(text.as_bytes(), &Limits::DEFAULT).expect("readable");
+        objects[0].events[0].clone()
+    }
+
+    #[test]
+    fn transparency_is_read() {
+        assert!(event_with("TRANSP:TRANSPARENT").transparent);
+        assert!(!event_with("TRANSP:OPAQUE").transparent);
+        assert!(
+            !event_with("SUMMARY:x").transparent,
+            "OPAQUE is the default"
+        );
+    }
+
+    #[test]
+    fn the_meeting_link_is_found_where_each_calendar_puts_it() {
+        for (lines, link) in [
+            (
+                "CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://meet.example.org/abc",
+                "https://meet.example.org/abc",
+            ),
+            (
+                "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij",
+                "https://meet.google.com/abc-defg-hij",
+            ),
+            (
+                "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3a1",
+                "https://teams.microsoft.com/l/meetup-join/19%3a1",
+            ),
+            (
+                "URL:https://zoom.us/j/123456789?pwd=abc",
+                "https://zoom.us/j/123456789?pwd=abc",
+            ),
+            (
+                "URL:https://example.org/info\r\nX-GOOGLE-CONFERENCE:https://meet.google.com/x",
+                "https://meet.google.com/x",
+            ),
+        ] {
+            assert_eq!(
+                event_with(lines).meeting_url.as_deref(),
+                Some(link),
+                "{lines}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_web_links_are_kept() {
+        for lines in [
+            "X-GOOGLE-CONFERENCE:javascript:alert(1)",
+            "URL:data:text/html,<script>x</script>",
+            "CONFERENCE;VALUE=URI:tel:+1-555-0100",
+            "URL:https://",
+        ] {
+            assert_eq!(event_with(lines).meeting_url, None, "{lines}");
         }
     }
 }

@@ -39,6 +39,10 @@ pub struct EventView {
     pub cancelled: bool,
     /// Its last occurrence has ended (`rollcall_core::schedule`); not set when cancelled.
     pub over: bool,
+    /// The organizer's meeting link, a web link (checked when it was read).
+    pub meeting_url: Option<String>,
+    /// The event does not make its attendees busy.
+    pub transparent: bool,
 }
 
 impl EventView {
@@ -90,6 +94,8 @@ impl EventView {
             },
             cancelled: event.state == EventState::Cancelled,
             over,
+            meeting_url: event.details.meeting_url.clone(),
+            transparent: event.details.transparent,
         }
     }
 }

@@ -33,6 +33,8 @@ struct InvitationView<'a> {
     title: &'a str,
     when: &'a str,
     location: Option<&'a str>,
+    /// The organizer's meeting link (checked to be a web link when it was read).
+    meeting_url: Option<&'a str>,
     personal_url: &'a str,
     unsubscribe_url: &'a str,
     cancelled: bool,
@@ -110,6 +112,7 @@ pub fn build_invitation(inv: &PersonalInvitation) -> Vec<u8> {
         title,
         when: &when,
         location: event.location.as_deref().filter(|l| !l.trim().is_empty()),
+        meeting_url: event.meeting_url.as_deref(),
         personal_url: inv.personal_url,
         unsubscribe_url: inv.unsubscribe_url,
         cancelled: inv.method == InvitationMethod::Cancel,

@@ -176,7 +176,7 @@ pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> S
         .token("PARTSTAT", partstat)
         .token("RSVP", "TRUE")
         .mailto(inv.invitee_email);
-    ev.prop("TRANSP").value("OPAQUE");
+    write_presence(&mut ev, event);
     ev.line("END:VEVENT");
     wrap(inv.method.as_str(), &zones, ev)
 }
@@ -212,7 +212,7 @@ pub fn write_public_calendar(
         .as_deref()
         .map(str::trim_end)
         .unwrap_or_default();
-    let pointer = format!("RSVP: {page_url}");
+    let pointer = format!("{}RSVP: {page_url}", join_line(event));
     ev.prop("DESCRIPTION").text(&if own.is_empty() {
         pointer
     } else {
@@ -221,7 +221,7 @@ pub fn write_public_calendar(
     ev.prop("URL").value(page_url);
     ev.prop("STATUS")
         .value(if cancelled { "CANCELLED" } else { "CONFIRMED" });
-    ev.prop("TRANSP").value("OPAQUE");
+    write_presence(&mut ev, event);
     ev.line("END:VEVENT");
     wrap("PUBLISH", &zones, ev)
 }
@@ -307,13 +307,42 @@ fn status(inv: &PersonalInvitation) -> &'static str {
     }
 }
 
+/// Whether the event makes its attendees busy, as the organizer set it, and where to join it
+/// online: RFC 7986 `CONFERENCE` (our `URL` is the invitee's own page, so the organizer's
+/// meeting link travels there and in the description, which every client shows).
+fn write_presence(ev: &mut Ics, event: &CalendarEvent) {
+    if let Some(link) = &event.meeting_url {
+        ev.prop("CONFERENCE")
+            .token("VALUE", "URI")
+            .token("FEATURE", "VIDEO")
+            .value(link);
+    }
+    ev.prop("TRANSP").value(if event.transparent {
+        "TRANSPARENT"
+    } else {
+        "OPAQUE"
+    });
+}
+
+/// "Online: <link>" and a blank line, when the event has a meeting link.
+fn join_line(event: &CalendarEvent) -> String {
+    event
+        .meeting_url
+        .as_deref()
+        .map(|link| format!("Online: {link}\n\n"))
+        .unwrap_or_default()
+}
+
 fn description(event: &CalendarEvent, personal_url: &str) -> String {
     let own = event
         .description
         .as_deref()
         .map(str::trim_end)
         .unwrap_or_default();
-    let pointer = format!("Your RSVP and the event's details: {personal_url}");
+    let pointer = format!(
+        "{}Your RSVP and the event's details: {personal_url}",
+        join_line(event)
+    );
     if own.is_empty() {
         pointer
     } else {

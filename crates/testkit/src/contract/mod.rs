@@ -83,6 +83,8 @@ pub(crate) fn event(n: u64, organizer: &str, uid: &str) -> Event {
         attendees: vec![],
         comments: vec![],
         timezones: vec![],
+        transparent: false,
+        meeting_url: None,
     };
     Event {
         id: SequentialIds::nth(n),
