@@ -44,6 +44,8 @@ struct NoticeView {
     /// The organizer's dashboard sign-in link (acknowledgements and requested sign-ins).
     sign_in_url: Option<String>,
     sign_in_expires: Option<String>,
+    /// The page that mails a new sign-in link, for when this one has been used or expired.
+    sign_in_page: String,
     /// The embeddable RSVP button (HTML, shown as text in the mail).
     button_html: String,
     /// An invitee's own page and unsubscribe link (the mail with their link).
@@ -169,6 +171,7 @@ impl MailComposer {
             sign_in_url: sign_in.map(|l| format!("{}/o/{}", self.settings.base_url, l.token)),
             sign_in_expires: sign_in
                 .map(|l| l.expires_at.format("%H:%M UTC on %-d %B %Y").to_string()),
+            sign_in_page: format!("{}/signin", self.settings.base_url),
             button_html: rollcall_core::present::rsvp_button_html(&public_url, event.title()),
             title: event.title().to_string(),
             when: when_text(event.details.start.as_ref(), event.details.end.as_ref()),

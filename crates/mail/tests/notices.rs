@@ -222,6 +222,10 @@ fn the_acknowledgement_and_the_sign_in_mail_carry_the_dashboard_link_and_the_but
         text.contains("00:00 UTC on 1 January 1970"),
         "the expiry: {text}"
     );
+    assert!(
+        text.contains("ask for a new link at https://rsvp.example/signin"),
+        "names the sign-in page for when the link is used or expired: {text}"
+    );
     // The button snippet escapes the organizer's title; the HTML mail shows it as text.
     assert!(
         text.contains("RSVP: &lt;b&gt;Board&lt;/b&gt; dinner</a>"),
@@ -230,6 +234,10 @@ fn the_acknowledgement_and_the_sign_in_mail_carry_the_dashboard_link_and_the_but
     let html = ack.body_html(0).expect("html");
     assert!(
         html.contains("href=\"https://rsvp.example/o/s3cr3tt0ken\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://rsvp.example/signin\">"),
         "{html}"
     );
     assert!(
