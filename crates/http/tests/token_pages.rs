@@ -18,6 +18,28 @@ async fn site_with_invitee() -> (Site, String, String) {
     (site, page, unsubscribe)
 }
 
+/// The organizer's calendar changes the stored event (as an update by mail would).
+async fn change_event(site: &Site, change: impl FnOnce(&mut rollcall_core::event::Event)) {
+    use rollcall_core::ports::{Commit, EventStore, EventWrite};
+    let mut event = site
+        .store
+        .event(&site.event)
+        .await
+        .expect("store")
+        .expect("event");
+    let expected = event.version;
+    change(&mut event);
+    event.version += 1;
+    let commit = Commit {
+        events: vec![EventWrite {
+            event,
+            expected_version: Some(expected),
+        }],
+        ..Default::default()
+    };
+    site.store.commit(&commit).await.expect("the event changed");
+}
+
 #[tokio::test]
 async fn get_and_head_on_every_page_change_nothing() {
     let (site, page, unsubscribe) = site_with_invitee().await;
@@ -179,29 +201,10 @@ async fn token_pages_send_no_referrer_and_are_never_stored() {
 #[tokio::test]
 async fn a_cancelled_event_takes_no_answer_changes() {
     use rollcall_core::event::EventState;
-    use rollcall_core::ports::{Commit, EventStore, EventWrite};
     let (site, page, _) = site_with_invitee().await;
     let html = site.get(&page).await.body;
     let token = hidden_token(&html);
-    let mut event = site
-        .store
-        .event(&site.event)
-        .await
-        .expect("store")
-        .expect("event");
-    let expected = event.version;
-    event.state = EventState::Cancelled;
-    event.version += 1;
-    site.store
-        .commit(&Commit {
-            events: vec![EventWrite {
-                event,
-                expected_version: Some(expected),
-            }],
-            ..Default::default()
-        })
-        .await
-        .expect("cancelled");
+    change_event(&site, |event| event.state = EventState::Cancelled).await;
     let reply = site
         .post(&page, &form(&[("answer", "no"), ("form_token", &token)]))
         .await;
@@ -219,18 +222,10 @@ async fn a_cancelled_event_takes_no_answer_changes() {
 #[tokio::test]
 async fn a_past_event_takes_no_answer_changes() {
     use rollcall_core::ical::TimeValue;
-    use rollcall_core::ports::{Commit, EventStore, EventWrite};
     let (site, page, _) = site_with_invitee().await;
     let html = site.get(&page).await.body;
     let token = hidden_token(&html);
     // The organizer's calendar moves the event into the past (an old event, re-sent).
-    let mut event = site
-        .store
-        .event(&site.event)
-        .await
-        .expect("store")
-        .expect("event");
-    let expected = event.version;
     let at = |hour: u32| TimeValue::Zoned {
         utc: chrono::DateTime::parse_from_rfc3339(&format!("2020-03-05T{hour}:00:00Z"))
             .expect("a time")
@@ -241,19 +236,11 @@ async fn a_past_event_takes_no_answer_changes() {
         tzid: "Europe/Berlin".into(),
         source_tzid: None,
     };
-    event.details.start = Some(at(17));
-    event.details.end = Some(at(20));
-    event.version += 1;
-    site.store
-        .commit(&Commit {
-            events: vec![EventWrite {
-                event,
-                expected_version: Some(expected),
-            }],
-            ..Default::default()
-        })
-        .await
-        .expect("moved");
+    change_event(&site, |event| {
+        event.details.start = Some(at(17));
+        event.details.end = Some(at(20));
+    })
+    .await;
     let reply = site
         .post(&page, &form(&[("answer", "no"), ("form_token", &token)]))
         .await;
@@ -335,25 +322,10 @@ async fn the_page_remembers_the_answer_given_before_the_time_changed_and_a_propo
     assert!(!html.contains("aria-current"), "no answer is current now");
 
     // Then the organizer cancels: the page no longer asks for an answer.
-    let mut event = site
-        .store
-        .event(&site.event)
-        .await
-        .expect("store")
-        .expect("event");
-    let expected = event.version;
-    event.state = rollcall_core::event::EventState::Cancelled;
-    event.version += 1;
-    site.store
-        .commit(&Commit {
-            events: vec![rollcall_core::ports::EventWrite {
-                event,
-                expected_version: Some(expected),
-            }],
-            ..Default::default()
-        })
-        .await
-        .expect("cancelled");
+    change_event(&site, |event| {
+        event.state = rollcall_core::event::EventState::Cancelled;
+    })
+    .await;
     let html = common::unescape(&site.get(&page).await.body);
     assert!(
         html.contains("The organizer cancelled this event."),
