@@ -82,20 +82,7 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
     );
 
     // The organizer moved the event: every reachable invitee is asked to answer again.
-    let job = OutboxMessage {
-        id: "job-1".to_string(),
-        to: Mailbox {
-            email: OLGA.to_string(),
-            name: None,
-        },
-        notice: Notice::FanOut(FanOut::Update { reconfirm: true }),
-        event: planning.clone(),
-        created_at: at(100),
-    };
-    let queue = Commit {
-        outbox: vec![job],
-        ..Commit::default()
-    };
+    let queue = fan_out_job("job-1", &planning, FanOut::Update { reconfirm: true }, 100);
     assert!(matches!(store.commit(&queue).await, Ok(Committed::Applied)));
     let crashing = LosesFirstMarkSent::new(store, "job-1");
     let report = deliver_due(
@@ -175,18 +162,7 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
 pub async fn a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once<S: Store>(store: &S) {
     let planning = open_event(store).await;
     let source = SequentialIds::new();
-    let mut guests = Vec::new();
-    for n in 0..5 {
-        let (email, nonce) = (format!("guest{n}@example.org"), format!("n{n}"));
-        let form = Form {
-            name: "",
-            email: &email,
-            answer: Answer::Accepted,
-            nonce: &nonce,
-            seconds: 10 + n,
-        };
-        guests.push(submit(store, &source, &planning, form).await);
-    }
+    let guests = five_guests(store, &source, &planning).await;
     // One page of two invitees per run: five invitees take three runs of the job.
     let settings = DeliverySettings {
         fan_out_page: 2,
@@ -201,20 +177,7 @@ pub async fn a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once<S:
         "the first invitations"
     );
 
-    let job = OutboxMessage {
-        id: "job-9".to_string(),
-        to: Mailbox {
-            email: OLGA.to_string(),
-            name: None,
-        },
-        notice: Notice::FanOut(FanOut::Update { reconfirm: false }),
-        event: planning.clone(),
-        created_at: at(100),
-    };
-    let queue = Commit {
-        outbox: vec![job],
-        ..Commit::default()
-    };
+    let queue = fan_out_job("job-9", &planning, FanOut::Update { reconfirm: false }, 100);
     assert!(matches!(store.commit(&queue).await, Ok(Committed::Applied)));
     let before = mailer.sent().len();
     let mut fanned_out = Vec::new();
@@ -277,14 +240,35 @@ async fn passes<S: Store>(
     total
 }
 
-fn fan_out_job(id: &str, event: &Event, seconds: i64) -> Commit {
+/// Five guests answer yes on the public form, 10 to 14 seconds into the case.
+async fn five_guests<S: Store>(store: &S, source: &SequentialIds, event: &Event) -> Vec<InviteeId> {
+    let mut guests = Vec::new();
+    for n in 0..5 {
+        let (email, nonce) = (format!("guest{n}@example.org"), format!("n{n}"));
+        let form = Form {
+            name: "",
+            email: &email,
+            answer: Answer::Accepted,
+            nonce: &nonce,
+            seconds: 10 + n,
+        };
+        guests.push(submit(store, source, event, form).await);
+    }
+    guests
+}
+
+/// The organizer's change that asks nobody to answer again.
+const UPDATE: FanOut = FanOut::Update { reconfirm: false };
+
+/// Queues the fan-out of an organizer's `change`, `seconds` into the case.
+fn fan_out_job(id: &str, event: &Event, change: FanOut, seconds: i64) -> Commit {
     let job = OutboxMessage {
         id: id.to_string(),
         to: Mailbox {
             email: OLGA.to_string(),
             name: None,
         },
-        notice: Notice::FanOut(FanOut::Update { reconfirm: false }),
+        notice: Notice::FanOut(change),
         event: event.clone(),
         created_at: at(seconds),
     };
@@ -299,18 +283,7 @@ pub async fn a_fan_out_beyond_the_daily_invitation_quota_waits_for_the_next_day<
 ) {
     let planning = open_event(store).await;
     let source = SequentialIds::new();
-    let mut guests = Vec::new();
-    for n in 0..5 {
-        let (email, nonce) = (format!("guest{n}@example.org"), format!("n{n}"));
-        let form = Form {
-            name: "",
-            email: &email,
-            answer: Answer::Accepted,
-            nonce: &nonce,
-            seconds: 10 + n,
-        };
-        guests.push(submit(store, &source, &planning, form).await);
-    }
+    let guests = five_guests(store, &source, &planning).await;
     let with_quota = |per_day: u64| DeliverySettings {
         fan_out_page: 2,
         quotas: rollcall_core::quota::QuotaSettings {
@@ -328,7 +301,9 @@ pub async fn a_fan_out_beyond_the_daily_invitation_quota_waits_for_the_next_day<
 
     // The five RSVPs took five of today's eight: the change reaches three invitees today.
     assert!(matches!(
-        store.commit(&fan_out_job("job-9", &planning, 100)).await,
+        store
+            .commit(&fan_out_job("job-9", &planning, UPDATE, 100))
+            .await,
         Ok(Committed::Applied)
     ));
     let today = passes(store, &mailer, &with_quota(8), 100).await;
@@ -356,7 +331,7 @@ pub async fn a_fan_out_beyond_the_daily_invitation_quota_waits_for_the_next_day<
     // Tomorrow's quota of two is used up now: a new change queues nothing and waits whole.
     assert!(matches!(
         store
-            .commit(&fan_out_job("job-10", &planning, day_1 + 100))
+            .commit(&fan_out_job("job-10", &planning, UPDATE, day_1 + 100))
             .await,
         Ok(Committed::Applied)
     ));
