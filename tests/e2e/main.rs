@@ -8,6 +8,7 @@ mod durability;
 mod inbox_flow;
 mod limits;
 mod outbox_outage;
+mod recurring;
 mod reply_shapes;
 mod rsvp_edges;
 mod rsvp_loop;

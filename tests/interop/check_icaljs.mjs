@@ -34,7 +34,8 @@ function checkCalendar(text, want, problems) {
   const cal = new ICAL.Component(ICAL.parse(text));
   expect("METHOD", cal.getFirstPropertyValue("method"), want.method);
   const events = cal.getAllSubcomponents("vevent");
-  expect("VEVENT count", events.length, 1);
+  // The series first, then one VEVENT per moved occurrence (same UID, its RECURRENCE-ID).
+  expect("VEVENT count", events.length, 1 + want.overrides.length);
   const ev = events[0];
   expect("VALARM count", ev.getAllSubcomponents("valarm").length, 0);
   expect("UID", ev.getFirstPropertyValue("uid"), want.uid);
@@ -78,15 +79,33 @@ function checkCalendar(text, want, problems) {
   expect("TRANSP", ev.getFirstPropertyValue("transp"), want.transp);
   expect("CONFERENCE", ev.getFirstPropertyValue("conference"), want.conference);
   expect("STATUS", ev.getFirstPropertyValue("status"), want.method === "CANCEL" ? "CANCELLED" : "CONFIRMED");
-  // Expanding the series must start at DTSTART and skip the EXDATEs.
+  // Expanding the series must start at DTSTART, skip the EXDATEs and put each moved
+  // occurrence at its new time, as a calendar showing this copy would.
   if (rrule && want.exdates.length > 0) {
     const event = new ICAL.Event(ev);
+    for (const moved of events.slice(1)) {
+      expect("override UID", moved.getFirstPropertyValue("uid"), want.uid);
+      for (const prop of moved.getAllProperties()) {
+        const tzid = prop.getParameter("tzid");
+        if (tzid && !defined.includes(tzid)) problems.push(`override ${prop.name} uses TZID ${tzid} without a VTIMEZONE`);
+      }
+      event.relateException(moved);
+    }
     const it = event.iterator();
     const seen = [];
-    for (let next = it.next(); next && seen.length < 12; next = it.next()) seen.push(fmt(next));
+    const shown = [];
+    for (let next = it.next(); next && seen.length < 12; next = it.next()) {
+      seen.push(fmt(next));
+      const details = event.getOccurrenceDetails(next);
+      shown.push([fmt(details.recurrenceId), fmt(details.startDate), fmt(details.endDate)]);
+    }
     expect("first occurrence", seen[0], want.start);
     for (const ex of want.exdates) {
       if (seen.includes(ex)) problems.push(`occurrence ${ex} not excluded`);
+    }
+    for (const moved of want.overrides) {
+      const found = shown.find(([rid]) => rid === moved.recurrence_id);
+      expect(`occurrence ${moved.recurrence_id}`, found, [moved.recurrence_id, moved.start, moved.end]);
     }
   }
 }

@@ -45,9 +45,19 @@ def check_calendar(text, want, problems):
     expect("METHOD", str(cal.get("METHOD")), want["method"])
     expect("VERSION", str(cal.get("VERSION")), "2.0")
     events = cal.walk("VEVENT")
-    expect("VEVENT count", len(events), 1)
+    # The series first, then one VEVENT per moved occurrence (same UID, its RECURRENCE-ID).
+    expect("VEVENT count", len(events), 1 + len(want["overrides"]))
     expect("VALARM count", len(cal.walk("VALARM")), 0)
     ev = events[0]
+    for moved, wanted in zip(events[1:], want["overrides"]):
+        expect("override UID", str(moved.get("UID")), want["uid"])
+        expect("override SEQUENCE", int(moved.get("SEQUENCE")), want["sequence"])
+        expect("override RECURRENCE-ID", fmt(moved.decoded("RECURRENCE-ID")), wanted["recurrence_id"])
+        expect("override DTSTART", fmt(moved.decoded("DTSTART")), wanted["start"])
+        expect("override DTEND", fmt(moved.decoded("DTEND")), wanted["end"])
+        expect("override RRULE", moved.get("RRULE"), None)
+        expect("override ATTENDEE", str(moved.get("ATTENDEE")), want["attendee"])
+        expect("override ORGANIZER", str(moved.get("ORGANIZER")), want["organizer"])
     expect("UID", str(ev.get("UID")), want["uid"])
     expect("SEQUENCE", int(ev.get("SEQUENCE")), want["sequence"])
     organizer = ev.get("ORGANIZER")

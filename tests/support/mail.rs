@@ -13,6 +13,10 @@ pub struct Invite<'a> {
     pub start: &'a str,
     /// `ORGANIZER;SENT-BY=`: who sends on the organizer's behalf.
     pub sent_by: Option<&'a str>,
+    /// `RRULE:` of a series.
+    pub rrule: Option<&'a str>,
+    /// `RECURRENCE-ID` (Berlin wall time): the message is about this one occurrence.
+    pub recurrence_id: Option<&'a str>,
 }
 
 impl Default for Invite<'_> {
@@ -27,6 +31,8 @@ impl Default for Invite<'_> {
             from: "organizer@example.com",
             start: "20270305T120000",
             sent_by: None,
+            rrule: None,
+            recurrence_id: None,
         }
     }
 }
@@ -45,7 +51,7 @@ impl Invite<'_> {
              Content-Type: text/calendar; charset=utf-8; method={method}\r\n\r\n\
              BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Rollcall tests//EN\r\nMETHOD:{method}\r\n\
              BEGIN:VEVENT\r\nUID:{uid}\r\nSEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\n\
-             DTSTART;TZID=Europe/Berlin:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\n\
+             DTSTART;TZID=Europe/Berlin:{start}\r\nDURATION:PT1H\r\n{recurrence}SUMMARY:{summary}\r\n\
              STATUS:{status}\r\nORGANIZER;CN=Organizer{sent_by}:mailto:{organizer}\r\n\
              ATTENDEE;RSVP=TRUE:mailto:invites@rollcall.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
             from = self.from,
@@ -56,6 +62,15 @@ impl Invite<'_> {
             dtstamp = self.dtstamp,
             start = self.start,
             organizer = self.organizer,
+            recurrence = self
+                .rrule
+                .map(|r| format!("RRULE:{r}\r\n"))
+                .into_iter()
+                .chain(
+                    self.recurrence_id
+                        .map(|r| format!("RECURRENCE-ID;TZID=Europe/Berlin:{r}\r\n")),
+                )
+                .collect::<String>(),
             sent_by = self
                 .sent_by
                 .map(|s| format!(";SENT-BY=\"mailto:{s}\""))

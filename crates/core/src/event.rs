@@ -1,7 +1,7 @@
 //! The event Rollcall tracks for an organizer: one per (organizer, UID).
 
 use crate::ical::{CalendarEvent, TimeValue};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -108,6 +108,43 @@ impl Event {
     }
 }
 
+/// What the organizer changed in single occurrences of a series since it began: the overrides
+/// of moved or edited occurrences and the cancelled ones. Every copy of the whole series
+/// Rollcall writes or shows carries them, so none brings a cancelled date back or loses a move.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Exceptions<'a> {
+    pub overrides: &'a [CalendarEvent],
+    pub cancelled: &'a [CancelledOccurrence],
+}
+
+impl<'a> Exceptions<'a> {
+    pub fn of(event: &'a Event) -> Exceptions<'a> {
+        Exceptions {
+            overrides: &event.overrides,
+            cancelled: &event.cancelled_occurrences,
+        }
+    }
+
+    /// Whether the occurrence with this RECURRENCE-ID (a contract string) was cancelled.
+    pub fn is_cancelled(&self, recurrence_id: &str) -> bool {
+        self.cancelled
+            .iter()
+            .any(|c| c.recurrence_id == recurrence_id)
+    }
+
+    /// The organizer's override of the occurrence with this RECURRENCE-ID, unless cancelled.
+    pub fn moved(&self, recurrence_id: &str) -> Option<&'a CalendarEvent> {
+        if self.is_cancelled(recurrence_id) {
+            return None;
+        }
+        self.overrides.iter().find(|o| {
+            o.recurrence_id
+                .as_ref()
+                .is_some_and(|rid| rid.to_contract_string() == recurrence_id)
+        })
+    }
+}
+
 /// One cancelled occurrence of a recurring event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelledOccurrence {
@@ -115,10 +152,69 @@ pub struct CancelledOccurrence {
     pub recurrence_id: String,
     pub sequence: i64,
     pub dtstamp: Option<DateTime<Utc>>,
+    /// The RECURRENCE-ID as the organizer's calendar wrote it (zone and wall time), so that a
+    /// copy written later can name the occurrence the same way. Events stored before it was
+    /// kept have only the contract string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<TimeValue>,
+}
+
+impl CancelledOccurrence {
+    /// The occurrence's time: as the organizer wrote it, else read back from the contract
+    /// string (an instant in UTC, a date, or a wall time).
+    pub fn time(&self) -> Option<TimeValue> {
+        if let Some(at) = &self.at {
+            return Some(at.clone());
+        }
+        let text = self.recurrence_id.as_str();
+        if let Some(utc) = text.strip_suffix('Z') {
+            let utc = NaiveDateTime::parse_from_str(utc, "%Y-%m-%dT%H:%M:%S").ok()?;
+            return Some(TimeValue::Zoned {
+                utc: utc.and_utc(),
+                local: utc,
+                tzid: "UTC".to_string(),
+                source_tzid: None,
+            });
+        }
+        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some(TimeValue::Date(date));
+        }
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+            .ok()
+            .map(TimeValue::Floating)
+    }
 }
 
 /// Lower-cases an address for use as a key. Addresses are compared case-insensitively in
 /// practice, whatever RFC 5321 says about local parts.
 pub fn normalize_email(address: &str) -> String {
     address.trim().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cancelled(recurrence_id: &str) -> CancelledOccurrence {
+        CancelledOccurrence {
+            recurrence_id: recurrence_id.into(),
+            sequence: 1,
+            dtstamp: None,
+            at: None,
+        }
+    }
+
+    #[test]
+    fn an_occurrence_cancelled_before_its_time_was_kept_reads_back_from_its_contract_string() {
+        let utc = cancelled("2027-03-12T15:00:00Z").time().expect("a time");
+        assert_eq!(utc.to_contract_string(), "2027-03-12T15:00:00Z");
+        assert!(utc.utc().is_some(), "on the timeline");
+        let date = cancelled("2027-03-12").time().expect("a date");
+        assert!(date.is_date());
+        let floating = cancelled("2027-03-12T15:00:00")
+            .time()
+            .expect("a wall time");
+        assert_eq!(floating, TimeValue::Floating(floating.local()));
+        assert_eq!(cancelled("nonsense").time(), None);
+    }
 }

@@ -401,6 +401,7 @@ pub fn apply(
                 recurrence_id: recurrence_id.clone(),
                 sequence: incoming.sequence,
                 dtstamp: incoming.dtstamp,
+                at: incoming.recurrence_id.clone(),
             });
             event.state = EventState::Updated;
             touch(event, now)

@@ -21,6 +21,7 @@ pub mod ports;
 pub mod present;
 pub mod provider;
 pub mod quota;
+pub mod recurrence;
 pub mod report;
 pub mod rsvp;
 pub mod schedule;

@@ -1,7 +1,10 @@
 //! Words for people: how an event's time reads in the organizer's own zone. Shared by the
 //! acknowledgement mails and the event page so they never disagree.
 
-use crate::ical::TimeValue;
+use crate::event::Exceptions;
+use crate::ical::{CalendarEvent, TimeValue};
+use crate::recurrence::{self, Occurrence, OccurrenceState};
+use chrono::{DateTime, Utc};
 
 /// "Thursday 5 March 2026, 11:00–12:00 (America/New_York)", "Thursday 5 March 2026 (all day)".
 pub fn when_text(start: Option<&TimeValue>, end: Option<&TimeValue>) -> String {
@@ -123,5 +126,55 @@ mod button_tests {
             "{html}"
         );
         assert!(html.starts_with("<a href=\"https://r.example/e/abc\""));
+    }
+}
+
+/// A recurring event in words for mails and pages: how it repeats, and its coming dates that
+/// the organizer cancelled or moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesText {
+    /// "every Tuesday, 10 times, from Tuesday 12 January 2027".
+    pub repeats: String,
+    /// "Tuesday 16 March 2027: cancelled", "Tuesday 23 March 2027: moved to …", soonest first.
+    pub changes: Vec<String>,
+}
+
+/// Most cancelled or moved dates a mail lists; the calendar copy carries them all.
+const MAX_CHANGES_LISTED: usize = 10;
+
+/// `None` for a one-off event. `now` decides which dates are still to come.
+pub fn series_text(
+    details: &CalendarEvent,
+    exceptions: Exceptions,
+    now: DateTime<Utc>,
+) -> Option<SeriesText> {
+    let repeats = recurrence::describe(details)?;
+    let changes = recurrence::expand(details, exceptions)
+        .iter()
+        .filter(|o| o.state != OccurrenceState::Scheduled)
+        .filter(|o| {
+            o.end
+                .as_ref()
+                .unwrap_or(&o.start)
+                .utc()
+                .is_none_or(|end| end > now)
+        })
+        .take(MAX_CHANGES_LISTED)
+        .map(occurrence_text)
+        .collect();
+    Some(SeriesText { repeats, changes })
+}
+
+/// One occurrence in words: its time; "<planned day>: cancelled"; "<planned day>: moved to
+/// <new time>".
+pub fn occurrence_text(occurrence: &Occurrence) -> String {
+    let planned = occurrence.planned.local().format("%A %-d %B %Y");
+    match occurrence.state {
+        OccurrenceState::Scheduled => when_text(Some(&occurrence.start), occurrence.end.as_ref()),
+        OccurrenceState::Cancelled => format!("{planned}: cancelled"),
+        OccurrenceState::Moved => format!(
+            "{planned}: moved to {}",
+            when_text(Some(&occurrence.start), occurrence.end.as_ref())
+        ),
     }
 }

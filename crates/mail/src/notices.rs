@@ -2,7 +2,7 @@
 //! cancellations.
 
 use crate::headers::{header_safe, mailbox};
-use crate::invitation::{InvitationMethod, PersonalInvitation, build_invitation};
+use crate::invitation::{Exceptions, InvitationMethod, PersonalInvitation, build_invitation};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
@@ -13,7 +13,7 @@ use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{InvitationCause, InvitationKind, Notice, OutboxMessage};
 use rollcall_core::outcome::PendingChange;
 use rollcall_core::ports::{ComposedMail, Composer};
-use rollcall_core::present::when_text;
+use rollcall_core::present::{series_text, when_text};
 use rollcall_core::status::Channel;
 use rollcall_core::tokens::{Purpose, TokenKey};
 
@@ -36,6 +36,9 @@ pub struct MailSettings {
 struct NoticeView {
     title: String,
     when: String,
+    /// How a series repeats, and its coming cancelled or moved dates.
+    repeats: Option<String>,
+    changes: Vec<String>,
     location: Option<String>,
     public_url: String,
     organizer_email: String,
@@ -149,6 +152,7 @@ impl MailComposer {
             _ => None,
         };
         let public_url = format!("{}/e/{}", self.settings.base_url, event.id);
+        let series = series_text(&event.details, Exceptions::of(event), message.created_at);
         let (personal_url, unsubscribe_url) = match &message.notice {
             Notice::OwnLink { invitee } => {
                 let (tokens, base) = (&self.settings.tokens, &self.settings.base_url);
@@ -175,6 +179,8 @@ impl MailComposer {
             button_html: rollcall_core::present::rsvp_button_html(&public_url, event.title()),
             title: event.title().to_string(),
             when: when_text(event.details.start.as_ref(), event.details.end.as_ref()),
+            repeats: series.as_ref().map(|s| s.repeats.clone()),
+            changes: series.map(|s| s.changes).unwrap_or_default(),
             location: event.details.location.clone(),
             public_url,
             organizer_email: event.organizer_email.clone(),
@@ -331,6 +337,7 @@ impl MailComposer {
             dtstamp: message.created_at,
             event: details,
             recurrence_id,
+            exceptions: Exceptions::of(event),
             organizer_name: event
                 .organizer_name
                 .as_deref()

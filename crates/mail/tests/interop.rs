@@ -5,8 +5,11 @@
 
 mod support;
 
+use rollcall_core::event::CancelledOccurrence;
 use rollcall_core::ical::CalendarEvent;
-use rollcall_mail::{InvitationMethod, PersonalInvitation, build_invitation, write_icalendar};
+use rollcall_mail::{
+    Exceptions, InvitationMethod, PersonalInvitation, build_invitation, write_icalendar,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,6 +40,11 @@ struct Sample {
     rrule: Option<&'static str>,
     exdates: &'static [&'static str],
     recurrence_id: Option<&'static str>,
+    /// What the organizer changed in single occurrences before this copy was written.
+    overrides: Vec<CalendarEvent>,
+    cancelled: Vec<CancelledOccurrence>,
+    /// The override VEVENTs the copy must carry: (RECURRENCE-ID, start, end).
+    moved: &'static [(&'static str, &'static str, &'static str)],
 }
 
 fn samples() -> Vec<Sample> {
@@ -52,8 +60,29 @@ fn samples() -> Vec<Sample> {
         rrule: None,
         exdates: &[],
         recurrence_id: None,
+        overrides: Vec::new(),
+        cancelled: Vec::new(),
+        moved: &[],
     };
+    let (series, overrides, cancelled) = outlook_weekly_with_exceptions();
     vec![
+        Sample {
+            rrule: Some("FREQ=WEEKLY;COUNT=10;BYDAY=TU"),
+            exdates: &["2027-01-26T09:00:00Z", "2027-02-09T09:00:00Z"],
+            overrides,
+            cancelled,
+            moved: &[(
+                "2027-02-16T09:00:00Z",
+                "2027-02-17T14:00:00Z",
+                "2027-02-17T15:00:00Z",
+            )],
+            ..base(
+                "late-rsvp-series-with-exceptions",
+                series,
+                "2027-01-12T09:00:00Z",
+                "2027-01-12T10:00:00Z",
+            )
+        },
         Sample {
             rrule: Some("FREQ=WEEKLY;COUNT=10;BYDAY=TU"),
             exdates: &["2027-01-26T09:00:00Z"],
@@ -139,6 +168,10 @@ fn write_samples(dir: &Path) {
             sequence: sample.sequence,
             partstat: sample.partstat,
             recurrence_id: rid.as_ref(),
+            exceptions: Exceptions {
+                overrides: &sample.overrides,
+                cancelled: &sample.cancelled,
+            },
             ..invitation(&sample.event)
         };
         let name = sample.name;
@@ -168,6 +201,9 @@ fn write_samples(dir: &Path) {
             "url": inv.personal_url,
             "transp": if sample.event.transparent { "TRANSPARENT" } else { "OPAQUE" },
             "conference": sample.event.meeting_url,
+            "overrides": sample.moved.iter().map(|(rid, start, end)| json!({
+                "recurrence_id": rid, "start": start, "end": end,
+            })).collect::<Vec<_>>(),
         }));
     }
     let text = serde_json::to_string_pretty(&Value::Array(expected)).expect("json");

@@ -5,7 +5,9 @@ mod support;
 
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use rollcall_core::ical::CalendarEvent;
-use rollcall_mail::{InvitationMethod, PersonalInvitation, build_invitation, write_icalendar};
+use rollcall_mail::{
+    Exceptions, InvitationMethod, PersonalInvitation, build_invitation, write_icalendar,
+};
 use support::*;
 
 fn parse(raw: &[u8]) -> Message<'_> {
@@ -334,4 +336,44 @@ fn an_answer_change_says_so_rather_than_that_the_organizer_changed_the_event() {
     let mail = parse(&raw);
     let text = shape(&mail).text.to_string();
     assert!(text.contains("Jörg Example updated this event."), "{text}");
+}
+
+#[test]
+fn a_late_copy_of_a_series_says_how_it_repeats_and_which_dates_changed() {
+    let (series, overrides, cancelled) = outlook_weekly_with_exceptions();
+    let inv = PersonalInvitation {
+        exceptions: Exceptions {
+            overrides: &overrides,
+            cancelled: &cancelled,
+        },
+        ..invitation(&series)
+    };
+    let raw = build_invitation(&inv);
+    let mail = parse(&raw);
+    let parts = shape(&mail);
+    for body in [&parts.text, &parts.html] {
+        assert!(
+            body.contains("every Tuesday, 10 times, from Tuesday 12 January 2027"),
+            "{body}"
+        );
+        assert!(
+            body.contains("Tuesday 9 February 2027: cancelled"),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "Tuesday 16 February 2027: moved to Wednesday 17 February 2027, 15:00–16:00"
+            ),
+            "{body}"
+        );
+    }
+    // The copy of one occurrence says nothing about the series.
+    let rid = occurrence(&series, 2);
+    let one = PersonalInvitation {
+        recurrence_id: Some(&rid),
+        ..inv
+    };
+    let raw = build_invitation(&one);
+    let mail = parse(&raw);
+    assert!(!shape(&mail).text.contains("Repeats"));
 }

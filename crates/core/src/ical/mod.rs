@@ -11,3 +11,4 @@ mod zones;
 pub use model::{Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue, VTimezone};
 pub use normalize::normalize;
 pub use read::{mail_address, read_calendars};
+pub use zones::Zones;

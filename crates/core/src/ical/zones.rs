@@ -89,18 +89,23 @@ impl Zones {
         let Some(tzid) = tzid.map(str::trim).filter(|t| !t.is_empty()) else {
             return Some(TimeValue::Floating(local));
         };
+        Some(self.at_local(local, tzid))
+    }
+
+    /// The wall time `local` in the zone named `tzid`, read as a DATE-TIME with that TZID is.
+    pub fn at_local(&self, local: NaiveDateTime, tzid: &str) -> TimeValue {
         let zone = self
             .defined
             .get(tzid)
             .cloned()
             .or_else(|| Tz::from_str(tzid).ok().and_then(zone_from_calcard));
-        Some(match zone {
+        match zone {
             Some(zone) => zoned(&zone, local, tzid),
             None => TimeValue::UnknownZone {
                 local,
                 tzid: tzid.to_string(),
             },
-        })
+        }
     }
 }
 

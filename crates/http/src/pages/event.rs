@@ -123,6 +123,7 @@ async fn calendar_file(state: &AppState, id: &EventId) -> Response {
     let uid = format!("{}@{}", event.id, state.settings.domain);
     let body = rollcall_mail::write_public_calendar(
         &event.details,
+        rollcall_mail::Exceptions::of(&event),
         &uid,
         event.sequence,
         event.updated_at,

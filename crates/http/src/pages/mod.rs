@@ -13,9 +13,10 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use rollcall_core::event::{Event, EventState};
+use rollcall_core::event::{Event, EventState, Exceptions};
 use rollcall_core::ical::TimeValue;
-use rollcall_core::present::when_text;
+use rollcall_core::present::{occurrence_text, when_text};
+use rollcall_core::recurrence::{self, OccurrenceState};
 use std::fmt::Display;
 
 /// What the event, invitee and unsubscribe pages show about an event; every text cleaned of
@@ -29,7 +30,12 @@ pub struct EventView {
     pub viewer_time: Option<ViewerTime>,
     /// Why the time cannot be shown in the viewer's zone, when it cannot.
     pub time_note: Option<&'static str>,
-    pub repeats: bool,
+    /// How a series repeats ("every Tuesday, 10 times, from …"); `None` for a one-off event.
+    pub repeats: Option<String>,
+    /// A series' next occurrences, cancelled and moved ones marked.
+    pub occurrences: Vec<OccurrenceLine>,
+    /// More occurrences follow the ones listed (the calendar file has them all).
+    pub more_occurrences: bool,
     pub location: Option<String>,
     /// Escaped, with plain web links made clickable.
     pub description_html: Option<String>,
@@ -51,6 +57,17 @@ impl EventView {
         !self.cancelled && !self.over
     }
 }
+
+/// One coming occurrence of a series as the pages list it.
+#[derive(Debug, Clone)]
+pub struct OccurrenceLine {
+    pub text: String,
+    /// `scheduled`, `moved` or `cancelled`: the class the page styles it with.
+    pub state: &'static str,
+}
+
+/// How many coming occurrences the pages list.
+const OCCURRENCES_SHOWN: usize = 6;
 
 #[derive(Debug, Clone)]
 pub struct ViewerTime {
@@ -76,13 +93,33 @@ impl EventView {
             ),
             _ => None,
         };
-        let over = event.state != EventState::Cancelled && event.is_over(Utc::now());
+        let now = Utc::now();
+        let over = event.state != EventState::Cancelled && event.is_over(now);
+        let coming = recurrence::upcoming(
+            &event.details,
+            Exceptions::of(event),
+            now,
+            OCCURRENCES_SHOWN,
+        );
         EventView {
             title: clean(event.title()),
             when: clean(&when_text(start, end)),
             viewer_time: start.and_then(|s| viewer_time(s, end)),
             time_note,
-            repeats: event.details.rrule.is_some() || !event.details.rdates.is_empty(),
+            repeats: recurrence::describe(&event.details).map(|r| clean(&r)),
+            occurrences: coming
+                .occurrences
+                .iter()
+                .map(|o| OccurrenceLine {
+                    text: clean(&occurrence_text(o)),
+                    state: match o.state {
+                        OccurrenceState::Scheduled => "scheduled",
+                        OccurrenceState::Moved => "moved",
+                        OccurrenceState::Cancelled => "cancelled",
+                    },
+                })
+                .collect(),
+            more_occurrences: coming.more,
             location: clean_opt(event.details.location.as_deref()),
             description_html: clean_opt(event.details.description.as_deref()).map(|d| linkify(&d)),
             organizer: clean_opt(event.organizer_name.as_deref()),

@@ -23,7 +23,7 @@ use mail_builder::headers::date::Date;
 use mail_builder::headers::raw::Raw;
 use mail_builder::headers::url::URL;
 use mail_builder::mime::{BodyPart, MimePart};
-use rollcall_core::present::when_text;
+use rollcall_core::present::{SeriesText, series_text, when_text};
 
 /// What the text and HTML bodies show; askama escapes every field in the HTML one.
 #[derive(Debug)]
@@ -32,6 +32,9 @@ struct InvitationView<'a> {
     lead: String,
     title: &'a str,
     when: &'a str,
+    /// How a series repeats, and its coming cancelled or moved dates.
+    repeats: Option<String>,
+    changes: Vec<String>,
     location: Option<&'a str>,
     /// The organizer's meeting link (checked to be a web link when it was read).
     meeting_url: Option<&'a str>,
@@ -106,11 +109,23 @@ pub fn build_invitation(inv: &PersonalInvitation) -> Vec<u8> {
             format!("{organizer_shown} invited you to {one}this event."),
         ),
     };
+    // A copy of the whole series says how it repeats; one of a single occurrence does not.
+    let series = occurrence
+        .recurrence_id
+        .is_none()
+        .then(|| series_text(event, inv.exceptions, inv.dtstamp))
+        .flatten();
+    let (repeats, changes) = match series {
+        Some(SeriesText { repeats, changes }) => (Some(repeats), changes),
+        None => (None, Vec::new()),
+    };
     let view = InvitationView {
         heading,
         lead,
         title,
         when: &when,
+        repeats,
+        changes,
         location: event.location.as_deref().filter(|l| !l.trim().is_empty()),
         meeting_url: event.meeting_url.as_deref(),
         personal_url: inv.personal_url,

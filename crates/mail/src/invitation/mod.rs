@@ -11,6 +11,8 @@ pub use mime::build_invitation;
 
 use chrono::{DateTime, Utc};
 use ics::Ics;
+use rollcall_core::event::CancelledOccurrence;
+pub use rollcall_core::event::Exceptions;
 use rollcall_core::ical::{CalendarEvent, TimeValue};
 use std::borrow::Cow;
 use timezone::{Form, ZonePlan};
@@ -45,6 +47,8 @@ pub struct PersonalInvitation<'a> {
     pub event: &'a CalendarEvent,
     /// Set for a CANCEL (or REQUEST) of one occurrence.
     pub recurrence_id: Option<&'a TimeValue>,
+    /// What became of single occurrences: written into every copy of the whole series.
+    pub exceptions: Exceptions<'a>,
     /// Shown as CN and in "… via Rollcall".
     pub organizer_name: &'a str,
     /// `rsvp+<key>@<domain>`: both ORGANIZER and From.
@@ -65,6 +69,41 @@ pub struct PersonalInvitation<'a> {
     /// Sent because the invitee changed their answer on the web (the organizer changed
     /// nothing): the words say so instead of "the organizer updated this event".
     pub answer_changed: bool,
+}
+
+/// Cancelled occurrences the series' own EXDATEs do not already leave out.
+fn extra_exdates(exceptions: &Exceptions, series: &CalendarEvent) -> Vec<TimeValue> {
+    let listed: Vec<String> = series
+        .exdates
+        .iter()
+        .map(TimeValue::to_contract_string)
+        .collect();
+    exceptions
+        .cancelled
+        .iter()
+        .filter(|c| !listed.contains(&c.recurrence_id))
+        .filter_map(CancelledOccurrence::time)
+        .collect()
+}
+
+/// Overrides of occurrences that are not cancelled, each at its own times.
+fn moved<'a>(exceptions: &Exceptions<'a>) -> Vec<(&'a CalendarEvent, Occurrence<'a>)> {
+    exceptions
+        .overrides
+        .iter()
+        .filter(|o| {
+            o.recurrence_id
+                .as_ref()
+                .is_some_and(|rid| !exceptions.is_cancelled(&rid.to_contract_string()))
+        })
+        .map(|o| (o, Occurrence::own(o)))
+        .collect()
+}
+
+/// Whether `occurrence` is the whole series of a recurring event (the one copy that carries
+/// the exceptions).
+fn is_series(event: &CalendarEvent, occurrence: &Occurrence) -> bool {
+    occurrence.recurrence_id.is_none() && (event.rrule.is_some() || !event.rdates.is_empty())
 }
 
 const PARTSTATS: &[&str] = &[
@@ -103,10 +142,18 @@ impl<'a> Occurrence<'a> {
             }
             // An override already carries the occurrence's own times.
             (rid, own) => Occurrence {
-                start: event.start.as_ref().map(Cow::Borrowed),
-                end: event.end.as_ref().map(Cow::Borrowed),
                 recurrence_id: rid.or(own.as_ref()),
+                ..Occurrence::own(event)
             },
+        }
+    }
+
+    /// `event` at its own times: the whole series, or an override at its RECURRENCE-ID.
+    pub fn own(event: &'a CalendarEvent) -> Occurrence<'a> {
+        Occurrence {
+            start: event.start.as_ref().map(Cow::Borrowed),
+            end: event.end.as_ref().map(Cow::Borrowed),
+            recurrence_id: event.recurrence_id.as_ref(),
         }
     }
 }
@@ -147,21 +194,38 @@ pub fn write_icalendar(inv: &PersonalInvitation) -> String {
 
 pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> String {
     let event = inv.event;
+    let series = is_series(event, occurrence);
+    let (exdates, moved) = if series {
+        (
+            extra_exdates(&inv.exceptions, event),
+            moved(&inv.exceptions),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut zones = ZonePlan::new(&event.timezones);
     let mut ev = Ics::with_capacity(1024 + event.description.as_ref().map_or(0, |d| d.len() * 2));
-    write_core(
-        &mut ev,
-        &mut zones,
-        event,
-        occurrence,
-        inv.uid,
-        inv.sequence,
-        inv.dtstamp,
-    );
+    let core = Core {
+        uid: inv.uid,
+        sequence: inv.sequence,
+        dtstamp: inv.dtstamp,
+    };
+    core.write(&mut ev, &mut zones, event, occurrence, &exdates);
+    write_personal(&mut ev, inv, event);
+    for (own, at) in &moved {
+        core.write(&mut ev, &mut zones, own, at, &[]);
+        write_personal(&mut ev, inv, own);
+    }
+    wrap(inv.method.as_str(), &zones, ev)
+}
+
+/// DESCRIPTION through `END:VEVENT` of one VEVENT of a personal invitation: the invitee's
+/// links, the reply address as ORGANIZER and the invitee as the only ATTENDEE.
+fn write_personal(ev: &mut Ics, inv: &PersonalInvitation, details: &CalendarEvent) {
     ev.prop("DESCRIPTION")
-        .text(&description(event, inv.personal_url));
+        .text(&description(details, inv.personal_url));
     ev.prop("URL").value(inv.personal_url);
-    ev.prop("STATUS").value(status(inv));
+    ev.prop("STATUS").value(status(inv.method, details));
     ev.prop("ORGANIZER")
         .param("CN", inv.organizer_name)
         .mailto(inv.reply_address);
@@ -176,15 +240,15 @@ pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> S
         .token("PARTSTAT", partstat)
         .token("RSVP", "TRUE")
         .mailto(inv.invitee_email);
-    write_presence(&mut ev, event);
+    write_presence(ev, details);
     ev.line("END:VEVENT");
-    wrap(inv.method.as_str(), &zones, ev)
 }
 
 /// The public `.ics` download of an event page: `METHOD:PUBLISH`, no organizer or attendee
 /// (importing it adds the event; answering goes through the page, whose link it carries).
 pub fn write_public_calendar(
     event: &CalendarEvent,
+    exceptions: Exceptions,
     uid: &str,
     sequence: i64,
     dtstamp: DateTime<Utc>,
@@ -193,26 +257,35 @@ pub fn write_public_calendar(
 ) -> String {
     let mut zones = ZonePlan::new(&event.timezones);
     let mut ev = Ics::with_capacity(1024 + event.description.as_ref().map_or(0, |d| d.len() * 2));
-    let occurrence = Occurrence {
-        start: event.start.as_ref().map(Cow::Borrowed),
-        end: event.end.as_ref().map(Cow::Borrowed),
-        recurrence_id: None,
+    let occurrence = Occurrence::own(event);
+    let series = is_series(event, &occurrence);
+    let (exdates, moved) = if series {
+        (extra_exdates(&exceptions, event), moved(&exceptions))
+    } else {
+        (Vec::new(), Vec::new())
     };
-    write_core(
-        &mut ev,
-        &mut zones,
-        event,
-        &occurrence,
+    let core = Core {
         uid,
         sequence,
         dtstamp,
-    );
-    let own = event
+    };
+    core.write(&mut ev, &mut zones, event, &occurrence, &exdates);
+    write_published(&mut ev, event, page_url, cancelled);
+    for (own, at) in &moved {
+        core.write(&mut ev, &mut zones, own, at, &[]);
+        write_published(&mut ev, own, page_url, cancelled);
+    }
+    wrap("PUBLISH", &zones, ev)
+}
+
+/// DESCRIPTION through `END:VEVENT` of one VEVENT of the public calendar.
+fn write_published(ev: &mut Ics, details: &CalendarEvent, page_url: &str, cancelled: bool) {
+    let own = details
         .description
         .as_deref()
         .map(str::trim_end)
         .unwrap_or_default();
-    let pointer = format!("{}RSVP: {page_url}", join_line(event));
+    let pointer = format!("{}RSVP: {page_url}", join_line(details));
     ev.prop("DESCRIPTION").text(&if own.is_empty() {
         pointer
     } else {
@@ -221,63 +294,72 @@ pub fn write_public_calendar(
     ev.prop("URL").value(page_url);
     ev.prop("STATUS")
         .value(if cancelled { "CANCELLED" } else { "CONFIRMED" });
-    write_presence(&mut ev, event);
+    write_presence(ev, details);
     ev.line("END:VEVENT");
-    wrap("PUBLISH", &zones, ev)
 }
 
-/// `BEGIN:VEVENT` through LOCATION: identity, times (in the organizer's zones), recurrence
-/// and the organizer's text. Shared by every calendar Rollcall writes.
-fn write_core<'a>(
-    ev: &mut Ics,
-    zones: &mut ZonePlan<'a>,
-    event: &'a CalendarEvent,
-    occurrence: &'a Occurrence<'a>,
-    uid: &str,
+/// What every VEVENT of one calendar shares: the UID, version and stamp.
+#[derive(Debug, Clone, Copy)]
+struct Core<'c> {
+    uid: &'c str,
     sequence: i64,
     dtstamp: DateTime<Utc>,
-) {
-    ev.line("BEGIN:VEVENT");
-    ev.prop("UID").text(uid);
-    ev.prop("SEQUENCE").integer(sequence);
-    Form::Utc(dtstamp.naive_utc()).write(ev, "DTSTAMP");
-    let start = occurrence.start.as_deref();
-    if let Some(start) = start {
-        zones.form(start).write(ev, "DTSTART");
-    }
-    match (start, occurrence.end.as_deref()) {
-        (_, Some(end)) => zones.form(end).write(ev, "DTEND"),
-        // An all-day event without an end lasts that one day (RFC 5545 §3.6.1).
-        (Some(TimeValue::Date(day)), None) => {
-            if let Some(next) = day.succ_opt() {
-                Form::Date(next).write(ev, "DTEND");
+}
+
+impl Core<'_> {
+    /// `BEGIN:VEVENT` through LOCATION: identity, times (in the organizer's zones), recurrence
+    /// (with `exdates` beyond the series' own) and the organizer's text. Shared by every
+    /// calendar Rollcall writes.
+    fn write<'a>(
+        &self,
+        ev: &mut Ics,
+        zones: &mut ZonePlan<'a>,
+        event: &'a CalendarEvent,
+        occurrence: &'a Occurrence<'a>,
+        exdates: &'a [TimeValue],
+    ) {
+        ev.line("BEGIN:VEVENT");
+        ev.prop("UID").text(self.uid);
+        ev.prop("SEQUENCE").integer(self.sequence);
+        Form::Utc(self.dtstamp.naive_utc()).write(ev, "DTSTAMP");
+        let start = occurrence.start.as_deref();
+        if let Some(start) = start {
+            zones.form(start).write(ev, "DTSTART");
+        }
+        match (start, occurrence.end.as_deref()) {
+            (_, Some(end)) => zones.form(end).write(ev, "DTEND"),
+            // An all-day event without an end lasts that one day (RFC 5545 §3.6.1).
+            (Some(TimeValue::Date(day)), None) => {
+                if let Some(next) = day.succ_opt() {
+                    Form::Date(next).write(ev, "DTEND");
+                }
+            }
+            _ => {}
+        }
+        if let Some(rid) = occurrence.recurrence_id {
+            let form = zones.form(rid);
+            ev.prop("RECURRENCE-ID");
+            if event.this_and_future && event.recurrence_id.is_some() {
+                ev.token("RANGE", "THISANDFUTURE");
+            }
+            form.write_after(ev);
+        } else {
+            if let Some(rule) = &event.rrule {
+                ev.prop("RRULE").value(rule);
+            }
+            for rdate in &event.rdates {
+                zones.form(rdate).write(ev, "RDATE");
+            }
+            for exdate in event.exdates.iter().chain(exdates) {
+                zones.form(exdate).write(ev, "EXDATE");
             }
         }
-        _ => {}
-    }
-    if let Some(rid) = occurrence.recurrence_id {
-        let form = zones.form(rid);
-        ev.prop("RECURRENCE-ID");
-        if event.this_and_future && event.recurrence_id.is_some() {
-            ev.token("RANGE", "THISANDFUTURE");
+        if let Some(summary) = &event.summary {
+            ev.prop("SUMMARY").text(summary);
         }
-        form.write_after(ev);
-    } else {
-        if let Some(rule) = &event.rrule {
-            ev.prop("RRULE").value(rule);
+        if let Some(location) = &event.location {
+            ev.prop("LOCATION").text(location);
         }
-        for rdate in &event.rdates {
-            zones.form(rdate).write(ev, "RDATE");
-        }
-        for exdate in &event.exdates {
-            zones.form(exdate).write(ev, "EXDATE");
-        }
-    }
-    if let Some(summary) = &event.summary {
-        ev.prop("SUMMARY").text(summary);
-    }
-    if let Some(location) = &event.location {
-        ev.prop("LOCATION").text(location);
     }
 }
 
@@ -297,12 +379,10 @@ fn wrap(method: &str, zones: &ZonePlan, vevent: Ics) -> String {
 
 /// CONFIRMED for a REQUEST (TENTATIVE when the organizer marked the event so), CANCELLED for
 /// a CANCEL.
-fn status(inv: &PersonalInvitation) -> &'static str {
-    match inv.method {
+fn status(method: InvitationMethod, details: &CalendarEvent) -> &'static str {
+    match method {
         InvitationMethod::Cancel => "CANCELLED",
-        InvitationMethod::Request if inv.event.status.as_deref() == Some("TENTATIVE") => {
-            "TENTATIVE"
-        }
+        InvitationMethod::Request if details.status.as_deref() == Some("TENTATIVE") => "TENTATIVE",
         InvitationMethod::Request => "CONFIRMED",
     }
 }

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use rollcall_core::Limits;
+use rollcall_core::event::CancelledOccurrence;
 use rollcall_core::ical::{CalendarEvent, CalendarObject, TimeValue, read_calendars};
-use rollcall_mail::{InvitationMethod, PersonalInvitation};
+use rollcall_mail::{Exceptions, InvitationMethod, PersonalInvitation};
 
 pub const REPLY: &str = "rsvp+k3y9example@rollcall.example";
 pub const INVITEE: &str = "dana@example.org";
@@ -97,6 +98,7 @@ pub fn invitation(event: &CalendarEvent) -> PersonalInvitation<'_> {
         dtstamp: at(2027, 1, 11, 9, 30),
         event,
         recurrence_id: None,
+        exceptions: Exceptions::default(),
         organizer_name: "Jörg Example",
         reply_address: REPLY,
         invitee_email: INVITEE,
@@ -136,4 +138,44 @@ pub fn unfolded(calendar: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// The weekly Outlook series after its organizer cancelled week 4 and moved week 5 from
+/// Tuesday 10:00 to Wednesday 15:00 Berlin time: what a late RSVP's copy is written from.
+pub fn outlook_weekly_with_exceptions()
+-> (CalendarEvent, Vec<CalendarEvent>, Vec<CancelledOccurrence>) {
+    let series = outlook_weekly();
+    let cancelled_at = occurrence(&series, 4);
+    let cancelled = CancelledOccurrence {
+        recurrence_id: cancelled_at.to_contract_string(),
+        sequence: 3,
+        dtstamp: None,
+        at: Some(cancelled_at),
+    };
+    let moved_from = occurrence(&series, 5);
+    let moved_to = |rid: &TimeValue, hours: i64| match rid.clone() {
+        TimeValue::Zoned {
+            utc,
+            local,
+            tzid,
+            source_tzid,
+        } => TimeValue::Zoned {
+            utc: utc + chrono::Duration::hours(hours),
+            local: local + chrono::Duration::hours(hours),
+            tzid,
+            source_tzid,
+        },
+        other => other,
+    };
+    let moved = CalendarEvent {
+        recurrence_id: Some(moved_from.clone()),
+        start: Some(moved_to(&moved_from, 29)),
+        end: Some(moved_to(&moved_from, 30)),
+        rrule: None,
+        exdates: Vec::new(),
+        summary: Some("Team sync (moved)".into()),
+        sequence: 3,
+        ..series.clone()
+    };
+    (series, vec![moved], vec![cancelled])
 }

@@ -1,0 +1,123 @@
+//! A weekly series end to end: the organizer cancels one occurrence and moves another, then a
+//! guest answers late. Their calendar copy, the public `.ics` and the page must all show the
+//! series as the organizer's calendar does.
+
+use rollcall_tests::mail::Invite;
+use rollcall_tests::rsvp::{invitations_to, rsvp};
+use rollcall_tests::server::{Server, event_id};
+
+/// Tuesdays at 10:00 Berlin time, six times from 3 March 2037.
+fn weekly<'a>() -> Invite<'a> {
+    Invite {
+        uid: "weekly-1@example.com",
+        summary: "Weekly sync",
+        start: "20370303T100000",
+        rrule: Some("FREQ=WEEKLY;COUNT=6;BYDAY=TU"),
+        ..Invite::default()
+    }
+}
+
+#[test]
+fn a_late_rsvp_gets_the_series_with_its_cancelled_and_moved_occurrences() {
+    let server = Server::start();
+    let event = event_id(&server.deliver(&weekly().to_mail()));
+
+    // Ann answers before anything changes; her copy is the plain series.
+    rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    let ann = invitations_to(&server, "ann@example.org", 1);
+    assert_eq!(ann[0].read.events().count(), 1);
+
+    // The organizer cancels 10 March and moves 17 March to Wednesday 18 March, 15:00.
+    let cancel = Invite {
+        method: "CANCEL",
+        sequence: 1,
+        dtstamp: "20370101T100000Z",
+        start: "20370310T100000",
+        rrule: None,
+        recurrence_id: Some("20370310T100000"),
+        ..weekly()
+    };
+    assert!(
+        server.deliver(&cancel.to_mail()).contains("cancelled"),
+        "{:?}",
+        server.inbox()
+    );
+    let moved = Invite {
+        sequence: 1,
+        dtstamp: "20370101T110000Z",
+        start: "20370318T150000",
+        rrule: None,
+        recurrence_id: Some("20370317T100000"),
+        ..weekly()
+    };
+    server.deliver(&moved.to_mail());
+    // Ann's calendar hears of both, one occurrence at a time.
+    let ann = invitations_to(&server, "ann@example.org", 3);
+    assert_eq!(
+        ann.len(),
+        3,
+        "the invitation, the cancellation and the move"
+    );
+
+    // Bob answers late: his one copy already leaves 10 March out and has 17 March moved.
+    rsvp(&server, &event, "Bob", "bob@example.org", "yes");
+    let bob = invitations_to(&server, "bob@example.org", 1);
+    assert_eq!(bob.len(), 1);
+    let events: Vec<_> = bob[0].read.events().map(|(_, e)| e.clone()).collect();
+    assert_eq!(events.len(), 2, "the series and one override: {events:?}");
+    let series = &events[0];
+    assert_eq!(
+        series.rrule.as_deref(),
+        Some("FREQ=WEEKLY;COUNT=6;BYDAY=TU")
+    );
+    let exdates: Vec<String> = series
+        .exdates
+        .iter()
+        .map(|t| t.to_contract_string())
+        .collect();
+    assert_eq!(exdates, ["2037-03-10T09:00:00Z"]);
+    let override_ = &events[1];
+    assert_eq!(
+        override_
+            .recurrence_id
+            .as_ref()
+            .map(|t| t.to_contract_string()),
+        Some("2037-03-17T09:00:00Z".to_string())
+    );
+    assert_eq!(
+        override_.start.as_ref().map(|t| t.to_contract_string()),
+        Some("2037-03-18T14:00:00Z".to_string())
+    );
+    assert_eq!(override_.uid, series.uid);
+    let text = String::from_utf8_lossy(&bob[0].raw).replace("=\r\n", "");
+    assert!(
+        text.contains("every Tuesday, 6 times, from Tuesday 3 March 2037"),
+        "{text}"
+    );
+
+    // The public .ics says the same.
+    let (status, _, ics) = server.get(&format!("/e/{event}.ics")).expect("ics");
+    assert_eq!(status, 200);
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("EXDATE;TZID=Europe/Berlin:20370310T100000"),
+        "{ics}"
+    );
+    assert!(
+        unfolded.contains("RECURRENCE-ID;TZID=Europe/Berlin:20370317T100000"),
+        "{ics}"
+    );
+
+    // And the page lists the coming dates with the changes marked.
+    let page = server.page_containing(&format!("/e/{event}"), "moved to");
+    assert!(page.contains("every Tuesday, 6 times"), "{page}");
+    assert!(page.contains("Tuesday 10 March 2037: cancelled"), "{page}");
+    assert!(
+        page.contains("Tuesday 17 March 2037: moved to Wednesday 18 March 2037, 15:00–16:00"),
+        "{page}"
+    );
+    assert!(
+        page.contains("recur=RRULE"),
+        "the Google link carries the rule"
+    );
+}
