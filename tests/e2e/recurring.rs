@@ -1,10 +1,32 @@
 //! A weekly series end to end: the organizer cancels one occurrence and moves another, then a
 //! guest answers late. Their calendar copy, the public `.ics` and the page must all show the
-//! series as the organizer's calendar does.
+//! series as the organizer's calendar does; replies count for the version they answer.
 
 use rollcall_tests::mail::Invite;
-use rollcall_tests::rsvp::{invitations_to, rsvp};
-use rollcall_tests::server::{Server, event_id};
+use rollcall_tests::rsvp::{Received, invitations_to, reply_to_version, rsvp};
+use rollcall_tests::server::{Server, event_id, queue_id};
+
+/// Mails a REPLY from Ann's calendar for `sequence` (and one occurrence) and returns the outcome.
+fn ann_replies(
+    server: &Server,
+    copy: &Received,
+    partstat: &str,
+    sequence: i64,
+    occurrence: Option<&str>,
+) -> String {
+    let raw = reply_to_version(
+        copy,
+        "ann@example.org",
+        partstat,
+        "20370102T100000Z",
+        sequence,
+        occurrence,
+    );
+    let reply = server
+        .send("ann@example.org", &[&copy.reply_address()], &raw)
+        .expect("accepted");
+    server.outcome_of(&queue_id(&reply))
+}
 
 /// Tuesdays at 10:00 Berlin time, six times from 3 March 2037.
 fn weekly<'a>() -> Invite<'a> {
@@ -120,4 +142,47 @@ fn a_late_rsvp_gets_the_series_with_its_cancelled_and_moved_occurrences() {
         page.contains("recur=RRULE"),
         "the Google link carries the rule"
     );
+}
+
+#[test]
+fn an_accept_of_the_old_time_after_a_move_does_not_count_for_the_new_one() {
+    let server = Server::start();
+    let event = event_id(&server.deliver(&weekly().to_mail()));
+    rsvp(&server, &event, "Ann", "ann@example.org", "maybe");
+    let first = invitations_to(&server, "ann@example.org", 1).remove(0);
+    let moved = Invite {
+        sequence: 1,
+        dtstamp: "20370101T100000Z",
+        start: "20370303T160000",
+        ..weekly()
+    };
+    server.deliver(&moved.to_mail());
+    let copies = invitations_to(&server, "ann@example.org", 2);
+    assert_eq!(copies.len(), 2);
+    assert_eq!(copies[1].event().sequence, 2);
+
+    // Her calendar answers the copy it had: SEQUENCE 1, the old time.
+    assert_eq!(
+        ann_replies(&server, &first, "ACCEPTED", 1, None),
+        format!(
+            "reply from ann@example.org for {event}: accepted (an earlier version; not counted)"
+        )
+    );
+    let page = server
+        .get(&format!("/r/{}", personal_token(&copies[1])))
+        .expect("page")
+        .2;
+    assert!(page.contains("answered an earlier version"), "{page}");
+    assert!(page.contains("Please answer again."), "still asked: {page}");
+    // The answer to the new version counts.
+    assert_eq!(
+        ann_replies(&server, &copies[1], "ACCEPTED", 2, None),
+        format!("reply from ann@example.org for {event}: accepted")
+    );
+}
+
+fn personal_token(copy: &Received) -> String {
+    rollcall_tests::rsvp::personal_page(&copy.raw)
+        .and_then(|p| p.strip_prefix("/r/").map(str::to_string))
+        .expect("a personal page link")
 }

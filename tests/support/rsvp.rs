@@ -134,6 +134,26 @@ pub fn invitations_to(server: &Server, to: &str, at_least: usize) -> Vec<Receive
 
 /// An iTIP REPLY as Outlook sends it: single text/calendar part, one ATTENDEE with the answer.
 pub fn outlook_reply(invitation: &Received, from: &str, partstat: &str, dtstamp: &str) -> Vec<u8> {
+    reply_to_version(
+        invitation,
+        from,
+        partstat,
+        dtstamp,
+        invitation.event().sequence,
+        None,
+    )
+}
+
+/// The same REPLY for a chosen version (SEQUENCE) and, with `recurrence_id` (a Berlin wall
+/// time, `20370317T100000`), for one occurrence only: Outlook's "this event only".
+pub fn reply_to_version(
+    invitation: &Received,
+    from: &str,
+    partstat: &str,
+    dtstamp: &str,
+    sequence: i64,
+    recurrence_id: Option<&str>,
+) -> Vec<u8> {
     let event = invitation.event();
     let uid = event.uid.clone().unwrap_or_default();
     format!(
@@ -141,10 +161,13 @@ pub fn outlook_reply(invitation: &Received, from: &str, partstat: &str, dtstamp:
          Content-Type: text/calendar; charset=\"utf-8\"; method=REPLY\r\n\r\n\
          BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\n\
          BEGIN:VEVENT\r\nATTENDEE;PARTSTAT={partstat};CN=Guest:mailto:{from}\r\nUID:{uid}\r\n\
-         SEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\nCOMMENT:Sent from my calendar\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+         {occurrence}SEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\nCOMMENT:Sent from my calendar\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n",
         to = invitation.reply_address(),
         word = if partstat == "ACCEPTED" { "Accepted" } else { "Declined" },
-        sequence = event.sequence,
+        occurrence = recurrence_id
+            .map(|r| format!("RECURRENCE-ID;TZID=Europe/Berlin:{r}\r\n"))
+            .unwrap_or_default(),
     )
     .into_bytes()
 }

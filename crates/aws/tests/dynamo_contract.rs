@@ -69,6 +69,7 @@ fn invitee(n: u64, event: &Event, email: &str) -> Invitee {
         name: None,
         joined_via: Channel::Web,
         sequence: 0,
+        sent: Default::default(),
         status: InviteeStatus::initial(&INVITEE_MODEL),
         created_at: at(0),
         updated_at: at(0),

@@ -31,6 +31,7 @@ async fn store() -> (InMemoryStore, InviteeId) {
         name: Some("Ann".into()),
         joined_via: Channel::Web,
         sequence: 2,
+        sent: Default::default(),
         status: InviteeStatus::initial(&INVITEE_MODEL),
         created_at: now(),
         updated_at: now(),

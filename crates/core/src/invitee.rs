@@ -5,6 +5,7 @@ use crate::event::EventId;
 use crate::status::{Channel, InviteeStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Random, lower-case base32: it is the first part of every token, and tokens must survive
@@ -57,6 +58,9 @@ pub struct Invitee {
     pub uid: String,
     /// The highest SEQUENCE Rollcall has put into a message to them (0 before the first).
     pub sequence: i64,
+    /// Which SEQUENCE each part of their copy has: a reply below it answered an older version.
+    #[serde(default, skip_serializing_if = "SentVersions::is_empty")]
+    pub sent: SentVersions,
     pub status: InviteeStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -64,7 +68,51 @@ pub struct Invitee {
     pub version: u64,
 }
 
+/// The versions of an invitee's copy, per part. One counter ([`Invitee::sequence`]) numbers
+/// every message, but a calendar keeps a SEQUENCE per component: after an update of one
+/// occurrence the series itself is still at the number of the last message about the whole
+/// series, and its replies carry that.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentVersions {
+    /// SEQUENCE of the latest message about the whole series (0: none yet, or an invitee
+    /// stored before versions were kept, whose replies are then all taken as current).
+    #[serde(default)]
+    pub series: i64,
+    /// SEQUENCE of the latest message about one occurrence, by RECURRENCE-ID (contract string).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub occurrences: BTreeMap<String, i64>,
+}
+
+impl SentVersions {
+    pub fn is_empty(&self) -> bool {
+        self.series == 0 && self.occurrences.is_empty()
+    }
+}
+
 impl Invitee {
+    /// Numbers the next message to them: about the whole series (`None`) or one occurrence.
+    pub fn next_sequence(&mut self, occurrence: Option<&str>) -> i64 {
+        self.sequence += 1;
+        match occurrence {
+            None => self.sent.series = self.sequence,
+            Some(rid) => {
+                self.sent.occurrences.insert(rid.to_string(), self.sequence);
+            }
+        }
+        self.sequence
+    }
+
+    /// The lowest SEQUENCE a reply about the series (`None`) or one occurrence can carry and
+    /// still answer the version they hold now (RFC 5546 §2.1.5). A copy of the whole series
+    /// carries every occurrence, so it raises the floor of each.
+    pub fn current_sequence(&self, occurrence: Option<&str>) -> i64 {
+        let own = occurrence
+            .and_then(|rid| self.sent.occurrences.get(rid))
+            .copied()
+            .unwrap_or(0);
+        self.sent.series.max(own)
+    }
+
     /// Whether mail may still be sent to them (not bounced, complained or unsubscribed).
     pub fn reachable(&self) -> bool {
         self.status.value("reachability") == Some("ok")

@@ -4,7 +4,9 @@
 
 use crate::event::{Event, EventId, EventState};
 use crate::imip::Mailbox;
-use crate::invitee::{AddressRefusal, Invitee, InviteeId, invitee_address, personal_uid};
+use crate::invitee::{
+    AddressRefusal, Invitee, InviteeId, SentVersions, invitee_address, personal_uid,
+};
 use crate::notice::{InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
 use crate::quota::{self, Quota, QuotaSettings};
@@ -253,8 +255,8 @@ async fn apply_web_signal(
             && invitee.reachable()
             && invitee.sequence > 0
         {
-            invitee.sequence += 1;
-            let outbox_id = format!("inv-{}-{}", invitee.id, invitee.sequence);
+            let sequence = invitee.next_sequence(None);
+            let outbox_id = format!("inv-{}-{sequence}", invitee.id);
             let queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
             tracked.extend(track(&mut invitee, vec![queued]));
             outbox.push(OutboxMessage::answer_changed(
@@ -315,13 +317,15 @@ pub fn new_invitee(
         email: new.email,
         name: new.name,
         joined_via: new.channel,
-        sequence: 1,
+        sequence: 0,
+        sent: SentVersions::default(),
         status: InviteeStatus::initial(&INVITEE_MODEL),
         created_at: now,
         updated_at: now,
         version: 1,
     };
-    let outbox_id = format!("inv-{}-1", invitee.id);
+    let sequence = invitee.next_sequence(None);
+    let outbox_id = format!("inv-{}-{sequence}", invitee.id);
     let mut counters = initial_counters(&invitee);
     let signal = |key: String, kind| Signal::now(key, kind, new.channel, now);
     let signals = [

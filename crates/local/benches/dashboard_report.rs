@@ -90,6 +90,7 @@ async fn seed(store: &SqliteStore, event: &EventId, count: usize) {
                 name: None,
                 joined_via: Channel::Web,
                 sequence: 1,
+                sent: Default::default(),
                 status: InviteeStatus::initial(&INVITEE_MODEL),
                 created_at: joined,
                 updated_at: joined,

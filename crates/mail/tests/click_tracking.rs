@@ -59,6 +59,7 @@ fn invitee(event: &Event) -> Invitee {
         name: Some("Dana".into()),
         joined_via: Channel::Web,
         sequence: 1,
+        sent: Default::default(),
         status: InviteeStatus::initial(&INVITEE_MODEL),
         created_at: chrono::DateTime::UNIX_EPOCH,
         updated_at: chrono::DateTime::UNIX_EPOCH,

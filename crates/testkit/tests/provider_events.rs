@@ -47,6 +47,7 @@ async fn store_with_invitee() -> (InMemoryStore, InviteeId, String) {
         name: Some("Ann".into()),
         joined_via: Channel::Web,
         sequence: 1,
+        sent: Default::default(),
         status: InviteeStatus::initial(&INVITEE_MODEL),
         created_at: at(0),
         updated_at: at(0),

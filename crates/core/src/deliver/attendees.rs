@@ -65,6 +65,7 @@ async fn record_one(
                         name: attendee.name.clone(),
                         joined_via: Channel::OrganizerList,
                         sequence: 0,
+                        sent: Default::default(),
                         status: InviteeStatus::initial(&INVITEE_MODEL),
                         created_at: now,
                         updated_at: now,

@@ -209,7 +209,14 @@ async fn fan_out_one(
                 ..system_signal(format!("reconfirm:{}", job.id), SignalKind::Reconfirm, now)
             });
         }
-        invitee.sequence += 1;
+        let occurrence = match fan_out {
+            FanOut::UpdateOccurrence { recurrence_id }
+            | FanOut::CancelOccurrence { recurrence_id } => {
+                Some(recurrence_id.to_contract_string())
+            }
+            FanOut::Update { .. } | FanOut::Cancel => None,
+        };
+        invitee.next_sequence(occurrence.as_deref());
         let tracked = track(&mut invitee, signals);
         invitee.version += 1;
         invitee.updated_at = now;

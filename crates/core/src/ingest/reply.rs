@@ -96,6 +96,41 @@ pub(super) async fn plan(
                 continue;
             }
         };
+        let occurrence_id = vevent
+            .recurrence_id
+            .as_ref()
+            .map(TimeValue::to_contract_string);
+        let current = invitee.current_sequence(occurrence_id.as_deref());
+        // RFC 5546 §2.1.5: a reply below the SEQUENCE they were last sent answers a version
+        // that no longer stands (an accept of the old time after a move). SEQUENCE 0 is what
+        // a client that leaves the property out means, and Rollcall's first copy is 1, so 0
+        // names no version and counts.
+        if vevent.sequence > 0 && vevent.sequence < current {
+            notes.push(format!(
+                "answered an earlier version (SEQUENCE {}; the current one is {current}); \
+                 not counted",
+                vevent.sequence
+            ));
+            tracked.records.push(SignalRecord {
+                event_id: invitee.event_id.clone(),
+                invitee_id: invitee.id.clone(),
+                signal: Signal {
+                    kind,
+                    provenance: Provenance {
+                        note: Some(notes.join("; ")),
+                        ..base.provenance.clone()
+                    },
+                    ..base
+                },
+                effect: "answered an earlier version".into(),
+            });
+            results.push(EventResult::Replied {
+                event_id: event.id.clone(),
+                invitee: invitee.email.clone(),
+                answer: format!("{summary} (an earlier version; not counted)"),
+            });
+            continue;
+        }
         if let Some(occurrence) = &vevent.recurrence_id {
             // One occurrence's answer does not change the answer for the series: recorded only.
             notes.push(format!(

@@ -31,6 +31,7 @@ pub(super) fn invitee(n: u64, event: &Event, email: &str) -> Invitee {
         name: Some(format!("Invitee {n}")),
         joined_via: Channel::Web,
         sequence: 1,
+        sent: Default::default(),
         status: InviteeStatus::initial(&INVITEE_MODEL),
         created_at: at(0),
         updated_at: at(0),
