@@ -168,3 +168,7 @@ fn named_to_utc(tz: chrono_tz::Tz, local: NaiveDateTime) -> NaiveDateTime {
         None => local,
     }
 }
+
+#[cfg(test)]
+#[path = "zones_tests.rs"]
+mod tests;
