@@ -1,6 +1,8 @@
-//! Turns a DATE-TIME with its TZID into a [`TimeValue`]: IANA names, Windows names and
-//! vendor-prefixed names through calcard's resolver, then the sender's own VTIMEZONE rules,
-//! and only then "unknown zone".
+//! Turns a DATE-TIME with its TZID into a [`TimeValue`]. A calendar's own VTIMEZONE is the
+//! definition of its TZID (RFC 5545 §3.6.5), so its rules give the UTC instant whenever they
+//! can be evaluated for the time asked. Only when there is no VTIMEZONE for the TZID, or it has
+//! no observance we can evaluate at that time, is the name mapped instead: IANA names, Windows
+//! names and vendor-prefixed names through calcard's resolver. Neither: "unknown zone".
 
 use super::model::TimeValue;
 use super::vtimezone::ZoneRules;
@@ -11,11 +13,19 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Offset, TimeZone, U
 use std::collections::HashMap;
 use std::str::FromStr;
 
-#[derive(Debug, Clone)]
-enum Zone {
+/// What a TZID's name maps to, without the sender's rules.
+#[derive(Debug, Clone, Copy)]
+enum Mapped {
     Named(chrono_tz::Tz),
+    /// A fixed offset calcard guessed from a name like "(GMT-08.00) Pacific Time".
     Fixed(FixedOffset),
-    Rules(ZoneRules),
+}
+
+/// One TZID: the sender's rules where there are any, and what the name maps to.
+#[derive(Debug, Clone)]
+struct Zone {
+    rules: Option<ZoneRules>,
+    mapped: Option<Mapped>,
 }
 
 /// The zones one VCALENDAR defines, looked up by TZID.
@@ -44,16 +54,14 @@ impl Zones {
             else {
                 continue;
             };
-            // calcard also understands X-LIC-LOCATION and X-MICROSOFT-CDO-TZID here.
-            // A named zone knows every year's rules; the sender's own rules beat a fixed offset
-            // that calcard guessed from a name like "(GMT-08.00) Pacific Time", which has no DST.
-            let zone = match component.timezone().map(|(_, tz)| tz) {
-                Some(Tz::Tz(named)) => Some(Zone::Named(named)),
-                guessed => ZoneRules::from_component(component, &calendar.components)
-                    .map(Zone::Rules)
-                    .or_else(|| guessed.and_then(zone_from_calcard)),
+            // The mapping still names the zone (an IANA name is what pages and generated
+            // blocks use) and stands in where the sender's rules cannot be evaluated. calcard
+            // also understands X-LIC-LOCATION and X-MICROSOFT-CDO-TZID here.
+            let zone = Zone {
+                rules: ZoneRules::from_component(component, &calendar.components),
+                mapped: component.timezone().and_then(|(_, tz)| mapped(tz)),
             };
-            if let Some(zone) = zone {
+            if zone.rules.is_some() || zone.mapped.is_some() {
                 defined.insert(tzid, zone);
             }
         }
@@ -94,48 +102,59 @@ impl Zones {
 
     /// The wall time `local` in the zone named `tzid`, read as a DATE-TIME with that TZID is.
     pub fn at_local(&self, local: NaiveDateTime, tzid: &str) -> TimeValue {
-        let zone = self
-            .defined
-            .get(tzid)
-            .cloned()
-            .or_else(|| Tz::from_str(tzid).ok().and_then(zone_from_calcard));
-        match zone {
-            Some(zone) => zoned(&zone, local, tzid),
-            None => TimeValue::UnknownZone {
-                local,
-                tzid: tzid.to_string(),
-            },
-        }
+        let zone = match self.defined.get(tzid) {
+            Some(zone) => zoned(zone.rules.as_ref(), zone.mapped, local, tzid),
+            None => zoned(None, Tz::from_str(tzid).ok().and_then(mapped), local, tzid),
+        };
+        zone.unwrap_or_else(|| TimeValue::UnknownZone {
+            local,
+            tzid: tzid.to_string(),
+        })
     }
 }
 
-fn zone_from_calcard(tz: Tz) -> Option<Zone> {
+fn mapped(tz: Tz) -> Option<Mapped> {
     match tz {
-        Tz::Tz(named) => Some(Zone::Named(named)),
-        Tz::Fixed(offset) => Some(Zone::Fixed(offset)),
+        Tz::Tz(named) => Some(Mapped::Named(named)),
+        Tz::Fixed(offset) => Some(Mapped::Fixed(offset)),
         Tz::Floating => None,
     }
 }
 
-fn zoned(zone: &Zone, local: NaiveDateTime, written_tzid: &str) -> TimeValue {
-    let (utc, tzid) = match zone {
-        Zone::Named(tz) => (named_to_utc(*tz, local), tz.name().to_string()),
-        Zone::Fixed(offset) => (
-            local - Duration::seconds(i64::from(offset.local_minus_utc())),
-            written_tzid.to_string(),
-        ),
-        Zone::Rules(rules) => (
-            local - Duration::seconds(i64::from(rules.offset_at(local))),
-            written_tzid.to_string(),
-        ),
+/// The sender's rules give the instant; the mapping gives it only where they cannot. The zone
+/// is named by its IANA name where the TZID maps to one, even when the instant is the sender's:
+/// the name is what pages show and what outgoing blocks are generated for, while
+/// `source_tzid` keeps the TZID the sender's VTIMEZONE goes by. The exception is an `Etc/...`
+/// name, which calcard guesses from the offset in a label like "(GMT-08.00) Pacific Time":
+/// it names one fixed offset, so it cannot name a zone whose instant came from rules with DST.
+fn zoned(
+    rules: Option<&ZoneRules>,
+    mapped: Option<Mapped>,
+    local: NaiveDateTime,
+    written_tzid: &str,
+) -> Option<TimeValue> {
+    let from_rules = rules
+        .filter(|rules| mapped.is_none() || !rules.outdated_at(local))
+        .and_then(|rules| rules.to_utc(local));
+    let utc = from_rules.or_else(|| match mapped? {
+        Mapped::Named(tz) => Some(named_to_utc(tz, local)),
+        Mapped::Fixed(offset) => {
+            local.checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
+        }
+    })?;
+    let tzid = match mapped {
+        Some(Mapped::Named(tz)) if from_rules.is_none() || !tz.name().starts_with("Etc/") => {
+            tz.name().to_string()
+        }
+        _ => written_tzid.to_string(),
     };
     let source_tzid = (tzid != written_tzid).then(|| written_tzid.to_string());
-    TimeValue::Zoned {
+    Some(TimeValue::Zoned {
         utc: DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc),
         local,
         tzid,
         source_tzid,
-    }
+    })
 }
 
 /// An ambiguous wall time (fall back) takes its first occurrence, as calendar clients do; one in
@@ -154,3 +173,7 @@ fn named_to_utc(tz: chrono_tz::Tz, local: NaiveDateTime) -> NaiveDateTime {
         None => local,
     }
 }
+
+#[cfg(test)]
+#[path = "zones_tests.rs"]
+mod tests;
