@@ -168,12 +168,21 @@ fn an_accept_of_the_old_time_after_a_move_does_not_count_for_the_new_one() {
             "reply from ann@example.org for {event}: accepted (an earlier version; not counted)"
         )
     );
-    let page = server
-        .get(&format!("/r/{}", personal_token(&copies[1])))
-        .expect("page")
-        .2;
+    let path = format!("/r/{}", personal_token(&copies[1]));
+    let page = server.page_containing(&path, "answered an earlier version");
     assert!(page.contains("answered an earlier version"), "{page}");
     assert!(page.contains("Please answer again."), "still asked: {page}");
+    // The move is the organizer's calendar's doing, and its mail is an update, not a no-op.
+    let page = server.page_containing(&path, "update sent");
+    assert!(
+        page.contains("calendar</td><td>the organizer changed the time</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>update sent</td><td>recorded</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("the API"), "{page}");
     // The answer to the new version counts.
     assert_eq!(
         ann_replies(&server, &copies[1], "ACCEPTED", 2, None),

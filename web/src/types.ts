@@ -85,8 +85,15 @@ export interface Report {
   counts: Record<Track, Record<string, number>>
   funnel: FunnelStage[]
   by_channel: { channel: string; count: number }[]
+  /** Now: standing answers, one per guest. */
   by_domain: { domain: string; invitees: number; answers: number }[]
   proposals: number
+  /** What happened: every answer received, a changed one again. */
+  activity: {
+    answers: number
+    answers_by_channel: { channel: string; count: number }[]
+    proposals: number
+  }
 }
 
 export type Granularity = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year'
@@ -153,6 +160,8 @@ export interface Signal {
     producer: string | null
     sender_auth: string | null
     note: string | null
+    /** Which of Rollcall's mails a queued/sent/delayed signal is about. */
+    mail?: 'invitation' | 'update' | 'cancellation' | 'answer-copy' | null
   }
   effect: string
   applied: boolean

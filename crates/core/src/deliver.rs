@@ -26,7 +26,7 @@ use crate::ports::{
     Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
 };
 use crate::quota::{self, QuotaSettings};
-use crate::status::{Answer, Channel, Signal, SignalKind};
+use crate::status::{Answer, Channel, MailKind, Signal, SignalKind};
 use crate::tracking::track;
 use chrono::{DateTime, Duration, Utc};
 
@@ -242,7 +242,9 @@ pub async fn deliver_due(
             Ok(()) => {
                 store.mark_sent(&message.id, now).await?;
                 if let Notice::Invitation { invitee, .. } = &message.notice {
-                    record_delivery(&invitee.id, &message.id, SignalKind::Sent, store, now).await?;
+                    let mail = message.notice.mail_kind();
+                    record_delivery(&invitee.id, &message.id, SignalKind::Sent, mail, store, now)
+                        .await?;
                 }
                 report.sent += 1;
             }
@@ -365,7 +367,16 @@ async fn record_delayed(
 ) -> Result<(), StoreError> {
     match &message.notice {
         Notice::Invitation { invitee, .. } => {
-            record_delivery(&invitee.id, &message.id, SignalKind::Delayed, store, now).await
+            let mail = message.notice.mail_kind();
+            record_delivery(
+                &invitee.id,
+                &message.id,
+                SignalKind::Delayed,
+                mail,
+                store,
+                now,
+            )
+            .await
         }
         _ => Ok(()),
     }
@@ -377,10 +388,12 @@ async fn record_delivery(
     invitee_id: &InviteeId,
     outbox_id: &str,
     kind: SignalKind,
+    mail: Option<MailKind>,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let signal = system_signal(format!("{}:{outbox_id}", kind.name()), kind, now);
+    let mut signal = system_signal(format!("{}:{outbox_id}", kind.name()), kind, now);
+    signal.provenance.mail = mail;
     for _ in 0..CONFLICT_RETRIES {
         let Some(mut invitee) = store.invitee(invitee_id).await? else {
             return Ok(());
@@ -398,12 +411,13 @@ async fn record_delivery(
 }
 
 /// A signal Rollcall itself produces. `sent` and `delayed` are the mail transport's word (the
-/// provider channel, like bounces later); fan-out steps are Rollcall's own (api).
+/// provider channel, like bounces later); fan-out steps happen because the organizer's
+/// calendar sent a change, the one channel they come from.
 fn system_signal(dedupe_key: String, kind: SignalKind, now: DateTime<Utc>) -> Signal {
     let channel = if matches!(kind, SignalKind::Sent | SignalKind::Delayed) {
         Channel::Provider
     } else {
-        Channel::Api
+        Channel::OrganizerList
     };
     let mut signal = Signal::now(dedupe_key, kind, channel, now);
     signal.provenance.note = Some("Rollcall's own delivery".to_string());

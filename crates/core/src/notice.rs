@@ -6,7 +6,7 @@ use crate::ical::TimeValue;
 use crate::imip::Mailbox;
 use crate::invitee::{Invitee, InviteeId};
 use crate::outcome::PendingChange;
-use crate::status::{Answer, Provenance};
+use crate::status::{Answer, MailKind, Provenance};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +122,30 @@ pub struct OutboxMessage {
     /// The event as it was right after the change, so the mail says what happened then.
     pub event: Event,
     pub created_at: DateTime<Utc>,
+}
+
+impl Notice {
+    /// Which calendar mail to an invitee this is; `None` for every other notice.
+    pub fn mail_kind(&self) -> Option<MailKind> {
+        let Notice::Invitation {
+            method,
+            sequence,
+            cause,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        Some(match (method, cause) {
+            (InvitationKind::Cancel, _) => MailKind::Cancellation,
+            (InvitationKind::Request, InvitationCause::AnswerChanged) => MailKind::AnswerCopy,
+            // An invitee's first message carries SEQUENCE 1; every later one is an update.
+            (InvitationKind::Request, InvitationCause::Organizer) if *sequence > 1 => {
+                MailKind::Update
+            }
+            (InvitationKind::Request, InvitationCause::Organizer) => MailKind::Invitation,
+        })
+    }
 }
 
 /// Why an invitee's calendar message is sent: what its words say happened.

@@ -10,7 +10,9 @@ use crate::invitee::{
 use crate::notice::{InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
 use crate::quota::{self, Quota, QuotaSettings};
-use crate::status::{Answer, Channel, INVITEE_MODEL, InviteeStatus, Signal, SignalKind};
+use crate::status::{
+    Answer, Channel, INVITEE_MODEL, InviteeStatus, MailKind, Provenance, Signal, SignalKind,
+};
 use crate::tracking::{initial_counters, track};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -257,7 +259,8 @@ async fn apply_web_signal(
         {
             let sequence = invitee.next_sequence(None);
             let outbox_id = format!("inv-{}-{sequence}", invitee.id);
-            let queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
+            let mut queued = web_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
+            queued.provenance.mail = Some(MailKind::AnswerCopy);
             tracked.extend(track(&mut invitee, vec![queued]));
             outbox.push(OutboxMessage::answer_changed(
                 outbox_id, &invitee, event, now,
@@ -331,7 +334,13 @@ pub fn new_invitee(
     let signals = [
         Some(signal("listed".to_string(), SignalKind::Listed)),
         new.answer,
-        Some(signal(format!("queued:{outbox_id}"), SignalKind::Queued)),
+        Some(Signal {
+            provenance: Provenance {
+                mail: Some(MailKind::Invitation),
+                ..Provenance::default()
+            },
+            ..signal(format!("queued:{outbox_id}"), SignalKind::Queued)
+        }),
     ];
     let tracked = track(&mut invitee, signals.into_iter().flatten().collect());
     counters.extend(tracked.counters);

@@ -3,7 +3,7 @@
 
 use crate::invitee::Invitee;
 use crate::ports::{Commit, CounterDelta, InviteeWrite, SignalRecord};
-use crate::status::{Effect, INVITEE_MODEL, Signal, SignalKind, apply, counter_deltas};
+use crate::status::{Effect, INVITEE_MODEL, MailKind, Signal, SignalKind, apply, counter_deltas};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
@@ -35,12 +35,17 @@ impl Tracked {
     }
 }
 
-/// Counters beside the model's tracks, for reports: what was said through which channel,
-/// from which email domains, and how many counter-proposals came. They count signals
-/// recorded (each once, by its de-duplication key), not current states, so they too come
-/// out the same whatever order the signals arrive in.
+/// Counters beside the model's tracks, for reports. The `answers-*` ones are activity: every
+/// answer signal recorded (each once, by its de-duplication key), by channel and by email
+/// domain, and the counter-proposals, so they too come out the same whatever order the
+/// signals arrive in. A changed answer counts again.
 pub const ANSWERS_BY_CHANNEL: &str = "answers-by-channel";
 pub const ANSWERS_BY_DOMAIN: &str = "answers-by-domain";
+/// The `current-*` ones are now: each invitee whose answer stands, under the channel it came
+/// through and their domain (+1 when an answer comes to stand, −1 when it stops: a changed
+/// channel, or a time change that asks again). They add up to the funnel's "answered".
+pub const CURRENT_ANSWERS_BY_CHANNEL: &str = "current-answers-by-channel";
+pub const CURRENT_ANSWERS_BY_DOMAIN: &str = "current-answers-by-domain";
 pub const INVITEES_BY_DOMAIN: &str = "invitees-by-domain";
 pub const PROPOSALS: &str = "proposals";
 
@@ -79,6 +84,11 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
     let mut tracked = Tracked::default();
     for signal in signals {
         let applied = apply(&INVITEE_MODEL, &invitee.status, &signal);
+        // Read before the status moves on: the now-counters follow the answer that stands.
+        let standing = (
+            invitee.status.standing_answer_channel(),
+            applied.status.standing_answer_channel(),
+        );
         let effect = match applied.effect {
             Effect::Changed => applied
                 .changes
@@ -86,6 +96,16 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
                 .map(|c| format!("{} {} → {}", c.track, c.from, c.to))
                 .collect::<Vec<_>>()
                 .join(", "),
+            // A later mail (an update, a cancellation) moves no delivery track that the
+            // first invitation already took further, yet it is a step, not an ignored fact.
+            Effect::NoChange
+                if signal
+                    .provenance
+                    .mail
+                    .is_some_and(|mail| mail != MailKind::Invitation) =>
+            {
+                "recorded".to_string()
+            }
             Effect::NoChange => {
                 "no change (older than, or the same as, what is recorded)".to_string()
             }
@@ -108,6 +128,18 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
                 .into_iter()
                 .map(|(track, value, delta)| counter(track, value, delta)),
         );
+        let (before, after) = standing;
+        if before != after {
+            let domain = email_domain(&invitee.email);
+            for (channel, delta) in [(before, -1), (after, 1)] {
+                if let Some(channel) = channel {
+                    tracked.counters.extend([
+                        counter(CURRENT_ANSWERS_BY_CHANNEL, channel.as_str(), delta),
+                        counter(CURRENT_ANSWERS_BY_DOMAIN, domain, delta),
+                    ]);
+                }
+            }
+        }
         match &signal.kind {
             SignalKind::Answer(_) => tracked.counters.extend([
                 counter(ANSWERS_BY_CHANNEL, signal.channel.as_str(), 1),
@@ -125,4 +157,110 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
         invitee.status = applied.status;
     }
     tracked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventId;
+    use crate::invitee::InviteeId;
+    use crate::status::{Answer, Channel, InviteeStatus};
+    use chrono::TimeZone;
+    use std::collections::BTreeMap;
+
+    fn invitee() -> Invitee {
+        let now = Utc
+            .with_ymd_and_hms(2027, 1, 1, 0, 0, 0)
+            .single()
+            .expect("a time");
+        Invitee {
+            id: InviteeId::from_random([0; InviteeId::LEN]),
+            event_id: EventId::NONE,
+            email: "ann@example.org".into(),
+            name: None,
+            joined_via: Channel::Web,
+            uid: "u".into(),
+            sequence: 1,
+            sent: Default::default(),
+            status: InviteeStatus::initial(&INVITEE_MODEL),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    fn signal(key: &str, kind: SignalKind, channel: Channel, minute: u32) -> Signal {
+        let at = Utc
+            .with_ymd_and_hms(2027, 1, 1, 10, minute, 0)
+            .single()
+            .expect("a time");
+        Signal::now(key.into(), kind, channel, at)
+    }
+
+    /// The counters' sums per (track, value).
+    fn sums(counters: &[CounterDelta]) -> BTreeMap<(String, String), i64> {
+        let mut sums = BTreeMap::new();
+        for c in counters {
+            *sums.entry((c.track.clone(), c.value.clone())).or_insert(0) += c.delta;
+        }
+        sums.retain(|_, n| *n != 0);
+        sums
+    }
+
+    #[test]
+    fn now_counters_follow_the_standing_answer_while_activity_counts_every_answer() {
+        let mut ann = invitee();
+        let mut counters = initial_counters(&ann);
+        let steps = [
+            signal("a", SignalKind::Answer(Answer::Accepted), Channel::Web, 1),
+            signal(
+                "b",
+                SignalKind::Answer(Answer::Declined),
+                Channel::CalendarReply,
+                2,
+            ),
+            signal("c", SignalKind::Reconfirm, Channel::OrganizerList, 3),
+        ];
+        counters.extend(track(&mut ann, steps.to_vec()).counters);
+        let now = sums(&counters);
+        let get = |track: &str, value: &str| {
+            now.get(&(track.to_string(), value.to_string()))
+                .copied()
+                .unwrap_or(0)
+        };
+        // After the time change nobody's answer stands: nothing "now", two answers "activity".
+        assert_eq!(get("response", "needs-action"), 1);
+        assert_eq!(get(CURRENT_ANSWERS_BY_CHANNEL, "web"), 0);
+        assert_eq!(get(CURRENT_ANSWERS_BY_CHANNEL, "calendar-reply"), 0);
+        assert_eq!(get(CURRENT_ANSWERS_BY_DOMAIN, "example.org"), 0);
+        assert_eq!(get(ANSWERS_BY_CHANNEL, "web"), 1);
+        assert_eq!(get(ANSWERS_BY_CHANNEL, "calendar-reply"), 1);
+
+        // She answers the new time from her calendar: one standing answer, there.
+        let again = signal(
+            "d",
+            SignalKind::Answer(Answer::Tentative),
+            Channel::CalendarReply,
+            4,
+        );
+        counters.extend(track(&mut ann, vec![again]).counters);
+        let now = sums(&counters);
+        let get = |track: &str, value: &str| {
+            now.get(&(track.to_string(), value.to_string()))
+                .copied()
+                .unwrap_or(0)
+        };
+        assert_eq!(get(CURRENT_ANSWERS_BY_CHANNEL, "calendar-reply"), 1);
+        assert_eq!(get(CURRENT_ANSWERS_BY_DOMAIN, "example.org"), 1);
+        assert_eq!(get(ANSWERS_BY_CHANNEL, "calendar-reply"), 2);
+        let report = crate::report::report(
+            &now.iter()
+                .map(|((t, v), n)| (t.clone(), v.clone(), *n))
+                .collect::<Vec<_>>(),
+        );
+        let answered = report.funnel.iter().find(|s| s.stage == "answered");
+        assert_eq!(answered.map(|s| s.count), Some(1));
+        assert_eq!(report.by_channel.iter().map(|c| c.count).sum::<i64>(), 1);
+        assert_eq!(report.activity.answers, 3);
+    }
 }

@@ -373,6 +373,11 @@ async fn reports_exports_and_added_invitees_follow_the_answers() {
     assert_eq!(report["funnel"][0]["count"], 2);
     assert_eq!(report["funnel"][4]["count"], 2, "both answered");
     assert_eq!(report["by_channel"][0]["channel"], "web");
+    assert_eq!(
+        report["by_channel"][0]["count"], 2,
+        "now: both answers stand"
+    );
+    assert_eq!(report["activity"]["answers"], 2);
     assert!(
         report["event"]["embed_html"]
             .as_str()
@@ -392,6 +397,17 @@ async fn reports_exports_and_added_invitees_follow_the_answers() {
     assert_eq!(
         buckets[29]["counts"]["accepted"], 1,
         "today's bucket: {series}"
+    );
+    // Two new guests are no "needs-action" activity: the response series charts answers.
+    assert!(
+        buckets[29]["counts"].get("needs-action").is_none(),
+        "{series}"
+    );
+    assert!(
+        !series["values"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|v| v == "needs-action")),
+        "{series}"
     );
     let bad = api(
         &site,

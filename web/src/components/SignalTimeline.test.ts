@@ -32,7 +32,7 @@ describe('SignalTimeline', () => {
     const items = mount(SignalTimeline, { props: { signals } }).findAll('[data-test="signal"]')
     expect(items).toHaveLength(2)
     expect(items[0]!.get('[data-test="signal-what"]').text()).toBe('Answer: Accepted')
-    expect(items[0]!.get('[data-test="signal-channel"]').text()).toBe('Web')
+    expect(items[0]!.get('[data-test="signal-channel"]').text()).toBe('RSVP page')
     expect(items[0]!.get('[data-test="signal-applied"]').text()).toBe('Applied')
     expect(items[0]!.get('[data-test="signal-effect"]').text()).toBe('response needs-action → accepted')
     expect(items[1]!.get('[data-test="signal-applied"]').text()).toBe('Ignored')
@@ -64,5 +64,23 @@ describe('SignalTimeline', () => {
     const sent: Signal = { ...signals[0]!, kind: 'sent', value: null, channel: 'provider', effect: 'delivery queued → sent' }
     const item = mount(SignalTimeline, { props: { signals: [sent] } }).get('[data-test="signal"]')
     expect(item.get('[data-test="signal-what"]').text()).toBe('Sent')
+  })
+
+  it('names the mail a delivery step is about and the organizer\'s calendar as its cause', () => {
+    const update: Signal = {
+      kind: 'sent',
+      value: null,
+      channel: 'provider',
+      occurred_at: '2026-11-22T09:00:00Z',
+      received_at: '2026-11-22T09:00:00Z',
+      provenance: { ...none, mail: 'update' },
+      effect: 'recorded',
+      applied: true,
+    }
+    const reconfirm: Signal = { ...update, kind: 'reconfirm', channel: 'organizer-list', provenance: none }
+    const items = mount(SignalTimeline, { props: { signals: [update, reconfirm] } }).findAll('[data-test="signal"]')
+    expect(items[0]!.get('[data-test="signal-what"]').text()).toBe('Update sent')
+    expect(items[0]!.get('[data-test="signal-applied"]').text()).toBe('Applied')
+    expect(items[1]!.get('[data-test="signal-channel"]').text()).toBe('Your calendar')
   })
 })

@@ -7,7 +7,7 @@ use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, InviteeWrite, Store, StoreError};
 use crate::quota::{self, Quota};
-use crate::status::{Signal, SignalKind};
+use crate::status::{MailKind, Signal, SignalKind};
 use crate::tracking::track;
 use chrono::{DateTime, Utc};
 
@@ -198,11 +198,12 @@ async fn fan_out_one(
         };
         let expected = invitee.version;
         let outbox_id = format!("{}-{}", job.id, invitee.id);
-        let mut signals = vec![system_signal(
-            format!("queued:{outbox_id}"),
-            SignalKind::Queued,
-            now,
-        )];
+        let mut queued = system_signal(format!("queued:{outbox_id}"), SignalKind::Queued, now);
+        queued.provenance.mail = Some(match fan_out {
+            FanOut::Update { .. } | FanOut::UpdateOccurrence { .. } => MailKind::Update,
+            FanOut::Cancel | FanOut::CancelOccurrence { .. } => MailKind::Cancellation,
+        });
+        let mut signals = vec![queued];
         if matches!(fan_out, FanOut::Update { reconfirm: true }) {
             signals.push(Signal {
                 occurred_at: job.created_at,

@@ -404,6 +404,7 @@ fn organizer_list(
         producer: producer.map(str::to_string),
         sender_auth: Some(trust.describe()),
         note: Some("PARTSTAT as the organizer's calendar reports it".to_string()),
+        mail: None,
     };
     // The job needs only the event's id; its copy leaves the guest lists out, so that a long
     // list is not repeated in every one of its jobs.

@@ -53,6 +53,7 @@ pub(super) async fn plan(
                     .find_map(|c| c.object.producer.clone()),
                 sender_auth: None,
                 note: None,
+                mail: None,
             },
             comment: (!vevent.comments.is_empty()).then(|| vevent.comments.join("\n")),
         };

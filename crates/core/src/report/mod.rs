@@ -7,7 +7,10 @@ pub mod listing;
 pub mod series;
 
 use crate::status::INVITEE_MODEL;
-use crate::tracking::{ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, PROPOSALS};
+use crate::tracking::{
+    ANSWERS_BY_CHANNEL, CURRENT_ANSWERS_BY_CHANNEL, CURRENT_ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN,
+    PROPOSALS,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -38,12 +41,28 @@ pub struct DomainCount {
     pub answers: i64,
 }
 
+/// An event's report. Everything but `activity` is *now*: each invitee counted once, by
+/// where they stand (so answered + waiting = invited, and the channel and domain breakdowns
+/// add up to the funnel's "answered"). `activity` counts what happened: every answer given,
+/// a changed answer again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub counts: TrackCounts,
     pub funnel: Vec<Stage>,
+    /// Standing answers by the channel they came through.
     pub by_channel: Vec<ChannelCount>,
+    /// Invitees and standing answers by email domain.
     pub by_domain: Vec<DomainCount>,
+    pub proposals: i64,
+    pub activity: Activity,
+}
+
+/// What happened, rather than where things stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    /// Answers received, each change of mind counted.
+    pub answers: i64,
+    pub answers_by_channel: Vec<ChannelCount>,
     pub proposals: i64,
 }
 
@@ -107,29 +126,41 @@ pub fn report(counters: &[(String, String, i64)]) -> Report {
             count: count("response", "accepted"),
         },
     ];
+    let activity_by_channel = channels(counters, ANSWERS_BY_CHANNEL);
+    let proposals = count(PROPOSALS, "counter");
+    Report {
+        counts,
+        funnel,
+        by_channel: channels(counters, CURRENT_ANSWERS_BY_CHANNEL),
+        by_domain: domains(counters),
+        proposals,
+        activity: Activity {
+            answers: activity_by_channel.iter().map(|c| c.count).sum(),
+            answers_by_channel: activity_by_channel,
+            proposals,
+        },
+    }
+}
+
+/// The counts of `track` by channel, largest first.
+fn channels(counters: &[(String, String, i64)], track: &str) -> Vec<ChannelCount> {
     let mut by_channel: Vec<ChannelCount> = counters
         .iter()
-        .filter(|(t, _, n)| t == ANSWERS_BY_CHANNEL && *n > 0)
+        .filter(|(t, _, n)| t == track && *n > 0)
         .map(|(_, v, n)| ChannelCount {
             channel: v.clone(),
             count: *n,
         })
         .collect();
     by_channel.sort_by(|a, b| b.count.cmp(&a.count).then(a.channel.cmp(&b.channel)));
-    Report {
-        counts,
-        funnel,
-        by_channel,
-        by_domain: domains(counters),
-        proposals: count(PROPOSALS, "counter"),
-    }
+    by_channel
 }
 
 fn domains(counters: &[(String, String, i64)]) -> Vec<DomainCount> {
     let mut by_domain: BTreeMap<&str, DomainCount> = BTreeMap::new();
     for (track, value, n) in counters {
         let is_invitees = track == INVITEES_BY_DOMAIN;
-        if !is_invitees && track != ANSWERS_BY_DOMAIN {
+        if !is_invitees && track != CURRENT_ANSWERS_BY_DOMAIN {
             continue;
         }
         let entry = by_domain
@@ -180,11 +211,15 @@ mod tests {
             c("response", "needs-action", 3),
             c("response", "accepted", 3),
             c("response", "declined", 1),
-            c(ANSWERS_BY_CHANNEL, "web", 3),
+            c(ANSWERS_BY_CHANNEL, "web", 5),
             c(ANSWERS_BY_CHANNEL, "calendar-reply", 2),
+            c(CURRENT_ANSWERS_BY_CHANNEL, "web", 3),
+            c(CURRENT_ANSWERS_BY_CHANNEL, "calendar-reply", 1),
             c(INVITEES_BY_DOMAIN, "example.org", 5),
             c(INVITEES_BY_DOMAIN, "example.net", 2),
-            c(ANSWERS_BY_DOMAIN, "example.net", 2),
+            c(crate::tracking::ANSWERS_BY_DOMAIN, "example.net", 5),
+            c(CURRENT_ANSWERS_BY_DOMAIN, "example.org", 2),
+            c(CURRENT_ANSWERS_BY_DOMAIN, "example.net", 2),
             c(PROPOSALS, "counter", 1),
         ];
         let report = report(&counters);
@@ -201,9 +236,13 @@ mod tests {
             ]
         );
         assert_eq!(report.counts.response["tentative"], 0, "zeros are listed");
+        // Now: the breakdowns add up to "answered"; activity counts every answer given.
         assert_eq!(report.by_channel[0].channel, "web");
+        assert_eq!(report.by_channel.iter().map(|c| c.count).sum::<i64>(), 4);
         assert_eq!(report.by_domain[0].domain, "example.org");
-        assert_eq!(report.by_domain[1].answers, 2);
+        assert_eq!(report.by_domain.iter().map(|d| d.answers).sum::<i64>(), 4);
+        assert_eq!(report.activity.answers, 7);
+        assert_eq!(report.activity.answers_by_channel[0].count, 5);
         assert_eq!(report.proposals, 1);
     }
 

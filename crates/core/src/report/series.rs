@@ -205,6 +205,13 @@ pub fn fill(buckets: &mut [Bucket], end: DateTime<Utc>, points: &[SeriesPoint]) 
     }
 }
 
+/// Whether entering `value` of `track` is activity a series shows. `needs-action` on
+/// `response` is not: every new invitee starts there and a time change puts everyone back, so
+/// charting it would show invitations and reschedules as if they were answers.
+pub fn is_activity(track: &str, value: &str) -> bool {
+    !(track == crate::status::RESPONSE && value == crate::status::Answer::NeedsAction.as_str())
+}
+
 /// The first day of the default span: the last 30 days up to `today`.
 pub fn default_from(today: NaiveDate) -> NaiveDate {
     today - Duration::days(29)

@@ -4,7 +4,7 @@
 //! the same signals, with any repeats, ends in the same status and the same counters.
 
 use super::model::{MergeRule, Model, RESPONSE, Track};
-use super::signal::{Answer, Signal, SignalKind, Stamp};
+use super::signal::{Answer, Channel, Signal, SignalKind, Stamp};
 use super::stored::StoredStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ pub struct TrackState {
 pub struct GivenAnswer {
     pub stamp: Stamp,
     pub answer: Answer,
+    /// Where it was given; `None` for answers stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
 }
 
 /// The latest COUNTER, kept beside the answer. Ordered by its stamp first.
@@ -96,6 +99,17 @@ impl InviteeStatus {
         self.latest_answer.as_ref()
     }
 
+    /// The channel of the answer that stands now, while `response` is an answer: on a latest
+    /// track that is the latest answer given. `None` while waiting for one, and for an answer
+    /// stored before channels were kept.
+    pub fn standing_answer_channel(&self) -> Option<Channel> {
+        let response = self.track(RESPONSE)?;
+        if response.value == Answer::NeedsAction.as_str() {
+            return None;
+        }
+        self.latest_answer.as_ref()?.channel
+    }
+
     pub fn reconfirmed(&self) -> Option<&Stamp> {
         self.reconfirmed.as_ref()
     }
@@ -164,6 +178,7 @@ pub fn apply(model: &Model, status: &InviteeStatus, signal: &Signal) -> Applied 
             let given = GivenAnswer {
                 stamp: stamp.clone(),
                 answer: *answer,
+                channel: Some(signal.channel),
             };
             raise(&mut next.latest_answer, given);
         }

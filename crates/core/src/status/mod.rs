@@ -15,5 +15,5 @@ pub use engine::{
     counter_deltas,
 };
 pub use model::{DELIVERY, INVITEE_MODEL, MergeRule, Model, REACHABILITY, RESPONSE, Track};
-pub use signal::{Answer, Channel, Provenance, Signal, SignalKind, Stamp};
+pub use signal::{Answer, Channel, MailKind, Provenance, Signal, SignalKind, Stamp};
 pub use stored::StatusError;

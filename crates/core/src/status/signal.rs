@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How a signal reached Rollcall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Channel {
     Web,
@@ -59,6 +59,36 @@ pub struct Provenance {
     /// The sender-authentication verdict (DMARC/DKIM/SPF summary) of the message, if any.
     pub sender_auth: Option<String>,
     pub note: Option<String>,
+    /// Which of Rollcall's mails a `queued`, `delayed` or `sent` signal is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail: Option<MailKind>,
+}
+
+/// Which of Rollcall's calendar mails to an invitee a delivery signal is about, so a timeline
+/// says "update sent" where a bare "invitation sent" would look like a step that changed
+/// nothing (the delivery track already stands higher after the first invitation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailKind {
+    Invitation,
+    /// The organizer changed the event (or one occurrence).
+    Update,
+    /// The organizer cancelled the event (or one occurrence).
+    Cancellation,
+    /// Their calendar copy, following their own answer on the web.
+    AnswerCopy,
+}
+
+impl MailKind {
+    /// What the mail is, for timelines: "update", "cancellation".
+    pub fn words(self) -> &'static str {
+        match self {
+            MailKind::Invitation => "invitation",
+            MailKind::Update => "update",
+            MailKind::Cancellation => "cancellation",
+            MailKind::AnswerCopy => "calendar copy with your answer",
+        }
+    }
 }
 
 /// An invitee's answer: the iCalendar PARTSTAT values that make sense for a VEVENT.

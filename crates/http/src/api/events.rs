@@ -10,10 +10,13 @@ use chrono_tz::Tz;
 use rollcall_core::access::visible_events;
 use rollcall_core::event::Event;
 use rollcall_core::ical::TimeValue;
+use rollcall_core::ports::SeriesPoint;
 use rollcall_core::present::rsvp_button_html;
 use rollcall_core::report::listing::{EventSort, When, page, select_events};
 use rollcall_core::report::report as report_of;
-use rollcall_core::report::series::{Granularity, buckets, default_from, fill, previous};
+use rollcall_core::report::series::{
+    Granularity, buckets, default_from, fill, is_activity, previous,
+};
 use rollcall_core::status::INVITEE_MODEL;
 use rollcall_core::tracking::{
     ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, PROPOSALS,
@@ -231,11 +234,17 @@ pub async fn series(
     let Some(first) = current.first().cloned() else {
         return Err(ApiError::BadRequest("the span is empty".into()));
     };
+    let activity = |points: Vec<SeriesPoint>| -> Vec<SeriesPoint> {
+        points
+            .into_iter()
+            .filter(|p| is_activity(&track, &p.value))
+            .collect()
+    };
     let points = state
         .store
         .series(&event.id, &track, first.start_utc(), end)
         .await?;
-    fill(&mut current, end, &points);
+    fill(&mut current, end, &activity(points));
     let previous_buckets = if compare {
         let (mut before, before_end) =
             previous(granularity, tz, &first, current.len()).map_err(bad)?;
@@ -244,7 +253,7 @@ pub async fn series(
                 .store
                 .series(&event.id, &track, start, before_end)
                 .await?;
-            fill(&mut before, before_end, &points);
+            fill(&mut before, before_end, &activity(points));
         }
         Some(before)
     } else {
@@ -252,7 +261,11 @@ pub async fn series(
     };
     // A status track lists all its values; a report counter the ones it has seen.
     let values: Vec<String> = match model_values {
-        Some(values) => values.iter().map(|v| v.to_string()).collect(),
+        Some(values) => values
+            .iter()
+            .filter(|v| is_activity(&track, v))
+            .map(|v| v.to_string())
+            .collect(),
         None => {
             let seen: std::collections::BTreeSet<&String> =
                 current.iter().flat_map(|b| b.counts.keys()).collect();

@@ -17,7 +17,7 @@ use chrono::Utc;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::SignalRecord;
 use rollcall_core::rsvp::{self, RsvpError};
-use rollcall_core::status::{Answer, Channel, SignalKind};
+use rollcall_core::status::{Answer, Channel, MailKind, Signal, SignalKind};
 use rollcall_core::tokens::Purpose;
 use serde::Deserialize;
 
@@ -232,13 +232,25 @@ fn channel_in_words(channel: Channel) -> &'static str {
     match channel {
         Channel::Web => "this web site",
         Channel::CalendarReply => "your calendar",
-        Channel::OrganizerList => "the organizer",
+        Channel::OrganizerList => "the organizer's calendar",
         Channel::Provider => "the mail service",
         Channel::Api => "the API",
     }
 }
 
-fn what_happened(kind: &SignalKind) -> String {
+fn what_happened(signal: &Signal) -> String {
+    let kind = &signal.kind;
+    // A later mail is named for what it is: "update sent", "cancellation queued".
+    if let Some(mail) = signal.provenance.mail
+        && mail != MailKind::Invitation
+    {
+        match kind {
+            SignalKind::Queued => return format!("{} queued", mail.words()),
+            SignalKind::Delayed => return format!("{} delayed (retrying)", mail.words()),
+            SignalKind::Sent => return format!("{} sent", mail.words()),
+            _ => {}
+        }
+    }
     match kind {
         SignalKind::Listed => "added to the guest list".into(),
         SignalKind::Queued => "invitation queued".into(),
@@ -262,7 +274,7 @@ fn history_row(record: &SignalRecord) -> HistoryRow {
         iso: signal.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         time: signal.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
         channel: channel_in_words(signal.channel),
-        what: what_happened(&signal.kind),
+        what: what_happened(signal),
         effect: clean_opt(Some(&record.effect)).unwrap_or_default(),
     }
 }

@@ -99,6 +99,7 @@ pub async fn signals_of_returns_history_oldest_first_with_the_recorded_effect<S:
         producer: Some("-//Example Corp//Calendar//EN".to_string()),
         sender_auth: Some("dmarc=pass".to_string()),
         note: None,
+        mail: None,
     };
     counter.effect = "recorded for one occurrence".to_string();
     let bobs = signal_for(&bob, "a-bob", SignalKind::Sent, at(15));

@@ -162,6 +162,7 @@ fn signal(event: &SesEvent, kind: SignalKind, note: Option<String>, now: DateTim
             producer: None,
             sender_auth: None,
             note: note.map(clip),
+            mail: None,
         },
         comment: None,
     }
