@@ -132,7 +132,12 @@ async function main() {
     }),
   )
   try {
-    const organizer = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })
+    // The organizer's browser is in Tokyo, the event in UTC: the dashboard must say which is which.
+    const organizer = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'Asia/Tokyo',
+    })
     page = await organizer.newPage()
 
     await step('the sign-in link asks to continue, and continuing opens the dashboard', async () => {
@@ -147,6 +152,10 @@ async function main() {
       await row.waitFor({ timeout: WAIT })
       check((await row.getAttribute('data-event-id')) === links.eventId, 'the row links another event id')
       check((await text(row.locator('[data-test="count-invitees"]'))) !== '', 'the row shows no counts')
+      const own = await text(row.locator('[data-test="event-when"]'))
+      const yours = await text(row.locator('[data-test="event-when-yours"]'))
+      check(own.endsWith('(UTC)'), `the event's own time does not name its zone: ${own}`)
+      check(yours.includes('Asia/Tokyo, your time'), `the viewer's time is not shown beside it: ${yours}`)
       await shot(page, 'events')
     })
 
@@ -253,6 +262,25 @@ async function main() {
       await page.goto(`${BASE}/app/`)
       await page.waitForURL(/\/app\/signin/, { timeout: WAIT })
       await shot(page, 'signin')
+    })
+
+    await step("the acknowledgement's used link offers one button that mails a fresh one", async () => {
+      const sent = await listOutbox(OUTBOX)
+      await page.goto(local(links.signIn))
+      await page.getByRole('button', { name: /email me a new sign-in link/i }).click()
+      await page.getByText('Check your email').waitFor({ timeout: WAIT })
+      const mail = await waitForMail(
+        OUTBOX,
+        sent,
+        (m) => (m.headers.to ?? '').toLowerCase().includes(ORGANIZER) && /\/o\/[A-Za-z0-9_-]+/.test(m.text),
+        { what: 'a fresh sign-in link' },
+      )
+      const fresh = /https?:\/\/[^\s"'<>]+\/o\/[A-Za-z0-9_-]+/.exec(mail.text)?.[0]
+      check(fresh && fresh !== links.signIn, 'the new mail carries the old link')
+      await page.goto(local(fresh))
+      await page.getByRole('button', { name: /continue/i }).click()
+      await page.waitForURL(/\/app\/?(\?.*)?$/, { timeout: WAIT })
+      await shot(page, 'fresh-link')
     })
   } finally {
     await browser.close()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDateTime, formatEventWhen, humanize, shiftDate, todayIn } from './format'
+import { formatDateTime, formatEventTimes, formatEventWhen, humanize, shiftDate, todayIn } from './format'
 
 describe('formatEventWhen', () => {
   it('shows a timed event in the given zone, the end as a time on the same day', () => {
@@ -47,4 +47,32 @@ describe('dates', () => {
 it('humanize turns API words into labels', () => {
   expect(humanize('needs-action')).toBe('Needs action')
   expect(humanize('calendar-reply')).toBe('Calendar reply')
+})
+
+describe('zones', () => {
+  const event = { start: '2027-03-04T16:00:00Z', end: '2027-03-04T17:00:00Z', all_day: false, time_zone: 'America/New_York' }
+
+  it("shows an event in its own zone, named, and in the viewer's when that differs", () => {
+    const times = formatEventTimes(event, 'Europe/Paris')
+    expect(times.own).toBe(`${formatEventWhen(event, 'America/New_York')} (America/New_York)`)
+    expect(times.yours).toBe(`${formatEventWhen(event, 'Europe/Paris')} (Europe/Paris, your time)`)
+    expect(formatEventTimes(event, 'America/New_York').yours).toBeNull()
+  })
+
+  it('falls back to the viewer zone, named, when the event has none', () => {
+    const times = formatEventTimes({ ...event, time_zone: null }, 'Asia/Tokyo')
+    expect(times.own).toBe(`${formatEventWhen(event, 'Asia/Tokyo')} (Asia/Tokyo)`)
+    expect(times.yours).toBeNull()
+    expect(formatEventTimes({ ...event, time_zone: 'Not/AZone' }, 'UTC').own).toContain('(UTC)')
+  })
+
+  it('keeps an all-day date unlabelled: it is the same dates everywhere', () => {
+    const times = formatEventTimes({ start: '2027-03-04', end: '2027-03-05', all_day: true, time_zone: null }, 'UTC')
+    expect(times.own).not.toContain('(')
+  })
+
+  it('names the zone of every timestamp', () => {
+    expect(formatDateTime('2027-01-04T16:00:00Z', 'UTC')).toMatch(/UTC$/)
+    expect(formatDateTime('2027-07-04T16:00:00Z', 'America/New_York')).toMatch(/(EDT|GMT-4)$/)
+  })
 })

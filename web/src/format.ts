@@ -22,11 +22,16 @@ function dayKey(date: Date, zone: string): string {
   )
 }
 
-/** A timestamp (RFC 3339) in the browser's zone; an empty string for a missing one. */
+/** A timestamp (RFC 3339) in the browser's zone, with the zone's short name ("CET",
+ *  "GMT+1"); an empty string for a missing one. */
 export function formatDateTime(iso: string | null | undefined, zone?: string): string {
   if (!iso) return ''
   const date = new Date(iso)
-  return Number.isNaN(date.getTime()) ? iso : dateTime(zone).format(date)
+  if (Number.isNaN(date.getTime())) return iso
+  const name = new Intl.DateTimeFormat(undefined, { timeZone: zone ?? browserZone(), timeZoneName: 'short' })
+    .formatToParts(date)
+    .find((part) => part.type === 'timeZoneName')?.value
+  return name ? `${dateTime(zone).format(date)} ${name}` : dateTime(zone).format(date)
 }
 
 /** When an event happens: "4 Mar 2027, 17:00 – 18:00", or its dates when it is all-day. */
@@ -51,6 +56,30 @@ export function formatEventWhen(
   if (Number.isNaN(end.getTime())) return startText
   const sameDay = dayKey(start, zone) === dayKey(end, zone)
   return `${startText} – ${sameDay ? timeOnly(zone).format(end) : dateTime(zone).format(end)}`
+}
+
+/** An event's time with its zone named: in the event's own zone (as the mails say it) and,
+ *  when the viewer is elsewhere, in theirs too. An all-day event is the same dates anywhere. */
+export function formatEventTimes(
+  event: { start: string; end: string | null; all_day: boolean; time_zone: string | null },
+  viewer: string = browserZone(),
+): { own: string; yours: string | null } {
+  if (event.all_day || ALL_DAY.test(event.start)) return { own: formatEventWhen(event, viewer), yours: null }
+  const zone = event.time_zone && knownZone(event.time_zone) ? event.time_zone : null
+  if (!zone) return { own: `${formatEventWhen(event, viewer)} (${viewer})`, yours: null }
+  const own = `${formatEventWhen(event, zone)} (${zone})`
+  if (zone === viewer) return { own, yours: null }
+  const yours = formatEventWhen(event, viewer)
+  return { own, yours: yours === formatEventWhen(event, zone) ? null : `${yours} (${viewer}, your time)` }
+}
+
+function knownZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** "accepted" → "Accepted", "needs-action" → "Needs action". */

@@ -105,6 +105,10 @@ pub fn hash_secret(secret: &str) -> String {
 /// the organizer's name would void the one they were about to use.
 pub const MAX_LIVE_SIGN_IN_LINKS: usize = 3;
 
+/// How long a used or ended sign-in link is remembered, so that the acknowledgement an
+/// organizer opens again days later still gets them a fresh link in one click.
+pub const SPENT_LINK_MEMORY: Duration = Duration::days(14);
+
 /// Makes the sign-in link a mail to `organizer` carries. Their other links stay valid (using
 /// any one ends the rest, [`sign_in`]); expired ones are cleared away here.
 pub async fn mint_sign_in_link(
@@ -114,13 +118,15 @@ pub async fn mint_sign_in_link(
     now: DateTime<Utc>,
 ) -> Result<SignInLink, StoreError> {
     let organizer = organizer.to_ascii_lowercase();
-    for expired in store
-        .credentials_of(&organizer, CredentialKind::SignInLink)
-        .await?
-        .into_iter()
-        .filter(|c| c.expires_at.is_some_and(|at| at <= now))
-    {
-        store.delete_credential(&expired.hash).await?;
+    for kind in [CredentialKind::SignInLink, CredentialKind::SpentSignInLink] {
+        for expired in store
+            .credentials_of(&organizer, kind)
+            .await?
+            .into_iter()
+            .filter(|c| c.expires_at.is_some_and(|at| at <= now))
+        {
+            store.delete_credential(&expired.hash).await?;
+        }
     }
     let token = new_secret();
     let expires_at = now + ttl;
@@ -201,19 +207,27 @@ pub async fn sign_in(
     settings: &AccessSettings,
     now: DateTime<Utc>,
 ) -> Result<NewSession, SignInError> {
-    let link = store
-        .take_credential(&hash_secret(link_token))
-        .await?
-        .filter(|c| c.kind == CredentialKind::SignInLink)
-        .ok_or(SignInError::Unknown)?;
+    let hash = hash_secret(link_token);
+    let link = match store.take_credential(&hash).await? {
+        Some(link) if link.kind == CredentialKind::SignInLink => link,
+        // Taking it used a remembered link up: remember it again.
+        Some(spent) => {
+            store.put_credential(&spent).await?;
+            return Err(SignInError::Unknown);
+        }
+        None => return Err(SignInError::Unknown),
+    };
     if link.expires_at.is_some_and(|at| at <= now) {
+        store.put_credential(&spent(&link, now)).await?;
         return Err(SignInError::Expired);
     }
+    store.put_credential(&spent(&link, now)).await?;
     for other in store
         .credentials_of(&link.organizer, CredentialKind::SignInLink)
         .await?
     {
         store.delete_credential(&other.hash).await?;
+        store.put_credential(&spent(&other, now)).await?;
     }
     let secret = new_secret();
     let expires_at = now + settings.session_lifetime;
@@ -233,6 +247,34 @@ pub async fn sign_in(
         viewer: settings.viewer(&link.organizer),
         expires_at,
     })
+}
+
+/// The marker a used or ended sign-in link leaves (same hash, another kind).
+fn spent(link: &Credential, now: DateTime<Utc>) -> Credential {
+    Credential {
+        kind: CredentialKind::SpentSignInLink,
+        expires_at: Some(now + SPENT_LINK_MEMORY),
+        last_used_at: Some(now),
+        ..link.clone()
+    }
+}
+
+/// Whom a sign-in link that no longer works was for, while it is remembered (expired, or
+/// used or ended within [`SPENT_LINK_MEMORY`]): its page offers to mail them a fresh link.
+/// The address is only ever mailed, never shown to whoever holds the old link.
+pub async fn renewal_address(
+    store: &dyn Store,
+    link_token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let found = store.credential(&hash_secret(link_token)).await?;
+    Ok(found.and_then(|c| match c.kind {
+        CredentialKind::SignInLink => Some(c.organizer),
+        CredentialKind::SpentSignInLink if c.expires_at.is_none_or(|at| at > now) => {
+            Some(c.organizer)
+        }
+        _ => None,
+    }))
 }
 
 /// A session still valid at `now`, with when it ends. Its last use is recorded at most once

@@ -158,6 +158,9 @@ pub enum CredentialKind {
     Session,
     /// An integration's API token (`Authorization: Bearer`).
     ApiToken,
+    /// A sign-in link that was used, or ended by the use of another: kept for a while only so
+    /// that opening it again offers to mail a fresh link to the same address. It lets nobody in.
+    SpentSignInLink,
 }
 
 impl CredentialKind {
@@ -166,6 +169,7 @@ impl CredentialKind {
             CredentialKind::SignInLink => "sign-in-link",
             CredentialKind::Session => "session",
             CredentialKind::ApiToken => "api-token",
+            CredentialKind::SpentSignInLink => "spent-sign-in-link",
         }
     }
 
@@ -174,6 +178,7 @@ impl CredentialKind {
             CredentialKind::SignInLink,
             CredentialKind::Session,
             CredentialKind::ApiToken,
+            CredentialKind::SpentSignInLink,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -153,6 +153,7 @@ pub fn router(state: AppState) -> Router {
             "/o/{token}",
             get(pages::sign_in::show).post(pages::sign_in::sign_in),
         )
+        .route("/o/{token}/renew", post(pages::sign_in::renew))
         .route_layer(axum::middleware::from_fn(security::token_page));
     Router::new()
         .route("/", get(pages::home))

@@ -159,9 +159,96 @@ async fn a_link_signs_in_once_with_a_host_only_secure_cookie() {
     assert_eq!(again.status, StatusCode::GONE, "a used link fails cleanly");
     assert!(again.body.contains("no longer works"), "{}", again.body);
     assert!(
-        again.body.contains("action=\"/signin\""),
-        "and offers a new one"
+        again.body.contains(&format!("action=\"{uri}/renew\"")),
+        "and offers one button for a new one: {}",
+        again.body
     );
+    assert!(
+        !again.body.contains(OLGA),
+        "without showing whom it was for"
+    );
+}
+
+/// The sign-in requests (jobs) waiting in the outbox for `address`.
+async fn sign_in_requests(site: &Site, address: &str) -> usize {
+    site.store
+        .due_outbox(Utc::now() + Duration::days(1), 100)
+        .await
+        .expect("outbox")
+        .iter()
+        .filter(|due| {
+            matches!(due.message.notice, Notice::SignInRequest { .. })
+                && due.message.to.email == address
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn an_old_acknowledgements_link_mails_a_fresh_one_in_one_click() {
+    let site = site().await;
+    let now = Utc::now();
+    // Yesterday's link, used then; today's, never used, expired.
+    let used = mint_sign_in_link(site.store.as_ref(), OLGA, Duration::minutes(15), now)
+        .await
+        .expect("link");
+    let uri = format!("/o/{}", used.token);
+    let page = site.get(&uri).await;
+    let posted = site
+        .post(&uri, &form(&[("form_token", &form_token(&page.body))]))
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    let expired = mint_sign_in_link(
+        site.store.as_ref(),
+        OLGA,
+        Duration::minutes(15),
+        now - Duration::hours(2),
+    )
+    .await
+    .expect("link");
+
+    for old in [&used.token, &expired.token] {
+        let uri = format!("/o/{old}");
+        let page = site.get(&uri).await;
+        assert_eq!(page.status, StatusCode::GONE);
+        assert!(
+            page.body.contains("Email me a new sign-in link"),
+            "{}",
+            page.body
+        );
+        let before = sign_in_requests(&site, OLGA).await;
+        let token = form_token(&page.body);
+        let renewed = site
+            .post(&format!("{uri}/renew"), &form(&[("form_token", &token)]))
+            .await;
+        assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+        assert!(
+            renewed.body.contains("Check your email"),
+            "{}",
+            renewed.body
+        );
+        assert_eq!(
+            sign_in_requests(&site, OLGA).await,
+            before + 1,
+            "a link is requested for the address the old one was for"
+        );
+        // The old link still lets nobody in.
+        let again = site.post(&uri, &form(&[("form_token", &token)])).await;
+        assert_ne!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+        assert!(again.header(header::SET_COOKIE).is_empty());
+        let taken = rollcall_core::access::sign_in(
+            site.store.as_ref(),
+            old,
+            &rollcall_core::access::AccessSettings::default(),
+            Utc::now(),
+        )
+        .await;
+        assert!(taken.is_err(), "{taken:?}");
+    }
+
+    // A token Rollcall never made offers the address form, and its renew button does nothing.
+    let page = site.get("/o/never-made-this-one").await;
+    assert!(page.body.contains("action=\"/signin\""), "{}", page.body);
+    assert!(!page.body.contains("/renew"), "{}", page.body);
 }
 
 #[tokio::test]

@@ -54,6 +54,8 @@ struct SignInPage {
     heading: &'static str,
     lead: String,
     continue_form: Option<ContinueForm>,
+    /// One button that mails a fresh link to the address an old link was for.
+    renew_form: Option<ContinueForm>,
     request_form: Option<String>,
 }
 
@@ -62,6 +64,54 @@ const REQUEST_SCOPE: &str = "sign-in-request";
 /// The form scope of one link's Continue button: a form token works for that link only.
 fn continue_scope(token: &str) -> String {
     format!("sign-in:{}", &hash_secret(token)[..16])
+}
+
+/// The form scope of one old link's "mail me a new link" button.
+fn renew_scope(token: &str) -> String {
+    format!("sign-in-renew:{}", &hash_secret(token)[..16])
+}
+
+const EXPIRED: (&str, &str) = (
+    "This link has expired",
+    "Sign-in links work for a short time only.",
+);
+const SPENT: (&str, &str) = (
+    "This link no longer works",
+    "It was used already, or you signed in with another link since.",
+);
+
+/// The page of a link that no longer works: one button that mails a fresh link to the address
+/// it was for, while Rollcall remembers the link; else the form that asks for an address.
+async fn old_link_page(
+    state: &AppState,
+    token: &str,
+    (heading, why): (&'static str, &str),
+) -> Response {
+    let now = Utc::now();
+    match access::renewal_address(state.store.as_ref(), token, now).await {
+        Ok(Some(_)) => {
+            let page = SignInPage {
+                heading,
+                lead: format!(
+                    "{why} One click mails a new link to the address this one was sent to."
+                ),
+                continue_form: None,
+                renew_form: Some(ContinueForm {
+                    action: format!("/o/{token}/renew"),
+                    token: forms::issue(&state.tokens, &renew_scope(token), now),
+                }),
+                request_form: None,
+            };
+            render(StatusCode::GONE, page.render())
+        }
+        Ok(None) => request_page(
+            state,
+            StatusCode::GONE,
+            heading,
+            &format!("{why} Ask for a new one here."),
+        ),
+        Err(error) => unavailable("sign-in link", error),
+    }
 }
 
 fn request_page(
@@ -74,6 +124,7 @@ fn request_page(
         heading,
         lead: lead.to_string(),
         continue_form: None,
+        renew_form: None,
         request_form: Some(forms::issue(&state.tokens, REQUEST_SCOPE, Utc::now())),
     };
     render(status, page.render())
@@ -148,23 +199,47 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
                     action: format!("/o/{token}"),
                     token: forms::issue(&state.tokens, &continue_scope(&token), now),
                 }),
+                renew_form: None,
                 request_form: None,
             };
             render(StatusCode::OK, page.render())
         }
-        Some(_) => request_page(
+        Some(_) => old_link_page(&state, &token, EXPIRED).await,
+        None => old_link_page(&state, &token, SPENT).await,
+    }
+}
+
+/// `POST /o/{token}/renew`: mails a fresh link to the address an old link was for, with the
+/// same limits as `/signin`, and answers like it.
+pub async fn renew(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<ContinueInput>, FormRejection>,
+) -> Response {
+    let now = Utc::now();
+    let scope = renew_scope(&token);
+    let reload = format!("/o/{token}");
+    if let Err(refused) = checked_form(&state, &client, &headers, form, None, &scope, &reload, now)
+    {
+        return refused;
+    }
+    let address = match access::renewal_address(state.store.as_ref(), &token, now).await {
+        Ok(Some(address)) => address,
+        Ok(None) => return old_link_page(&state, &token, SPENT).await,
+        Err(error) => return unavailable("sign-in link", error),
+    };
+    match session::request_link(&state, &address, now).await {
+        Ok(()) => request_page(
             &state,
-            StatusCode::GONE,
-            "This link has expired",
-            "Sign-in links work for a short time only. Ask for a new one here.",
+            StatusCode::OK,
+            "Check your email",
+            "A new sign-in link is on its way to the address this one was sent to. It works \
+             once, for a short time.",
         ),
-        None => request_page(
-            &state,
-            StatusCode::GONE,
-            "This link no longer works",
-            "It was used already, or you signed in with another link since. Ask for a new one \
-             here.",
-        ),
+        Err(session::LinkRequestError::RateLimited(seconds)) => super::too_many_requests(seconds),
+        Err(session::LinkRequestError::Store(error)) => unavailable("sign-in request", error),
     }
 }
 
@@ -200,19 +275,8 @@ pub async fn sign_in(
             )
                 .into_response()
         }
-        Err(SignInError::Expired) => request_page(
-            &state,
-            StatusCode::GONE,
-            "This link has expired",
-            "Sign-in links work for a short time only. Ask for a new one here.",
-        ),
-        Err(SignInError::Unknown) => request_page(
-            &state,
-            StatusCode::GONE,
-            "This link no longer works",
-            "It was used already, or you signed in with another link since. Ask for a new one \
-             here.",
-        ),
+        Err(SignInError::Expired) => old_link_page(&state, &token, EXPIRED).await,
+        Err(SignInError::Unknown) => old_link_page(&state, &token, SPENT).await,
         Err(SignInError::Store(error)) => unavailable("sign-in", error),
     }
 }
