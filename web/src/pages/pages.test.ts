@@ -130,5 +130,15 @@ describe('Share page', () => {
     expect(wrapper.find('script').exists()).toBe(false)
     expect((wrapper.get('[data-test="share-link"]').element as HTMLInputElement).value).toBe(detail.public_url)
     expect(wrapper.get('[data-test="share-ics"]').attributes('href')).toBe(detail.ics_url)
+    expect(wrapper.find('[data-test="share-cancelled"]').exists()).toBe(false)
+  })
+
+  it('invites no answers for a cancelled event', async () => {
+    mocked.getEvent.mockResolvedValue({ ...detail, status: 'cancelled' })
+    const { wrapper } = await mountAt('/events/ev1/share', Share)
+    expect(wrapper.get('[data-test="share-cancelled"]').text()).toContain('cancelled')
+    expect(wrapper.find('[data-test="share-embed"]').exists()).toBe(false)
+    expect(wrapper.find('[data-test="share-preview"]').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('Anyone with this link can answer')
   })
 })
