@@ -226,8 +226,40 @@ fn read_event(
     }
     event.meeting_url = conference
         .or(vendor_meeting)
-        .or_else(|| event.url.as_deref().and_then(web_url));
+        .or_else(|| event.url.as_deref().and_then(web_url))
+        .or_else(|| event.location.as_deref().and_then(meeting_link_in))
+        .or_else(|| event.description.as_deref().and_then(meeting_link_in));
     Ok(event)
+}
+
+/// Hosts whose links are video meetings. Google Calendar often writes its Meet link only in
+/// the description, and Zoom's add-ins in the location: a link to one of these there is the
+/// meeting link; any other link in free text is just a link.
+const MEETING_HOSTS: [&str; 6] = [
+    "meet.google.com",
+    "zoom.us",
+    "teams.microsoft.com",
+    "teams.live.com",
+    "webex.com",
+    "meet.jit.si",
+];
+
+/// The first link in `text` to a [`MEETING_HOSTS`] host (or a subdomain of one).
+fn meeting_link_in(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')'))
+        .map(|word| word.trim_end_matches(['.', ',', ';', ':', '!', '?']))
+        .filter_map(web_url)
+        .find(|link| {
+            let rest = link.split_once("://").map_or("", |(_, rest)| rest);
+            let host = rest
+                .split(['/', '?', '#', ':'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            MEETING_HOSTS
+                .iter()
+                .any(|known| host == *known || host.ends_with(&format!(".{known}")))
+        })
 }
 
 /// Where Google Calendar and Outlook/Teams put the meeting link.
@@ -250,9 +282,13 @@ fn web_link(entry: &ICalendarEntry) -> Option<String> {
 /// characters, bounded: what pages and mail may offer as a link to press.
 fn web_url(text: &str) -> Option<String> {
     let text = text.trim();
-    let scheme_ok = ["https://", "http://"]
-        .iter()
-        .any(|s| text.len() > s.len() && text[..s.len()].eq_ignore_ascii_case(s));
+    // `get`, not slicing: the text is anyone's, and its first bytes need not end a character.
+    let scheme_ok = ["https://", "http://"].iter().any(|s| {
+        text.len() > s.len()
+            && text
+                .get(..s.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(s))
+    });
     let clean = !text.chars().any(|c| c.is_whitespace() || c.is_control());
     (scheme_ok && clean && text.chars().count() <= MAX_LINK_CHARS).then(|| text.to_string())
 }

@@ -28,6 +28,10 @@ pub struct EventLine<'a> {
     pub location: Option<&'a str>,
     pub url: Option<&'a str>,
     pub status: Option<&'a str>,
+    /// `TRANSP:TRANSPARENT`: the event does not make its attendees busy.
+    pub transparent: bool,
+    /// Where to join online, from whichever property the client used.
+    pub meeting_url: Option<&'a str>,
     pub comment: Vec<&'a str>,
     pub producer: Option<&'a str>,
     pub warnings: &'a [String],
@@ -140,6 +144,8 @@ fn line<'a>(
         location: event.location.as_deref(),
         url: event.url.as_deref(),
         status: event.status.as_deref(),
+        transparent: event.transparent,
+        meeting_url: event.meeting_url.as_deref(),
         comment: event.comments.iter().map(String::as_str).collect(),
         producer,
         warnings,

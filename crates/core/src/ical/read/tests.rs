@@ -113,6 +113,15 @@ fn the_meeting_link_is_found_where_each_calendar_puts_it() {
             "URL:https://example.org/info\r\nX-GOOGLE-CONFERENCE:https://meet.google.com/x",
             "https://meet.google.com/x",
         ),
+        // Google often writes Meet only in the description; Zoom's add-ins in the location.
+        (
+            "DESCRIPTION:Agenda at https://example.org/a.\\nJoin: https://meet.google.com/pyb-ndcu-hhc.\\n",
+            "https://meet.google.com/pyb-ndcu-hhc",
+        ),
+        (
+            "LOCATION:https://example.zoom.us/j/81726?pwd=abc",
+            "https://example.zoom.us/j/81726?pwd=abc",
+        ),
     ] {
         assert_eq!(
             event_with(lines).meeting_url.as_deref(),
@@ -129,6 +138,12 @@ fn only_web_links_are_kept() {
         "URL:data:text/html,<script>x</script>",
         "CONFERENCE;VALUE=URI:tel:+1-555-0100",
         "URL:https://",
+        // A link in free text is a meeting link only on a meeting host.
+        "DESCRIPTION:Slides: https://example.org/deck and https://notzoom.us.example/j/1",
+        "LOCATION:Room 4 (https://evilzoom.us/j/1)",
+        // Words whose first bytes end no character (a slice there would panic).
+        "LOCATION:äöüß_ äöüÄÖÜß",
+        "URL:aäöüßxyz",
     ] {
         assert_eq!(event_with(lines).meeting_url, None, "{lines}");
     }
