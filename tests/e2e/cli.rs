@@ -20,8 +20,8 @@ fn parse_prints_one_json_line_per_event_and_fails_for_unreadable_files() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(lines[0]["method"], "REQUEST");
     assert_eq!(lines[0]["summary"], "Engine budget review");
-    // W. Europe Standard Time, 15 March 2027 14:00 local (CET, +01:00) is 13:00 UTC.
-    assert_eq!(lines[0]["start"], "2027-03-15T13:00:00Z");
+    // W. Europe Standard Time, 15 March 2037 14:00 local (CET, +01:00) is 13:00 UTC.
+    assert_eq!(lines[0]["start"], "2037-03-15T13:00:00Z");
     assert_eq!(lines[0]["tzid"], "Europe/Berlin");
     assert!(
         lines[1]["error"]

@@ -78,7 +78,7 @@ fn a_counter_is_recorded_as_a_proposal_and_a_forged_key_changes_nothing() {
     let (server, event, reply_to) = with_an_invitee();
     let counter = "From: ann@example.org\r\nSubject: New time proposed\r\nContent-Type: text/calendar; method=COUNTER\r\n\r\n\
         BEGIN:VCALENDAR\r\nMETHOD:COUNTER\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20270101T000000Z\r\n\
-        DTSTART:20270305T150000Z\r\nDTEND:20270305T160000Z\r\nCOMMENT:Afternoon suits me better\r\n\
+        DTSTART:20370305T150000Z\r\nDTEND:20370305T160000Z\r\nCOMMENT:Afternoon suits me better\r\n\
         ATTENDEE;PARTSTAT=TENTATIVE:mailto:ann@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     assert_eq!(
         outcome(&server, &reply_to, counter.as_bytes()),

@@ -288,7 +288,7 @@ fn a_bounce_of_a_personal_invitation_stops_further_mail_to_that_address() {
     let moved = Invite {
         sequence: 1,
         dtstamp: "20270102T100000Z",
-        start: "20270306T150000",
+        start: "20370306T150000",
         ..Invite::default()
     };
     server.deliver(&moved.to_mail());

@@ -29,7 +29,7 @@ impl Default for Invite<'_> {
             summary: "Team lunch",
             organizer: "organizer@example.com",
             from: "organizer@example.com",
-            start: "20270305T120000",
+            start: "20370305T120000",
             sent_by: None,
             rrule: None,
             recurrence_id: None,

@@ -275,7 +275,7 @@ pub fn invitation(world: &World, uid: &str, title: &str) -> Vec<u8> {
          Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <{uid}.msg@google.com>\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/calendar; charset=\"UTF-8\"; method=REQUEST\r\n\r\n\
          BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n\
-         BEGIN:VEVENT\r\nDTSTART:20270304T160000Z\r\nDTEND:20270304T170000Z\r\nDTSTAMP:20261123T090000Z\r\n\
+         BEGIN:VEVENT\r\nDTSTART:20370304T160000Z\r\nDTEND:20370304T170000Z\r\nDTSTAMP:20261123T090000Z\r\n\
          ORGANIZER;CN=Grace Hopper:mailto:grace@example.com\r\nUID:{uid}\r\n\
          ATTENDEE;PARTSTAT=ACCEPTED;CN=Grace Hopper:mailto:grace@example.com\r\n\
          ATTENDEE;PARTSTAT=NEEDS-ACTION;CN={invites}:mailto:{invites}\r\n\
