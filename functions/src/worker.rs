@@ -8,6 +8,9 @@
 //!   operator's redrive of failed messages (`rollcall outbox retry` of the local server): back
 //!   in the queue with a fresh lifetime, then delivered like `deliver-due`. Only a failed
 //!   message moves, so a job sent twice re-queues, and sends, once.
+//! - `{"kind":"lift-suppression","address":"<address>"}`: an operator takes an address off the
+//!   deployment's suppression list (`rollcall suppressions lift` of the local server); the
+//!   list itself is in the table (`SUPPRESSIONS` partition) for reading.
 //!
 //! One invocation sends at most `ROLLCALL_SEND_RATE` messages a second and stops after its
 //! time budget; if work is left, it rings the doorbell again for the next invocation. When SES
@@ -44,6 +47,9 @@ pub enum Job {
         /// Every failed message.
         #[serde(default)]
         all: bool,
+    },
+    LiftSuppression {
+        address: String,
     },
 }
 
@@ -100,6 +106,16 @@ impl Worker {
                     .map_err(|e| Failure::Retry(e.to_string()))?;
                 tracing::info!(count = requeued.len(), ids = ?requeued, "re-queued failed mail");
                 self.deliver_due().await.map(|_| ())
+            }
+            Job::LiftSuppression { address } => {
+                let address = rollcall_core::event::normalize_email(&address);
+                let lifted = self
+                    .store
+                    .lift_suppression(&address)
+                    .await
+                    .map_err(|e| Failure::Retry(e.to_string()))?;
+                tracing::info!(%address, lifted, "suppression lifted by the operator");
+                Ok(())
             }
         }
     }
@@ -218,6 +234,12 @@ mod tests {
             })
         );
         assert!(serde_json::from_str::<Job>(r#"{"kind":"retry-failed","ids":["x"]}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<Job>(r#"{"kind":"lift-suppression","address":"a@b.org"}"#).ok(),
+            Some(Job::LiftSuppression {
+                address: "a@b.org".into()
+            })
+        );
         assert!(serde_json::from_str::<Job>(r#"{"kind":"format-disk"}"#).is_err());
         assert!(serde_json::from_str::<Job>("deliver-due").is_err());
     }

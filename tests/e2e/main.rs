@@ -14,4 +14,5 @@ mod rsvp_edges;
 mod rsvp_loop;
 mod sender_trust;
 mod slow_clients;
+mod suppression;
 mod trust_rules;

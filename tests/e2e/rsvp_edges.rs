@@ -4,7 +4,7 @@
 use mail_parser::MessageParser;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::tokens::{Purpose, TokenKey};
-use rollcall_tests::mail::Invite;
+use rollcall_tests::mail::{Invite, hard_bounce};
 use rollcall_tests::rsvp::{invitations_to, outlook_reply, rsvp};
 use rollcall_tests::server::{Server, event_id, queue_id};
 
@@ -267,15 +267,7 @@ fn a_bounce_of_a_personal_invitation_stops_further_mail_to_that_address() {
     rsvp(&server, &event, "Ann", "ann@example.org", "yes");
     let invitation = &invitations_to(&server, "ann@example.org", 1)[0];
     let reply_to = invitation.reply_address();
-    // What a receiving server sends back to the envelope sender (our reply address).
-    let dsn = format!(
-        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\nTo: {reply_to}\r\nSubject: Undelivered Mail Returned to Sender\r\n\
-         Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n\
-         --r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
-         --r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n\
-         Final-Recipient: rfc822; ann@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n\
-         --r\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Invitation\r\n--r--\r\n"
-    );
+    let dsn = hard_bounce(&reply_to, "ann@example.org");
     let reply = server
         .send("", &[&reply_to], dsn.as_bytes())
         .expect("accepted");

@@ -79,3 +79,16 @@ impl Invite<'_> {
         .into_bytes()
     }
 }
+
+/// What a receiving server sends back to the envelope sender (a personal invitation's reply
+/// address) when `recipient` does not exist: a permanent failure, 5.1.1.
+pub fn hard_bounce(reply_to: &str, recipient: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\nTo: {reply_to}\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n\
+         --r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+         --r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n\
+         Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n\
+         --r\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: Invitation\r\n--r--\r\n"
+    )
+}

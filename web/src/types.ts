@@ -170,6 +170,14 @@ export interface Signal {
 export interface Timeline {
   invitee: Invitee
   signals: Signal[]
+  /** The address is mailed no more for any event: why and since when. */
+  suppression?: {
+    reason: 'bounced' | 'complained' | 'unsubscribed'
+    since: string
+    event_id: string | null
+    detail: string | null
+    text: string
+  } | null
 }
 
 export type AddResult =

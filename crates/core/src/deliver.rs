@@ -20,14 +20,15 @@ pub use requeue::{Requeue, requeue};
 pub use retry::{Jitter, parse_span};
 
 use crate::access;
+use crate::event::normalize_email;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{Notice, OutboxMessage};
 use crate::ports::{
-    Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
+    Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, SignalRecord, Store, StoreError,
 };
 use crate::quota::{self, QuotaSettings};
 use crate::status::{Answer, Channel, MailKind, Signal, SignalKind};
-use crate::tracking::track;
+use crate::tracking::{Tracked, track};
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone)]
@@ -86,6 +87,9 @@ pub struct DeliveryReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Mail not sent because its address is suppressed for every event (also counted nowhere
+    /// else: it never reached the transport).
+    pub suppressed: usize,
     /// Mail left waiting, untried, because the outbox is paused.
     pub deferred: usize,
     /// Personal messages queued by fan-out jobs in this pass.
@@ -158,6 +162,12 @@ pub async fn deliver_due(
         let message = &due.message;
         if !store.claim(&message.id, now, now + settings.lease).await? {
             continue; // another sender has it
+        }
+        // An address suppressed for every event gets nothing, whatever the transport's state.
+        if let Some(why) = suppressed(message, store, now).await? {
+            store.mark_failed(&message.id, &why).await?;
+            report.suppressed += 1;
+            continue;
         }
         let is_mail = !matches!(
             message.notice,
@@ -394,12 +404,74 @@ async fn record_delivery(
 ) -> Result<(), StoreError> {
     let mut signal = system_signal(format!("{}:{outbox_id}", kind.name()), kind, now);
     signal.provenance.mail = mail;
+    record_signal(invitee_id, signal, Apply::Track, store, now).await
+}
+
+/// Why `message` must not go: its invitee's address is on the deployment's suppression list
+/// (a hard bounce or complaint at any event, or "unsubscribe from everything"). Their history
+/// at this event says so, in the same words, as a record only: reachability is sticky, and the
+/// list can be lifted, after which this event may mail them again.
+async fn suppressed(
+    message: &OutboxMessage,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let invitee = match &message.notice {
+        Notice::Invitation { invitee, .. } | Notice::OwnLink { invitee } => invitee,
+        _ => return Ok(None),
+    };
+    let Some(suppression) = store.suppression(&normalize_email(&invitee.email)).await? else {
+        return Ok(None);
+    };
+    let why = format!(
+        "not sent: {} is suppressed for every event, {}",
+        invitee.email,
+        suppression.describe()
+    );
+    let mut signal = Signal::now(
+        format!("{SUPPRESSED_PREFIX}{}", message.id),
+        suppression.reason.signal_kind(),
+        Channel::Provider,
+        now,
+    );
+    signal.provenance.note = Some(why.clone());
+    record_signal(&invitee.id, signal, Apply::RecordOnly, store, now).await?;
+    Ok(Some(why))
+}
+
+/// Whether a signal moves the invitee's status or is only kept in their history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Apply {
+    Track,
+    RecordOnly,
+}
+
+/// Applies one signal to an invitee (or only records it) and commits it, retrying on a
+/// concurrent write.
+async fn record_signal(
+    invitee_id: &InviteeId,
+    signal: Signal,
+    apply: Apply,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     for _ in 0..CONFLICT_RETRIES {
         let Some(mut invitee) = store.invitee(invitee_id).await? else {
             return Ok(());
         };
         let expected = invitee.version;
-        let tracked = track(&mut invitee, vec![signal.clone()]);
+        let tracked = match apply {
+            Apply::Track => track(&mut invitee, vec![signal.clone()]),
+            Apply::RecordOnly => Tracked {
+                records: vec![SignalRecord {
+                    event_id: invitee.event_id.clone(),
+                    invitee_id: invitee.id.clone(),
+                    signal: signal.clone(),
+                    effect: crate::provider::RECORDED_ONLY.to_string(),
+                }],
+                ..Tracked::default()
+            },
+        };
         let commit = tracked.into_commit(invitee, expected, now);
         match store.commit(&commit).await {
             Ok(_) => return Ok(()),
@@ -409,6 +481,10 @@ async fn record_delivery(
     }
     Err(StoreError::Conflict)
 }
+
+/// The dedupe-key prefix of a signal that applies an existing suppression to another event:
+/// it repeats the list's verdict and must not rewrite the list's entry.
+pub const SUPPRESSED_PREFIX: &str = "suppressed:";
 
 /// A signal Rollcall itself produces. `sent` and `delayed` are the mail transport's word (the
 /// provider channel, like bounces later); fan-out steps happen because the organizer's

@@ -26,6 +26,7 @@ pub mod report;
 pub mod rsvp;
 pub mod schedule;
 pub mod status;
+pub mod suppression;
 pub mod tokens;
 pub mod tracking;
 

@@ -8,6 +8,7 @@ use crate::invitee::{Invitee, InviteeId};
 use crate::notice::OutboxMessage;
 use crate::outcome::Outcome;
 use crate::status::Signal;
+use crate::suppression::Suppression;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,9 @@ pub struct Commit {
     pub signals: Vec<SignalRecord>,
     pub counters: Vec<CounterDelta>,
     pub outbox: Vec<OutboxMessage>,
+    /// Addresses to mail no more, written (replacing one for the same address) with the
+    /// signal that calls for it (see [`crate::suppression`]).
+    pub suppressions: Vec<Suppression>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +257,22 @@ pub trait DelegationStore: Send + Sync {
         delegate: &str,
         scope: &DelegationScope,
     ) -> Result<(), StoreError>;
+}
+
+/// The deployment-wide list of addresses Rollcall mails no more (see [`crate::suppression`]).
+/// Entries are written by [`EventStore::commit`]; this reads and lifts them.
+#[async_trait]
+pub trait SuppressionStore: Send + Sync {
+    /// The suppression of this normalized address, if any.
+    async fn suppression(&self, address: &str) -> Result<Option<Suppression>, StoreError>;
+    /// Suppressions in address order, after `after`, at most `limit`.
+    async fn suppressions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Suppression>, StoreError>;
+    /// Removes the suppression of this address; whether there was one.
+    async fn lift_suppression(&self, address: &str) -> Result<bool, StoreError>;
 }
 
 /// Daily counters behind the quotas (see [`crate::quota`]).
@@ -416,6 +436,7 @@ pub trait Store:
     + ReportStore
     + DelegationStore
     + QuotaStore
+    + SuppressionStore
 {
 }
 
@@ -427,15 +448,16 @@ impl<
         + CredentialStore
         + ReportStore
         + DelegationStore
-        + QuotaStore,
+        + QuotaStore
+        + SuppressionStore,
 > Store for T
 {
 }
 
 /// A store wrapper that changes some of the older ports (a test's crash, the functions' side
 /// effects after a commit) and passes the newer ports through untouched: implementing this
-/// gives it [`CredentialStore`], [`ReportStore`], [`OutboxControl`], [`DelegationStore`] and
-/// [`QuotaStore`] by delegation.
+/// gives it [`CredentialStore`], [`ReportStore`], [`OutboxControl`], [`DelegationStore`],
+/// [`QuotaStore`] and [`SuppressionStore`] by delegation.
 pub trait Decorator: Send + Sync {
     fn inner(&self) -> &dyn Store;
 }
@@ -532,6 +554,25 @@ impl<T: Decorator> DelegationStore for T {
         self.inner()
             .delete_delegation(organizer, delegate, scope)
             .await
+    }
+}
+
+#[async_trait]
+impl<T: Decorator> SuppressionStore for T {
+    async fn suppression(&self, address: &str) -> Result<Option<Suppression>, StoreError> {
+        self.inner().suppression(address).await
+    }
+
+    async fn suppressions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Suppression>, StoreError> {
+        self.inner().suppressions(after, limit).await
+    }
+
+    async fn lift_suppression(&self, address: &str) -> Result<bool, StoreError> {
+        self.inner().lift_suppression(address).await
     }
 }
 

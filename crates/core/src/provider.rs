@@ -128,7 +128,7 @@ pub async fn apply_provider_action(
                     signal: signal.clone(),
                     effect: RECORDED_ONLY.to_string(),
                 }],
-                counters: Vec::new(),
+                ..Tracked::default()
             }
         } else {
             track(&mut invitee, vec![signal.clone()])

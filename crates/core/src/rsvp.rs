@@ -2,7 +2,7 @@
 //! unsubscribe. Each is one atomic commit of the invitee, their signals, the counters and any
 //! mail it causes.
 
-use crate::event::{Event, EventId, EventState};
+use crate::event::{Event, EventId, EventState, normalize_email};
 use crate::imip::Mailbox;
 use crate::invitee::{
     AddressRefusal, Invitee, InviteeId, SentVersions, invitee_address, personal_uid,
@@ -13,6 +13,7 @@ use crate::quota::{self, Quota, QuotaSettings};
 use crate::status::{
     Answer, Channel, INVITEE_MODEL, InviteeStatus, MailKind, Provenance, Signal, SignalKind,
 };
+use crate::suppression::{Suppression, SuppressionReason};
 use crate::tracking::{initial_counters, track};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -199,17 +200,46 @@ pub async fn change_answer(
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
     let signal = web_signal(format!("web:{nonce}"), SignalKind::Answer(answer), now);
-    apply_web_signal(invitee_id, signal, true, store, now).await
+    apply_web_signal(invitee_id, signal, WebAction::Answer, store, now).await
 }
 
-/// The invitee stops all mail from this event (the page's button, or RFC 8058 one-click).
+/// What an unsubscribe stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsubscribeScope {
+    /// Mail about this event (the page's first button, and RFC 8058 one-click).
+    ThisEvent,
+    /// Mail about every event of this deployment: the address goes on the suppression list.
+    Everything,
+}
+
+/// The invitee stops mail from this event, or from Rollcall altogether.
 pub async fn unsubscribe(
     invitee_id: &InviteeId,
+    scope: UnsubscribeScope,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
-    let signal = web_signal("unsubscribe".to_string(), SignalKind::Unsubscribed, now);
-    apply_web_signal(invitee_id, signal, false, store, now).await
+    // Its own key: "everything" after "this event" is a new fact, not a repeat.
+    let key = match scope {
+        UnsubscribeScope::ThisEvent => "unsubscribe",
+        UnsubscribeScope::Everything => "unsubscribe-everything",
+    };
+    let signal = web_signal(key.to_string(), SignalKind::Unsubscribed, now);
+    let action = match scope {
+        UnsubscribeScope::ThisEvent => WebAction::Unsubscribe,
+        UnsubscribeScope::Everything => WebAction::UnsubscribeEverything,
+    };
+    apply_web_signal(invitee_id, signal, action, store, now).await
+}
+
+/// What a web signal is, for what else its commit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WebAction {
+    /// An answer: a closed event refuses it and the invitee's calendar copy follows.
+    Answer,
+    Unsubscribe,
+    /// Also puts the address on the deployment's suppression list.
+    UnsubscribeEverything,
 }
 
 /// A cancelled event, or one that is over, takes no more answers and no more guests.
@@ -223,15 +253,14 @@ pub(crate) fn refuse_closed(event: &Event, now: DateTime<Utc>) -> Result<(), Rsv
     Ok(())
 }
 
-/// `answering`: an answer, which a closed event refuses and the invitee's calendar copy
-/// follows; otherwise (unsubscribing) neither.
 async fn apply_web_signal(
     invitee_id: &InviteeId,
     signal: Signal,
-    answering: bool,
+    action: WebAction,
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
+    let answering = action == WebAction::Answer;
     for _ in 0..CONFLICT_RETRIES {
         let mut invitee = store
             .invitee(invitee_id)
@@ -266,6 +295,15 @@ async fn apply_web_signal(
                 outbox_id, &invitee, event, now,
             ));
         }
+        if action == WebAction::UnsubscribeEverything {
+            tracked.suppressions.push(Suppression {
+                address: normalize_email(&invitee.email),
+                reason: SuppressionReason::Unsubscribed,
+                since: now,
+                event_id: Some(invitee.event_id.clone()),
+                detail: Some("asked for no more mail from Rollcall at all".into()),
+            });
+        }
         invitee.version += 1;
         invitee.updated_at = now;
         let commit = Commit {
@@ -275,6 +313,7 @@ async fn apply_web_signal(
             }],
             signals: tracked.records,
             counters: tracked.counters,
+            suppressions: tracked.suppressions,
             outbox,
             ..Commit::default()
         };

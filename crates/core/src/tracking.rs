@@ -4,12 +4,15 @@
 use crate::invitee::Invitee;
 use crate::ports::{Commit, CounterDelta, InviteeWrite, SignalRecord};
 use crate::status::{Effect, INVITEE_MODEL, MailKind, Signal, SignalKind, apply, counter_deltas};
+use crate::suppression::Suppression;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
 pub struct Tracked {
     pub records: Vec<SignalRecord>,
     pub counters: Vec<CounterDelta>,
+    /// Addresses an applied bounce or complaint suppresses deployment-wide.
+    pub suppressions: Vec<Suppression>,
 }
 
 impl Tracked {
@@ -25,6 +28,7 @@ impl Tracked {
             }],
             signals: self.records,
             counters: self.counters,
+            suppressions: self.suppressions,
             ..Commit::default()
         }
     }
@@ -32,6 +36,7 @@ impl Tracked {
     pub fn extend(&mut self, other: Tracked) {
         self.records.extend(other.records);
         self.counters.extend(other.counters);
+        self.suppressions.extend(other.suppressions);
     }
 }
 
@@ -147,6 +152,9 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
             ]),
             SignalKind::Counter { .. } => tracked.counters.push(counter(PROPOSALS, "counter", 1)),
             _ => {}
+        }
+        if let Some(suppression) = crate::suppression::from_signal(invitee, &signal) {
+            tracked.suppressions.push(suppression);
         }
         tracked.records.push(crate::ports::SignalRecord {
             event_id: invitee.event_id.clone(),

@@ -6,6 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::{Site, form, hidden_token, site};
+use rollcall_core::ports::SuppressionStore;
 use rollcall_core::tokens::Purpose;
 
 async fn site_with_invitee() -> (Site, String, String) {
@@ -85,6 +86,51 @@ async fn an_invitee_changes_their_answer_on_their_own_page() {
         StatusCode::FORBIDDEN
     );
     assert!(site.get(&page).await.body.contains("You said no"));
+}
+
+#[tokio::test]
+async fn the_unsubscribe_page_offers_this_event_or_everything_and_one_click_is_this_event() {
+    let (site, _, unsubscribe) = site_with_invitee().await;
+    let confirm = site.get(&unsubscribe).await;
+    assert!(
+        confirm.body.contains("Stop emails about this event"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm.body.contains("name=\"scope\" value=\"everything\""),
+        "{}",
+        confirm.body
+    );
+    // One-click (the mail header's POST) stops this event only.
+    site.post(&unsubscribe, "List-Unsubscribe=One-Click").await;
+    assert_eq!(
+        site.store
+            .suppression("ann@example.com")
+            .await
+            .expect("read"),
+        None
+    );
+
+    let reply = site.post(&unsubscribe, "scope=everything").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains("You will get no more email from Rollcall"),
+        "{}",
+        reply.body
+    );
+    let listed = site
+        .store
+        .suppression("ann@example.com")
+        .await
+        .expect("read")
+        .expect("suppressed for every event");
+    assert_eq!(
+        listed.reason,
+        rollcall_core::suppression::SuppressionReason::Unsubscribed
+    );
 }
 
 #[tokio::test]

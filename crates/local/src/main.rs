@@ -53,6 +53,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the addresses mailed no more for any event (hard bounces, complaints,
+    /// "unsubscribe from everything"); `rollcall suppressions lift ADDRESS` removes one.
+    Suppressions {
+        #[command(subcommand)]
+        action: Option<SuppressionAction>,
+        #[arg(
+            long,
+            env = "ROLLCALL_DATA_DIR",
+            default_value = "./rollcall-data",
+            global = true
+        )]
+        data_dir: PathBuf,
+        /// How many addresses to show, in address order.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage API tokens for integrations.
     Token {
         #[command(subcommand)]
@@ -72,6 +91,12 @@ enum OutboxAction {
         #[arg(long)]
         failed: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SuppressionAction {
+    /// Mail this address again (after its owner fixed the mailbox, or asked to).
+    Lift { address: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +186,27 @@ fn main() -> ExitCode {
             match retried {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(&format!("outbox retry: {error:#}")),
+            }
+        }
+        Command::Suppressions {
+            action,
+            data_dir,
+            limit,
+            json,
+        } => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let done = match action {
+                None => {
+                    rollcall_local::commands::suppressions::list(&data_dir, limit, json, &mut out)
+                }
+                Some(SuppressionAction::Lift { address }) => {
+                    rollcall_local::commands::suppressions::lift(&data_dir, &address, &mut out)
+                }
+            };
+            match done {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("suppressions: {error:#}")),
             }
         }
         Command::Token {

@@ -14,6 +14,7 @@
 //! | counter              | update `ADD count :delta`                | none                      |
 //! | counter's hour       | update `ADD count :delta` (if positive)  | none                      |
 //! | outbox message       | put `OUTBOX#<id>`, if absent (see below) | `attribute_not_exists`    |
+//! | suppression          | put `SUPPRESSIONS` / `ADDRESS#<address>` | none (the latest wins)    |
 //!
 //! A signal item is both the history entry and the de-duplication marker of its
 //! (invitee, key): one item, so a signal costs one of the transaction's 100 actions and a
@@ -155,6 +156,17 @@ impl<'a> Plan<'a> {
             + self.counters.len()
             + self.series.len()
             + self.outbox.len()
+            + self.suppressions().len()
+    }
+
+    /// The suppressions, one per address (the last one given wins, as in every store).
+    fn suppressions(&self) -> Vec<&'a rollcall_core::suppression::Suppression> {
+        let mut by_address: HashMap<&str, &rollcall_core::suppression::Suppression> =
+            HashMap::new();
+        for suppression in &self.commit.suppressions {
+            by_address.insert(&suppression.address, suppression);
+        }
+        by_address.into_values().collect()
     }
 
     /// The items whose existence makes the commit a redelivery.
@@ -240,6 +252,9 @@ impl<'a> Plan<'a> {
         }
         for message in queue {
             actions.put_new(Role::Outbox, items::outbox(message)?)?;
+        }
+        for suppression in self.suppressions() {
+            actions.put_index(super::trust::suppression_item(suppression)?)?;
         }
         Ok(Ok(actions.list))
     }

@@ -232,6 +232,20 @@ pub fn delegation(organizer: &str, delegate: &str, scope: &str) -> Key {
     Key::new(delegations_partition(organizer), sk)
 }
 
+/// The one partition of the suppression list: items sort by address.
+pub const SUPPRESSIONS: &str = "SUPPRESSIONS";
+
+/// Sort key prefix of the suppression items.
+pub const ADDRESS_PREFIX: &str = "ADDRESS#";
+
+/// One suppressed address.
+pub fn suppression(address: &str) -> Key {
+    Key::new(
+        SUPPRESSIONS.to_string(),
+        format!("{ADDRESS_PREFIX}{}", part(address)),
+    )
+}
+
 /// One quota's counter for the window starting at `window`.
 pub fn quota(key: &str, window: DateTime<Utc>) -> Key {
     Key::new(format!("QUOTA#{}", part(key)), time(window))

@@ -1,6 +1,7 @@
-//! Delegations (one item per allowance, in the organizer's partition) and quota counters (one
+//! Delegations (one item per allowance, in the organizer's partition), quota counters (one
 //! item per quota and day, added to in place under a condition, and removed by the table's
-//! TTL a few days after their day).
+//! TTL a few days after their day) and the suppression list (one item per address in one
+//! partition, written by commits).
 
 use super::items::{self, Item};
 use super::keys;
@@ -11,7 +12,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 use rollcall_core::delegation::{Delegation, DelegationScope};
-use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError};
+use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError, SuppressionStore};
+use rollcall_core::suppression::Suppression;
 
 const DELEGATE: &str = "delegate";
 const SCOPE: &str = "scope";
@@ -139,5 +141,60 @@ impl QuotaStore for DynamoStore {
             }
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
+    }
+}
+
+/// The item of one suppression: its key and the suppression as JSON.
+pub(super) fn suppression_item(suppression: &Suppression) -> Result<Item, StoreError> {
+    let mut item = items::key(&keys::suppression(&suppression.address));
+    item.insert(items::TYPE.into(), s("suppression"));
+    let data = serde_json::to_string(suppression)
+        .map_err(|e| StoreError::Unavailable(format!("suppression not serializable: {e}")))?;
+    item.insert(items::DATA.into(), s(data));
+    Ok(item)
+}
+
+fn read_suppression(item: &Item) -> Result<Suppression, StoreError> {
+    serde_json::from_str(items::string(item, items::DATA)?)
+        .map_err(|e| StoreError::Unavailable(format!("stored suppression is not readable: {e}")))
+}
+
+#[async_trait]
+impl SuppressionStore for DynamoStore {
+    async fn suppression(&self, address: &str) -> Result<Option<Suppression>, StoreError> {
+        match self.get(&keys::suppression(address)).await? {
+            Some(item) => Ok(Some(read_suppression(&item)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn suppressions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Suppression>, StoreError> {
+        // Just past `after`'s own key: `\u{1}` sorts before every character an address has.
+        let from = match after {
+            Some(after) => format!("{}\u{1}", keys::suppression(after).sk),
+            None => keys::ADDRESS_PREFIX.to_string(),
+        };
+        let to = keys::prefix_end(keys::ADDRESS_PREFIX);
+        let found = self
+            .query_range(keys::SUPPRESSIONS, &from, &to, Some(limit))
+            .await?;
+        found.iter().take(limit).map(read_suppression).collect()
+    }
+
+    async fn lift_suppression(&self, address: &str) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(items::key(&keys::suppression(address))))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(output.attributes.is_some_and(|a| !a.is_empty()))
     }
 }

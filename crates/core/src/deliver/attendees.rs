@@ -94,6 +94,7 @@ async fn record_one(
             }],
             signals: tracked.records,
             counters: tracked.counters,
+            suppressions: tracked.suppressions,
             ..Commit::default()
         };
         match store.commit(&commit).await {

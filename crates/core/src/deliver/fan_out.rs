@@ -240,6 +240,7 @@ async fn fan_out_one(
             }],
             signals: tracked.records,
             counters: tracked.counters,
+            suppressions: tracked.suppressions,
             outbox: vec![message],
             ..Commit::default()
         };

@@ -193,6 +193,7 @@ pub(super) async fn plan(
         });
         commit.signals = tracked.records;
         commit.counters = tracked.counters;
+        commit.suppressions = tracked.suppressions;
     }
     Ok(commit)
 }
@@ -274,6 +275,7 @@ pub(super) async fn plan_bounce(
         }],
         signals: tracked.records,
         counters: tracked.counters,
+        suppressions: tracked.suppressions,
         ..Commit::default()
     })
 }

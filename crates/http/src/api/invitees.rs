@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::Utc;
+use rollcall_core::event::normalize_email;
 use rollcall_core::invite::add_invitees;
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::ports::SignalRecord;
@@ -161,9 +162,21 @@ pub async fn timeline(
         .filter(|i| i.event_id == event.id)
         .ok_or(ApiError::NotFound)?;
     let history = state.store.signals_of(&id).await?;
+    // Deployment-wide: a bounce or complaint at any event, or "unsubscribe from everything".
+    let suppression = state
+        .store
+        .suppression(&normalize_email(&invitee.email))
+        .await?;
     Ok(private_json(json!({
         "invitee": invitee_json(&invitee),
         "signals": history.iter().map(signal_json).collect::<Vec<_>>(),
+        "suppression": suppression.map(|s| json!({
+            "reason": s.reason.as_str(),
+            "since": s.since.to_rfc3339(),
+            "event_id": s.event_id,
+            "detail": s.detail,
+            "text": s.describe(),
+        })),
     })))
 }
 

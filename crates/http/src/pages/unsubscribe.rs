@@ -1,7 +1,8 @@
-//! `/u/{token}`: stop all mail about one event. GET only asks; POST does it. The POST is also
-//! the RFC 8058 one-click target that mail providers call with `List-Unsubscribe=One-Click`
-//! and neither a form token nor an `Origin`: the token in the URL is the capability, so the
-//! body is not even read, and any POST with a genuine token unsubscribes.
+//! `/u/{token}`: stop mail about one event, or from Rollcall altogether. GET only asks; POST
+//! does it. The POST is also the RFC 8058 one-click target that mail providers call with
+//! `List-Unsubscribe=One-Click` and neither a form token nor an `Origin`: the token in the URL
+//! is the capability, so any POST with a genuine token unsubscribes from the event, and only
+//! the page's second button (`scope=everything`) adds the address to the suppression list.
 
 use super::{not_found, render, unavailable};
 use crate::AppState;
@@ -12,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use rollcall_core::event::EventId;
-use rollcall_core::rsvp::{self, RsvpError};
+use rollcall_core::rsvp::{self, RsvpError, UnsubscribeScope};
 use rollcall_core::tokens::Purpose;
 
 #[derive(Template)]
@@ -24,6 +25,8 @@ struct UnsubscribePage {
     already: bool,
     /// This request unsubscribed them.
     done: bool,
+    /// From everything Rollcall sends (the address is suppressed deployment-wide).
+    everything: bool,
 }
 
 async fn event_title(state: &AppState, id: &EventId) -> Result<String, Response> {
@@ -52,15 +55,28 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
         action: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
         already: invitee.status.value("reachability") == Some("unsubscribed"),
         done: false,
+        everything: false,
     };
     render(StatusCode::OK, page.render())
 }
 
-pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: String,
+) -> Response {
     let Some(id) = state.tokens.verify(Purpose::Unsubscribe, &token) else {
         return not_found().await;
     };
-    let invitee = match rsvp::unsubscribe(&id, state.store.as_ref(), Utc::now()).await {
+    // The body is a tiny form (`List-Unsubscribe=One-Click`, or the page's `scope=everything`);
+    // anything else is this event only.
+    let everything = body.len() < 256 && body.split('&').any(|pair| pair == "scope=everything");
+    let scope = if everything {
+        UnsubscribeScope::Everything
+    } else {
+        UnsubscribeScope::ThisEvent
+    };
+    let invitee = match rsvp::unsubscribe(&id, scope, state.store.as_ref(), Utc::now()).await {
         Ok(invitee) => invitee,
         Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => return not_found().await,
         Err(error) => return unavailable("unsubscribing failed", error),
@@ -74,6 +90,7 @@ pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String
         action: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
         already: false,
         done: true,
+        everything,
     };
     render(StatusCode::OK, page.render())
 }

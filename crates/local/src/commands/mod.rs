@@ -3,4 +3,5 @@
 pub mod inbox;
 pub mod outbox;
 pub mod parse;
+pub mod suppressions;
 pub mod token;

@@ -30,7 +30,7 @@ impl StateFilter {
     }
 }
 
-fn database(data_dir: &Path) -> Result<PathBuf> {
+pub(crate) fn database(data_dir: &Path) -> Result<PathBuf> {
     let database = data_dir.join("rollcall.sqlite");
     if !database.exists() {
         bail!(

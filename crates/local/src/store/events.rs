@@ -143,6 +143,13 @@ fn write_commit(
             ],
         )?;
     }
+    for suppression in &commit.suppressions {
+        tx.execute(
+            "INSERT INTO suppressions (address, data) VALUES (?1, ?2)
+             ON CONFLICT (address) DO UPDATE SET data = ?2",
+            params![suppression.address, serde_json::to_string(suppression)?],
+        )?;
+    }
     // The queue entry, if this message came through the local inbox, is done in the same step.
     if let Some(message) = &commit.message {
         tx.execute(

@@ -141,6 +141,13 @@ CREATE TABLE IF NOT EXISTS delegations (
     PRIMARY KEY (organizer, delegate, scope)
 ) WITHOUT ROWID;
 
+-- Addresses mailed no more for any event (a hard bounce, a complaint, "unsubscribe from
+-- everything"): the JSON of a rollcall_core::suppression::Suppression, by address.
+CREATE TABLE IF NOT EXISTS suppressions (
+    address  TEXT PRIMARY KEY,
+    data     TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- Daily quota counters: what was taken of `quota_key` in the window from `window_start`.
 CREATE TABLE IF NOT EXISTS quotas (
     quota_key     TEXT NOT NULL,

@@ -1,11 +1,13 @@
-//! Delegations (who may send an organizer's invitations) and the daily quota counters.
+//! Delegations (who may send an organizer's invitations), the daily quota counters and the
+//! suppression list (written by commits, read and lifted here).
 
 use super::SqliteStore;
 use super::time::{from_db, to_db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rollcall_core::delegation::{Delegation, DelegationScope};
-use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError};
+use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError, SuppressionStore};
+use rollcall_core::suppression::Suppression;
 use rusqlite::params;
 
 #[async_trait]
@@ -102,6 +104,53 @@ impl QuotaStore for SqliteStore {
                     params![key, to_db(window), amount, limit],
                 )?;
                 Ok(changed == 1)
+            })
+            .await?)
+    }
+}
+
+#[async_trait]
+impl SuppressionStore for SqliteStore {
+    async fn suppression(&self, address: &str) -> Result<Option<Suppression>, StoreError> {
+        let address = address.to_string();
+        Ok(self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT data FROM suppressions WHERE address = ?1")?;
+            let mut rows = stmt.query([&address])?;
+            match rows.next()? {
+                Some(row) => Ok(Some(serde_json::from_str(&row.get::<_, String>(0)?)?)),
+                None => Ok(None),
+            }
+        })?)
+    }
+
+    async fn suppressions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Suppression>, StoreError> {
+        let after = after.unwrap_or_default().to_string();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT data FROM suppressions WHERE address > ?1 ORDER BY address LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after, limit], |r| r.get::<_, String>(0))?;
+            let mut found = Vec::new();
+            for row in rows {
+                found.push(serde_json::from_str(&row?)?);
+            }
+            Ok(found)
+        })?)
+    }
+
+    async fn lift_suppression(&self, address: &str) -> Result<bool, StoreError> {
+        let address = address.to_string();
+        Ok(self
+            .with(move |conn| {
+                let removed =
+                    conn.execute("DELETE FROM suppressions WHERE address = ?1", [&address])?;
+                Ok(removed > 0)
             })
             .await?)
     }

@@ -12,7 +12,7 @@ use rollcall_core::imip::Mailbox;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::notice::{FanOut, Notice, OutboxMessage};
 use rollcall_core::ports::{Commit, Committed, Store};
-use rollcall_core::rsvp::unsubscribe;
+use rollcall_core::rsvp::{UnsubscribeScope, unsubscribe};
 use rollcall_core::status::Answer;
 
 fn delivered(sent: usize, fanned_out: usize) -> DeliveryReport {
@@ -62,7 +62,9 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
         delivered(3, 0),
         "the first invitations"
     );
-    unsubscribe(cat, store, at(60)).await.expect("unsubscribe");
+    unsubscribe(cat, UnsubscribeScope::ThisEvent, store, at(60))
+        .await
+        .expect("unsubscribe");
     let before = counts(&[
         ("delivery", "sent", 3),
         ("response", "accepted", 2),

@@ -68,6 +68,13 @@ pub async fn a_duplicate_event_and_email_insert_conflicts_and_writes_nothing<S: 
         signals: vec![listed(&cat), listed(&twin)],
         counters: vec![delta(&planning, "delivery", "listed", 2)],
         outbox: vec![notice("m2-0", &planning, at(0))],
+        suppressions: vec![rollcall_core::suppression::Suppression {
+            address: CAT.to_string(),
+            reason: rollcall_core::suppression::SuppressionReason::Bounced,
+            since: at(0),
+            event_id: None,
+            detail: None,
+        }],
     };
     let (events, invitees) = ([&planning.id, &review.id], [&ann.id, &twin.id, &cat.id]);
     let before = snapshot(store, &planning.id, &events, &invitees, "m2").await;
@@ -75,6 +82,8 @@ pub async fn a_duplicate_event_and_email_insert_conflicts_and_writes_nothing<S: 
     assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
     let after = snapshot(store, &planning.id, &events, &invitees, "m2").await;
     assert_eq!(after, before, "a refused commit writes nothing");
+    let suppressed = store.suppression(CAT).await.expect("read");
+    assert_eq!(suppressed, None, "not even its suppression");
     let by_email = store.invitee_by_email(&planning.id, ANN).await;
     assert_eq!(by_email.expect("read"), Some(ann));
 
@@ -208,6 +217,7 @@ pub async fn a_commit_whose_signal_is_already_recorded_changes_nothing<S: Store>
         signals: vec![fresh.clone(), again.clone()],
         counters: vec![delta(&planning, "response", "declined", 1)],
         outbox: vec![notice("m2-0", &planning, at(9))],
+        suppressions: vec![],
     };
     let (events, invitees) = ([&planning.id, &review.id], [&ann.id, &bob.id]);
     let before = snapshot(store, &planning.id, &events, &invitees, "m2").await;

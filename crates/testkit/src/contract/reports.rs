@@ -8,7 +8,9 @@ use rollcall_core::event::Event;
 use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::ports::{Commit, CounterDelta, SeriesPoint, Store};
 use rollcall_core::report::listing::read_pasted;
-use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, Rsvped, change_answer, rsvp, unsubscribe};
+use rollcall_core::rsvp::{
+    RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, change_answer, rsvp, unsubscribe,
+};
 use rollcall_core::status::Answer;
 use rollcall_core::tracking::{ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN};
 
@@ -116,7 +118,9 @@ pub async fn organizer_added_invitees_are_invited_with_a_result_per_line<S: Stor
     else {
         panic!("Una is invited");
     };
-    unsubscribe(&una, store, at(2)).await.expect("unsubscribe");
+    unsubscribe(&una, UnsubscribeScope::ThisEvent, store, at(2))
+        .await
+        .expect("unsubscribe");
     let lines = read_pasted(
         "Ann <ann@example.org>\nnonsense\nuna@example.net\nann@example.org\nbob@example.com, Bob\n\
          invites@rollcall.test\nRollcall <rsvp+abc@Rollcall.Test>\nx@[127.0.0.1]",

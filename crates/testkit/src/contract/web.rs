@@ -9,7 +9,9 @@ use rollcall_core::imip::Mailbox;
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
 use rollcall_core::ports::{Commit, Committed, InviteeStore, OutboxStore, Store};
-use rollcall_core::rsvp::{RsvpError, RsvpRequest, RsvpSettings, Rsvped, rsvp, unsubscribe};
+use rollcall_core::rsvp::{
+    RsvpError, RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, rsvp, unsubscribe,
+};
 use rollcall_core::status::{Answer, Channel};
 
 const DOMAIN: &str = "rollcall.test";
@@ -289,7 +291,9 @@ pub async fn unsubscribing_makes_an_invitee_unreachable_once<S: Store>(store: &S
     };
     let id = submit(store, &source, &planning, form).await;
 
-    let left = unsubscribe(&id, store, at(40)).await.expect("unsubscribe");
+    let left = unsubscribe(&id, UnsubscribeScope::ThisEvent, store, at(40))
+        .await
+        .expect("unsubscribe");
     assert_eq!(
         values(&left),
         [Some("queued"), Some("accepted"), Some("unsubscribed")]
@@ -304,7 +308,9 @@ pub async fn unsubscribing_makes_an_invitee_unreachable_once<S: Store>(store: &S
     assert_eq!(counters(store, &planning.id).await, unsubscribed);
 
     // A second click (or a mail client's one-click POST after the button) changes nothing.
-    let again = unsubscribe(&id, store, at(50)).await.expect("unsubscribe");
+    let again = unsubscribe(&id, UnsubscribeScope::ThisEvent, store, at(50))
+        .await
+        .expect("unsubscribe");
     assert_eq!(again, left);
     assert_eq!(read(store, &id).await, left);
     assert_eq!(counters(store, &planning.id).await, unsubscribed);
@@ -374,7 +380,7 @@ pub async fn a_past_event_takes_no_more_answers_or_guests_but_still_lets_people_
     assert!(matches!(added, Err(RsvpError::Over)), "{added:?}");
 
     // Leaving is always possible.
-    unsubscribe(&ann, store, at(over))
+    unsubscribe(&ann, UnsubscribeScope::ThisEvent, store, at(over))
         .await
         .expect("unsubscribe");
     assert_eq!(
@@ -452,7 +458,9 @@ pub async fn a_changed_answer_updates_the_invitees_calendar_copy_once<S: Store>(
     assert_eq!(ann_now.status.value("delivery"), Some("queued"));
 
     // Someone who unsubscribed gets no mail for their answer.
-    unsubscribe(&ann, store, at(40)).await.expect("unsubscribe");
+    unsubscribe(&ann, UnsubscribeScope::ThisEvent, store, at(40))
+        .await
+        .expect("unsubscribe");
     change(Answer::Accepted, "n4", 41).await.expect("changed");
     assert_eq!(read(store, &ann).await.sequence, 2, "no update queued");
 }

@@ -64,6 +64,8 @@ struct State {
     delegations: BTreeMap<(String, String, String), rollcall_core::delegation::Delegation>,
     /// (quota key, window start) → what was taken.
     quotas: HashMap<(String, DateTime<Utc>), u64>,
+    /// Address → its suppression, in address order.
+    suppressions: BTreeMap<String, rollcall_core::suppression::Suppression>,
     outbox_pause: Option<OutboxPause>,
 }
 
@@ -254,6 +256,13 @@ impl EventStore for InMemoryStore {
         }
         for message in &commit.outbox {
             next.queue(message);
+        }
+        for suppression in &commit.suppressions {
+            let stored = rollcall_core::suppression::Suppression {
+                since: micros(suppression.since),
+                ..suppression.clone()
+            };
+            next.suppressions.insert(stored.address.clone(), stored);
         }
         if let Some(message) = &commit.message {
             let mut record = message.clone();

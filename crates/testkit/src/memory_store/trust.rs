@@ -1,10 +1,11 @@
-//! Delegations and quota counters, in memory.
+//! Delegations, quota counters and the suppression list, in memory.
 
 use super::{InMemoryStore, micros};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rollcall_core::delegation::{Delegation, DelegationScope};
-use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError};
+use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError, SuppressionStore};
+use rollcall_core::suppression::Suppression;
 
 #[async_trait]
 impl DelegationStore for InMemoryStore {
@@ -60,5 +61,31 @@ impl QuotaStore for InMemoryStore {
         }
         *taken += amount;
         Ok(true)
+    }
+}
+
+#[async_trait]
+impl SuppressionStore for InMemoryStore {
+    async fn suppression(&self, address: &str) -> Result<Option<Suppression>, StoreError> {
+        Ok(self.lock()?.suppressions.get(address).cloned())
+    }
+
+    async fn suppressions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Suppression>, StoreError> {
+        Ok(self
+            .lock()?
+            .suppressions
+            .values()
+            .filter(|s| after.is_none_or(|after| s.address.as_str() > after))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn lift_suppression(&self, address: &str) -> Result<bool, StoreError> {
+        Ok(self.lock()?.suppressions.remove(address).is_some())
     }
 }
