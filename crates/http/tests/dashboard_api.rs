@@ -360,6 +360,33 @@ async fn one_organizer_never_sees_anothers_event_invitees_timeline_or_export() {
         "{}",
         timeline.body
     );
+    assert!(
+        timeline.body.contains("\"suppression\":null"),
+        "{}",
+        timeline.body
+    );
+
+    // Once the address bounced at any event, the timeline says Rollcall mails it no more.
+    let bounced = rollcall_core::ports::Commit {
+        suppressions: vec![rollcall_core::suppression::Suppression {
+            address: "ann@example.org".into(),
+            reason: rollcall_core::suppression::SuppressionReason::Bounced,
+            since: Utc::now(),
+            event_id: Some(site.event.clone()),
+            detail: Some("permanent failure 5.1.1".into()),
+        }],
+        ..Default::default()
+    };
+    site.store.commit(&bounced).await.expect("committed");
+    let uri = format!("/api/v1/events/{bob_event}/invitees/{}/timeline", ann.id);
+    let timeline = get_json(&site, &uri, &bob).await;
+    assert_eq!(timeline["suppression"]["reason"], "bounced", "{timeline}");
+    assert!(
+        timeline["suppression"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("5.1.1")),
+        "{timeline}"
+    );
 }
 
 #[tokio::test]
