@@ -14,7 +14,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rollcall_core::access::{self, SignInError, hash_secret};
 use serde::Deserialize;
 
@@ -171,13 +171,19 @@ pub async fn request(
             "Please enter your email address.",
         );
     }
-    match session::request_link(&state, &email, now).await {
-        Ok(()) => request_page(
-            &state,
-            StatusCode::OK,
-            "Check your email",
-            &session::link_requested_message(&email),
-        ),
+    link_requested(
+        &state,
+        &email,
+        &session::link_requested_message(&email),
+        now,
+    )
+    .await
+}
+
+/// Asks for a link for `email` (within the per-address limit) and answers with `lead`.
+async fn link_requested(state: &AppState, email: &str, lead: &str, now: DateTime<Utc>) -> Response {
+    match session::request_link(state, email, now).await {
+        Ok(()) => request_page(state, StatusCode::OK, "Check your email", lead),
         Err(session::LinkRequestError::RateLimited(seconds)) => super::too_many_requests(seconds),
         Err(session::LinkRequestError::Store(error)) => unavailable("sign-in request", error),
     }
@@ -230,17 +236,9 @@ pub async fn renew(
         Ok(None) => return old_link_page(&state, &token, SPENT).await,
         Err(error) => return unavailable("sign-in link", error),
     };
-    match session::request_link(&state, &address, now).await {
-        Ok(()) => request_page(
-            &state,
-            StatusCode::OK,
-            "Check your email",
-            "A new sign-in link is on its way to the address this one was sent to. It works \
-             once, for a short time.",
-        ),
-        Err(session::LinkRequestError::RateLimited(seconds)) => super::too_many_requests(seconds),
-        Err(session::LinkRequestError::Store(error)) => unavailable("sign-in request", error),
-    }
+    let lead = "A new sign-in link is on its way to the address this one was sent to. It works \
+                once, for a short time.";
+    link_requested(&state, &address, lead, now).await
 }
 
 /// `POST /o/{token}`: uses the link up, starts a session (a new id; any session the browser

@@ -114,15 +114,24 @@ pub fn invitation(event: &CalendarEvent) -> PersonalInvitation<'_> {
 
 /// An occurrence's RECURRENCE-ID as the organizer's CANCEL would carry it.
 pub fn occurrence(event: &CalendarEvent, week: i64) -> TimeValue {
-    match event.start.clone().expect("a start") {
+    later(
+        &event.start.clone().expect("a start"),
+        chrono::Duration::weeks(week),
+    )
+}
+
+/// A zoned time `by` later, on its wall clock and the timeline alike (no clock change
+/// between, in these fixtures); other times as they are.
+pub fn later(time: &TimeValue, by: chrono::Duration) -> TimeValue {
+    match time.clone() {
         TimeValue::Zoned {
             utc,
             local,
             tzid,
             source_tzid,
         } => TimeValue::Zoned {
-            utc: utc + chrono::Duration::weeks(week),
-            local: local + chrono::Duration::weeks(week),
+            utc: utc + by,
+            local: local + by,
             tzid,
             source_tzid,
         },
@@ -153,24 +162,10 @@ pub fn outlook_weekly_with_exceptions()
         at: Some(cancelled_at),
     };
     let moved_from = occurrence(&series, 5);
-    let moved_to = |rid: &TimeValue, hours: i64| match rid.clone() {
-        TimeValue::Zoned {
-            utc,
-            local,
-            tzid,
-            source_tzid,
-        } => TimeValue::Zoned {
-            utc: utc + chrono::Duration::hours(hours),
-            local: local + chrono::Duration::hours(hours),
-            tzid,
-            source_tzid,
-        },
-        other => other,
-    };
     let moved = CalendarEvent {
         recurrence_id: Some(moved_from.clone()),
-        start: Some(moved_to(&moved_from, 29)),
-        end: Some(moved_to(&moved_from, 30)),
+        start: Some(later(&moved_from, chrono::Duration::hours(29))),
+        end: Some(later(&moved_from, chrono::Duration::hours(30))),
         rrule: None,
         exdates: Vec::new(),
         summary: Some("Team sync (moved)".into()),
