@@ -409,8 +409,8 @@ async fn record_delivery(
 
 /// Why `message` must not go: its invitee's address is on the deployment's suppression list
 /// (a hard bounce or complaint at any event, or "unsubscribe from everything"). Their history
-/// at this event says so, in the same words, as a record only: reachability is sticky, and the
-/// list can be lifted, after which this event may mail them again.
+/// at this event says so, in the same words, as a record only: the list can be lifted, after
+/// which this event mails them again without anything to undo.
 async fn suppressed(
     message: &OutboxMessage,
     store: &dyn Store,

@@ -219,17 +219,67 @@ pub async fn unsubscribe(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
-    // Its own key: "everything" after "this event" is a new fact, not a repeat.
+    // Keyed by scope, and by the resubscribe it follows if any: "everything" after "this
+    // event" is a new fact, and so is an unsubscribe after a resubscribe, while a provider's
+    // repeated one-click POST is the same one.
     let key = match scope {
         UnsubscribeScope::ThisEvent => "unsubscribe",
         UnsubscribeScope::Everything => "unsubscribe-everything",
     };
-    let signal = web_signal(key.to_string(), SignalKind::Unsubscribed, now);
+    let current = store
+        .invitee(invitee_id)
+        .await?
+        .ok_or(RsvpError::UnknownInvitee)?;
+    // The resubscribe this follows: the one that set reachability, or the one an unsubscribe
+    // standing since then followed (so its repeat has its key).
+    let standing = current
+        .status
+        .track(crate::status::REACHABILITY)
+        .and_then(|t| t.set_by.as_ref())
+        .map(|stamp| stamp.dedupe_key.as_str())
+        .unwrap_or_default();
+    let after = if standing.starts_with(RESUBSCRIBE_PREFIX) {
+        Some(standing)
+    } else {
+        standing
+            .split_once(AFTER)
+            .map(|(_, resubscribed)| resubscribed)
+    };
+    let key = match after {
+        Some(resubscribed) => format!("{key}{AFTER}{resubscribed}"),
+        None => key.to_string(),
+    };
+    let signal = web_signal(key, SignalKind::Unsubscribed, now);
     let action = match scope {
         UnsubscribeScope::ThisEvent => WebAction::Unsubscribe,
         UnsubscribeScope::Everything => WebAction::UnsubscribeEverything,
     };
     apply_web_signal(invitee_id, signal, action, store, now).await
+}
+
+const RESUBSCRIBE_PREFIX: &str = "resubscribe:";
+/// Joins an unsubscribe's key to the resubscribe it follows.
+const AFTER: &str = ":after:";
+
+/// The address's owner asks, on their own page, for mail again: this event mails them again,
+/// and the address leaves the deployment's suppression list (a bounce, a complaint or
+/// "unsubscribe from everything" there is theirs to take back; only they hold the page).
+pub async fn resubscribe(
+    invitee_id: &InviteeId,
+    nonce: &str,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Invitee, RsvpError> {
+    let signal = web_signal(
+        format!("{RESUBSCRIBE_PREFIX}{nonce}"),
+        SignalKind::Resubscribed,
+        now,
+    );
+    let invitee = apply_web_signal(invitee_id, signal, WebAction::Resubscribe, store, now).await?;
+    store
+        .lift_suppression(&normalize_email(&invitee.email))
+        .await?;
+    Ok(invitee)
 }
 
 /// What a web signal is, for what else its commit does.
@@ -240,6 +290,7 @@ enum WebAction {
     Unsubscribe,
     /// Also puts the address on the deployment's suppression list.
     UnsubscribeEverything,
+    Resubscribe,
 }
 
 /// A cancelled event, or one that is over, takes no more answers and no more guests.

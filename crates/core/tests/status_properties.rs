@@ -48,6 +48,7 @@ fn kind() -> impl Strategy<Value = SignalKind> {
         1 => Just(SignalKind::Bounced),
         1 => Just(SignalKind::Complained),
         1 => Just(SignalKind::Unsubscribed),
+        1 => Just(SignalKind::Resubscribed),
     ]
 }
 
@@ -145,6 +146,19 @@ fn expected(signals: &[&Signal]) -> (String, String, String, Option<(Answer, Dat
             .to_string()
     };
     let stamp = |s: &&&Signal| (s.occurred_at, s.dedupe_key.clone());
+    // Reachability: the latest word about the address (rank only breaks a tie of stamps).
+    let reachability = {
+        let def = INVITEE_MODEL.track("reachability");
+        signals
+            .iter()
+            .filter_map(|s| {
+                let (track, value) = s.kind.target()?;
+                (track == "reachability").then_some((s, value))
+            })
+            .max_by_key(|(s, v)| (stamp(s), def.and_then(|d| d.rank(v))))
+            .map_or("ok", |(_, v)| v)
+            .to_string()
+    };
     let latest = signals
         .iter()
         .filter(|s| matches!(s.kind, SignalKind::Answer(_) | SignalKind::Reconfirm))
@@ -170,7 +184,7 @@ fn expected(signals: &[&Signal]) -> (String, String, String, Option<(Answer, Dat
     (
         ranked("delivery", "listed"),
         response.to_string(),
-        ranked("reachability", "ok"),
+        reachability,
         previous,
     )
 }

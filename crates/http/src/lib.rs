@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
             "/r/{token}",
             get(pages::invitee::show).post(pages::invitee::change),
         )
+        .route("/r/{token}/resubscribe", post(pages::invitee::resubscribe))
         .route(
             "/u/{token}",
             get(pages::unsubscribe::confirm).post(pages::unsubscribe::unsubscribe),

@@ -6,7 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::{Site, form, hidden_token, site};
-use rollcall_core::ports::SuppressionStore;
+use rollcall_core::ports::{InviteeStore, SuppressionStore};
 use rollcall_core::tokens::Purpose;
 
 async fn site_with_invitee() -> (Site, String, String) {
@@ -188,6 +188,49 @@ async fn one_click_unsubscribe_works_without_a_form_token_or_origin() {
         .body(Body::from("--x\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--x--\r\n"))
         .expect("request");
     assert_eq!(site.call(multipart).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unsubscribed_invitee_asks_for_mail_again_on_their_own_page() {
+    let (site, page, unsubscribe) = site_with_invitee().await;
+    site.post(&unsubscribe, "scope=everything").await;
+    let html = site.get(&page).await.body;
+    assert!(html.contains("for any event"), "{html}");
+    assert!(html.contains("Email me about this event again"), "{html}");
+    let action = format!("{page}/resubscribe");
+    assert!(html.contains(&format!("action=\"{action}\"")), "{html}");
+    let token = hidden_token(&html);
+    let back = site.post(&action, &form(&[("form_token", &token)])).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    let id = site
+        .tokens
+        .verify(Purpose::Page, page.trim_start_matches("/r/"))
+        .expect("token");
+    assert_eq!(
+        site.invitee(&id).await.status.value("reachability"),
+        Some("ok")
+    );
+    assert_eq!(
+        site.store
+            .suppression("ann@example.com")
+            .await
+            .expect("read"),
+        None
+    );
+    let html = site.get(&page).await.body;
+    assert!(!html.contains("Email me about this event again"), "{html}");
+    assert!(
+        html.contains("asked for email again"),
+        "the history says so: {html}"
+    );
+    // The same button pressed again (its nonce) is the same fact.
+    site.post(&action, &form(&[("form_token", &token)])).await;
+    let history = site.store.signals_of(&id).await.expect("history");
+    let resubscribes = history
+        .iter()
+        .filter(|r| r.signal.kind == rollcall_core::status::SignalKind::Resubscribed)
+        .count();
+    assert_eq!(resubscribes, 1);
 }
 
 #[tokio::test]

@@ -90,6 +90,7 @@ macro_rules! store_contract_tests {
             suppressions_are_kept_per_address_listed_in_order_and_lifted,
             a_hard_bounce_at_one_event_keeps_every_event_from_mailing_the_address,
             unsubscribing_from_everything_suppresses_the_address_and_this_event_does_not,
+            an_owner_resubscribes_from_their_page_and_leaves_the_suppression_list,
         }
     };
 }

@@ -262,7 +262,7 @@ fn wins(def: &Track, value: &str, stamp: &Stamp, current: &TrackState) -> bool {
         // Higher rank wins; at equal rank the earliest stamp is kept, and an unset initial
         // value counts as later than any signal, so the first signal to ask for it records
         // itself no matter when it arrives.
-        MergeRule::Rank | MergeRule::Sticky => {
+        MergeRule::Rank => {
             rank > current_rank
                 || (rank == current_rank && current.set_by.as_ref().is_none_or(|set| stamp < set))
         }

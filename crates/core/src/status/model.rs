@@ -13,10 +13,6 @@ pub enum MergeRule {
     /// The value given latest by *occurred-at* wins. Ties are broken by the signal's dedupe key
     /// (never by arrival order, which differs between replays), so the order is total.
     Latest,
-    /// Once the track leaves its initial value it never returns to it. Computed exactly like
-    /// [`MergeRule::Rank`] (max rank); the separate name records the intent, so a model
-    /// author does not later "fix" a sticky track into a latest-wins one.
-    Sticky,
 }
 
 /// One track: its values in rank order (the first is the initial value) and its rule.
@@ -97,8 +93,13 @@ pub const INVITEE_MODEL: Model = Model {
         },
         Track {
             name: REACHABILITY,
+            // The latest word about the address wins: a bounce, a complaint or an unsubscribe
+            // stops mail, and its owner asking for mail again on their own page (a later
+            // `resubscribed`, which asks for `ok`) starts it again; a later bounce stops it
+            // once more. Delivery signals never touch this track, so a late `delivered` never
+            // resurrects a bounced address.
             values: &["ok", "bounced", "complained", "unsubscribed"],
-            rule: MergeRule::Sticky,
+            rule: MergeRule::Latest,
         },
     ],
 };

@@ -172,6 +172,8 @@ pub enum SignalKind {
     Bounced,
     Complained,
     Unsubscribed,
+    /// The address's owner asked, on their own page, for this event's mail again.
+    Resubscribed,
 }
 
 impl SignalKind {
@@ -191,6 +193,7 @@ impl SignalKind {
             SignalKind::Bounced => "bounced",
             SignalKind::Complained => "complained",
             SignalKind::Unsubscribed => "unsubscribed",
+            SignalKind::Resubscribed => "resubscribed",
         }
     }
 
@@ -211,6 +214,7 @@ impl SignalKind {
             SignalKind::Bounced => (REACHABILITY, "bounced"),
             SignalKind::Complained => (REACHABILITY, "complained"),
             SignalKind::Unsubscribed => (REACHABILITY, "unsubscribed"),
+            SignalKind::Resubscribed => (REACHABILITY, "ok"),
         };
         Some(target)
     }

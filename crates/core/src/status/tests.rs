@@ -301,3 +301,20 @@ fn partstat_and_channel_text_parse_back() {
     }
     assert_eq!(Channel::parse("calendar_reply"), None);
 }
+
+#[test]
+fn reachability_is_the_latest_word_so_an_owner_can_resubscribe_and_a_later_bounce_wins_again() {
+    let status = run(&[
+        signal("u", SignalKind::Unsubscribed, 1),
+        signal("r", SignalKind::Resubscribed, 2),
+    ]);
+    assert_eq!(status.value(REACHABILITY), Some("ok"));
+    let bounced = step(&status, &signal("b", SignalKind::Bounced, 3));
+    assert_eq!(bounced.status.value(REACHABILITY), Some("bounced"));
+    // An older unsubscribe arriving late changes nothing, whatever the order.
+    let late = step(&bounced.status, &signal("u0", SignalKind::Unsubscribed, 0));
+    assert_eq!(late.status.value(REACHABILITY), Some("bounced"));
+    // And a late delivered still never resurrects a bounced address.
+    let delivered = step(&bounced.status, &signal("d", SignalKind::Delivered, 4));
+    assert_eq!(delivered.status.value(REACHABILITY), Some("bounced"));
+}

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use rollcall_core::event::normalize_email;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::SignalRecord;
 use rollcall_core::rsvp::{self, RsvpError};
@@ -52,6 +53,29 @@ impl AnswerForm {
     }
 }
 
+struct Stopped {
+    why: String,
+    action: String,
+    token: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResubscribeInput {
+    form_token: String,
+}
+
+impl TokenForm for ResubscribeInput {
+    fn form_token(&self) -> &str {
+        &self.form_token
+    }
+}
+
+/// The form scope of one invitee's "email me again" button.
+fn resubscribe_scope(id: &InviteeId) -> String {
+    format!("resubscribe:{id}")
+}
+
 struct HistoryRow {
     iso: String,
     time: String,
@@ -74,7 +98,9 @@ struct InviteePage {
     answer_text: &'static str,
     previous: Option<String>,
     proposal: Option<ProposalView>,
-    unsubscribed: bool,
+    /// Why Rollcall mails them nothing (this event, or every event), with a button for mail
+    /// again; `None` while they get mail.
+    stopped: Option<Stopped>,
     form: Option<AnswerForm>,
     history: Vec<HistoryRow>,
     unsubscribe_href: String,
@@ -118,6 +144,32 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         },
         comment: clean_opt(p.comment.as_deref()),
     });
+    let suppression = match state
+        .store
+        .suppression(&normalize_email(&invitee.email))
+        .await
+    {
+        Ok(suppression) => suppression,
+        Err(error) => return unavailable("reading the suppression list failed", error),
+    };
+    let reachability = status.value("reachability").unwrap_or("ok");
+    let why = match (&suppression, reachability) {
+        (Some(s), _) => Some(format!(
+            "Rollcall sends this address no email, for any event: {}.",
+            s.describe()
+        )),
+        (None, "ok") => None,
+        (None, "unsubscribed") => Some("You get no more email about this event.".to_string()),
+        (None, other) => Some(format!(
+            "Rollcall sends you no more email about this event: your address {other}."
+        )),
+    };
+    let page_token = state.tokens.token(Purpose::Page, &id);
+    let stopped = why.map(|why| Stopped {
+        why,
+        action: format!("/r/{page_token}/resubscribe"),
+        token: forms::issue(&state.tokens, &resubscribe_scope(&id), Utc::now()),
+    });
     let form = view.takes_answers().then(|| AnswerForm {
         action: format!("/r/{}", state.tokens.token(Purpose::Page, &id)),
         token: forms::issue(&state.tokens, &answer_scope(&id), Utc::now()),
@@ -129,7 +181,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         answer_text: answer_text(response, previous.is_some(), &view),
         previous,
         proposal,
-        unsubscribed: status.value("reachability") == Some("unsubscribed"),
+        stopped,
         form,
         history,
         unsubscribe_href: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
@@ -181,6 +233,32 @@ pub async fn change(
         Err(RsvpError::Cancelled) => cancelled(),
         Err(RsvpError::Over) => over(),
         Err(error) => unavailable("changing an answer failed", error),
+    }
+}
+
+/// `POST /r/{token}/resubscribe`: the owner of the page asks for mail again (this event, and
+/// any event if the address was suppressed).
+pub async fn resubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientKey,
+    headers: HeaderMap,
+    form: Result<Form<ResubscribeInput>, FormRejection>,
+) -> Response {
+    let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
+        return not_found().await;
+    };
+    let now = Utc::now();
+    let reload = format!("/r/{}", state.tokens.token(Purpose::Page, &id));
+    let scope = resubscribe_scope(&id);
+    let nonce = match checked_form(&state, &client, &headers, form, None, &scope, &reload, now) {
+        Ok((_, nonce)) => nonce,
+        Err(refused) => return refused,
+    };
+    match rsvp::resubscribe(&id, &nonce, state.store.as_ref(), now).await {
+        Ok(_) => page_redirect(&state, &id),
+        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
+        Err(error) => unavailable("resubscribing failed", error),
     }
 }
 
@@ -265,6 +343,7 @@ fn what_happened(signal: &Signal) -> String {
         SignalKind::Bounced => "mail to you bounced".into(),
         SignalKind::Complained => "mail marked as spam".into(),
         SignalKind::Unsubscribed => "unsubscribed from email".into(),
+        SignalKind::Resubscribed => "asked for email again".into(),
     }
 }
 

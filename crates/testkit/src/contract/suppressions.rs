@@ -11,7 +11,7 @@ use rollcall_core::event::Event;
 use rollcall_core::invitee::Invitee;
 use rollcall_core::ports::{Commit, Committed, InviteeWrite, Store};
 use rollcall_core::provider::apply_provider_signal;
-use rollcall_core::rsvp::{UnsubscribeScope, unsubscribe};
+use rollcall_core::rsvp::{UnsubscribeScope, resubscribe, unsubscribe};
 use rollcall_core::status::{Channel, Signal, SignalKind};
 use rollcall_core::suppression::{Suppression, SuppressionReason};
 
@@ -208,4 +208,40 @@ pub async fn unsubscribing_from_everything_suppresses_the_address_and_this_event
         .expect("suppressed");
     assert_eq!(listed.reason, SuppressionReason::Unsubscribed);
     assert_eq!(listed.event_id.as_ref(), Some(&ann_a.event_id));
+}
+
+pub async fn an_owner_resubscribes_from_their_page_and_leaves_the_suppression_list<S: Store>(
+    store: &S,
+) {
+    let ((_, ann_a), (_, ann_b)) = ann_at_two_events(store).await;
+    unsubscribe(&ann_a.id, UnsubscribeScope::Everything, store, at(10))
+        .await
+        .expect("unsubscribed");
+    assert!(store.suppression(ANN).await.expect("read").is_some());
+
+    let back = resubscribe(&ann_a.id, "n1", store, at(20))
+        .await
+        .expect("resubscribed");
+    assert_eq!(back.status.value("reachability"), Some("ok"));
+    assert!(back.reachable());
+    assert_eq!(store.suppression(ANN).await.expect("read"), None, "lifted");
+    assert_eq!(
+        read(store, &ann_b.id).await.status.value("reachability"),
+        Some("ok")
+    );
+
+    // Unsubscribing again is a new fact; clicking it twice is still one.
+    for seconds in [30, 31] {
+        unsubscribe(&ann_a.id, UnsubscribeScope::ThisEvent, store, at(seconds))
+            .await
+            .expect("unsubscribed");
+    }
+    let again = read(store, &ann_a.id).await;
+    assert_eq!(again.status.value("reachability"), Some("unsubscribed"));
+    let history = store.signals_of(&ann_a.id).await.expect("history");
+    let unsubscribes = history
+        .iter()
+        .filter(|r| r.signal.kind == SignalKind::Unsubscribed)
+        .count();
+    assert_eq!(unsubscribes, 2, "everything, then this event once");
 }
