@@ -918,3 +918,66 @@ async fn signing_in_again_replaces_the_session_the_browser_had() {
     assert_eq!(old.status, StatusCode::UNAUTHORIZED, "the old id is gone");
     assert_eq!(session(&site, &second).await["organizer"], OLGA);
 }
+
+#[tokio::test]
+async fn the_api_names_a_series_occurrences_with_the_organizers_changes() {
+    let times = "DTSTART;TZID=Europe/Berlin:20370303T100000\r\nDTEND;TZID=Europe/Berlin:20370303T103000\r\n\
+                 RRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20370310T100000";
+    let site = common::site_with(
+        &common::ics_with_times("Standup", "Daily-ish", "Room 1", times),
+        rollcall_core::event::EventState::Active,
+    )
+    .await;
+    let olga = signed_in(&site, OLGA).await;
+    let uri = format!("/api/v1/events/{}/occurrences", site.event);
+    let all = get_json(&site, &uri, &olga).await;
+    assert_eq!(all["recurring"], true);
+    assert_eq!(
+        all["repeats"],
+        "every Tuesday, 4 times, from Tuesday 3 March 2037"
+    );
+    let ids: Vec<&str> = all["occurrences"]
+        .as_array()
+        .expect("occurrences")
+        .iter()
+        .filter_map(|o| o["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "2037-03-03T09:00:00Z",
+            "2037-03-10T09:00:00Z",
+            "2037-03-17T09:00:00Z",
+            "2037-03-24T09:00:00Z"
+        ]
+    );
+    assert_eq!(all["occurrences"][1]["state"], "cancelled");
+    assert_eq!(all["occurrences"][2]["end"], "2037-03-17T09:30:00Z");
+    assert_eq!(all["more"], false);
+
+    let page = get_json(
+        &site,
+        &format!("{uri}?from=2037-03-12T00:00:00Z&limit=1"),
+        &olga,
+    )
+    .await;
+    assert_eq!(page["occurrences"][0]["id"], "2037-03-17T09:00:00Z");
+    assert_eq!(page["more"], true);
+    let bad = api(&site, Method::GET, &format!("{uri}?from=soon"), &olga, None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // A one-off event has none; another organizer's is not found.
+    let one_off = common::site().await;
+    let olga_too = signed_in(&one_off, OLGA).await;
+    let none = get_json(
+        &one_off,
+        &format!("/api/v1/events/{}/occurrences", one_off.event),
+        &olga_too,
+    )
+    .await;
+    assert_eq!(none["recurring"], false);
+    assert_eq!(none["occurrences"].as_array().map(Vec::len), Some(0));
+    let bob = signed_in(&site, "bob@example.net").await;
+    let hidden = api(&site, Method::GET, &uri, &bob, None).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+}

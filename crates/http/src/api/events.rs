@@ -32,7 +32,7 @@ const REPORT_TRACKS: [&str; 4] = [
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn time_json(time: Option<&TimeValue>) -> Value {
+pub(super) fn time_json(time: Option<&TimeValue>) -> Value {
     match time {
         None => Value::Null,
         Some(TimeValue::Date(d)) => json!(d.format("%Y-%m-%d").to_string()),

@@ -6,6 +6,7 @@ mod delegates;
 mod events;
 mod export;
 mod invitees;
+mod occurrences;
 mod session;
 mod tokens;
 
@@ -36,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/events/{event_id}", get(events::show))
         .route("/api/v1/events/{event_id}/report", get(events::report))
         .route("/api/v1/events/{event_id}/series", get(events::series))
+        .route(
+            "/api/v1/events/{event_id}/occurrences",
+            get(occurrences::list),
+        )
         .route(
             "/api/v1/events/{event_id}/invitees",
             get(invitees::list).post(invitees::add),
