@@ -187,6 +187,7 @@ export type AddResult =
   | 'unsubscribed'
   | 'rollcall-address'
   | 'quota-reached'
+  | 'suppressed'
 
 export interface AddRow {
   line: number

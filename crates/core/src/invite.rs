@@ -2,7 +2,7 @@
 //! CSV file): each new address becomes an invitee and gets their personal invitation, one
 //! commit each, with a result per line.
 
-use crate::event::EventId;
+use crate::event::{EventId, normalize_email};
 use crate::invitee::{AddressRefusal, invitee_address};
 use crate::ports::{Committed, IdSource, Store, StoreError};
 use crate::quota::{self, Quota};
@@ -24,6 +24,9 @@ pub enum AddResult {
     RollcallAddress,
     /// The organizer's daily quota of invitations is used up: not added, try tomorrow.
     QuotaReached,
+    /// Rollcall mails this address for no event (it bounced for good, complained, or asked
+    /// for no more mail at all): not added, since no invitation could reach it.
+    Suppressed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,6 +98,9 @@ async fn add_one(
                     AddResult::AlreadyInvited
                 },
             );
+        }
+        if store.suppression(&normalize_email(email)).await?.is_some() {
+            return Ok(AddResult::Suppressed);
         }
         if !quota::take(
             store,

@@ -8,10 +8,12 @@ use super::{at, commit, event, insert};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::event::Event;
+use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::invitee::Invitee;
 use rollcall_core::ports::{Commit, Committed, InviteeWrite, Store};
 use rollcall_core::provider::apply_provider_signal;
-use rollcall_core::rsvp::{UnsubscribeScope, resubscribe, unsubscribe};
+use rollcall_core::report::listing::read_pasted;
+use rollcall_core::rsvp::{RsvpSettings, UnsubscribeScope, resubscribe, unsubscribe};
 use rollcall_core::status::{Channel, Signal, SignalKind};
 use rollcall_core::suppression::{Suppression, SuppressionReason};
 
@@ -208,6 +210,25 @@ pub async fn unsubscribing_from_everything_suppresses_the_address_and_this_event
         .expect("suppressed");
     assert_eq!(listed.reason, SuppressionReason::Unsubscribed);
     assert_eq!(listed.event_id.as_ref(), Some(&ann_a.event_id));
+
+    // An organizer adding her to a third event is told so, and nothing is queued for her.
+    let c = event(3, OLGA, "uid-3");
+    apply(store, &commit("setup-c", vec![insert(&c)], vec![])).await;
+    let lines = read_pasted(ANN).expect("short");
+    let settings = RsvpSettings::new(DOMAIN);
+    let added = add_invitees(
+        &c.id,
+        lines,
+        &settings,
+        store,
+        &SequentialIds::new(),
+        at(30),
+    )
+    .await
+    .expect("added");
+    assert_eq!(added[0].result, AddResult::Suppressed);
+    let at_c = store.invitee_by_email(&c.id, ANN).await.expect("read");
+    assert_eq!(at_c, None);
 }
 
 pub async fn an_owner_resubscribes_from_their_page_and_leaves_the_suppression_list<S: Store>(
