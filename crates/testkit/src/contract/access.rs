@@ -1,7 +1,7 @@
 //! The access part of the contract: credentials (sign-in links, sessions, API tokens) kept by
 //! the hash of their secret, and the sign-in use cases over them.
 
-use super::{OLGA, at, open_event_of as open};
+use super::{OLGA, at, deliver, open_event_of as open};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
 use rollcall_core::access::{
@@ -264,20 +264,6 @@ pub async fn api_tokens_are_stored_hashed_and_revoked_by_id<S: Store>(store: &S)
             .expect("read")
             .is_none()
     );
-}
-
-/// Works off everything due at `at(seconds)` with `mailer`.
-async fn deliver<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) {
-    deliver_due(
-        store,
-        &SequentialIds::new(),
-        &PlainComposer,
-        mailer,
-        &DeliverySettings::default(),
-        at(seconds),
-    )
-    .await
-    .expect("deliver");
 }
 
 /// The sign-in link in a mail [`PlainComposer`] wrote.

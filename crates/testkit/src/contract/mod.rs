@@ -244,3 +244,21 @@ pub(crate) async fn open_event_of<S: rollcall_core::ports::Store>(
     ));
     event
 }
+
+/// Works off everything due at `at(seconds)` with `mailer`: one delivery pass, its report.
+pub(crate) async fn deliver<S: rollcall_core::ports::Store>(
+    store: &S,
+    mailer: &crate::RecordingMailer,
+    seconds: i64,
+) -> rollcall_core::deliver::DeliveryReport {
+    rollcall_core::deliver::deliver_due(
+        store,
+        &crate::SequentialIds::new(),
+        &crate::PlainComposer,
+        mailer,
+        &rollcall_core::deliver::DeliverySettings::default(),
+        at(seconds),
+    )
+    .await
+    .expect("delivery reaches the store")
+}
