@@ -228,30 +228,13 @@ fn wait_for<T: std::fmt::Debug>(read: impl Fn() -> T, done: impl Fn(&T) -> bool)
 
 /// An API token for the organizer of `Invite::default()`.
 fn api_token(server: &Server) -> String {
-    let organizer = Invite::default().organizer;
-    let output = rollcall(
-        &server.data_dir,
-        &["token", "create", "--organizer", organizer],
-    );
-    assert!(output.status.success(), "{output:?}");
-    stdout(&output)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
+    server.api_token(Invite::default().organizer)
 }
 
 /// The invitees of `event` whose delivery is `delivery`, by email, through the API.
 fn invitees_with(server: &Server, token: &str, event: &str, delivery: &str) -> Vec<String> {
-    let auth = format!("Bearer {token}");
     let path = format!("/api/v1/events/{event}/invitees?delivery={delivery}");
-    let (status, _, body) = server
-        .request("GET", &path, &[], &[("Authorization", &auth)])
-        .expect("the API answers");
-    assert_eq!(status, 200, "{body}");
-    let listing: Value = serde_json::from_str(&body).expect("JSON");
-    listing["invitees"]
+    server.api_get(token, &path)["invitees"]
         .as_array()
         .map(|list| {
             list.iter()

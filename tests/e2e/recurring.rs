@@ -190,6 +190,138 @@ fn an_accept_of_the_old_time_after_a_move_does_not_count_for_the_new_one() {
     );
 }
 
+#[test]
+fn an_answer_for_one_date_counts_for_that_date_and_every_copy_shows_both_answers() {
+    let server = Server::start();
+    let event = event_id(&server.deliver(&weekly().to_mail()));
+    rsvp(&server, &event, "Ann", "ann@example.org", "yes");
+    rsvp(&server, &event, "Bob", "bob@example.org", "yes");
+    let first = invitations_to(&server, "ann@example.org", 1).remove(0);
+
+    // Outlook's "this event only": Ann declines 10 March from her calendar.
+    let tenth = "2037-03-10T09:00:00Z";
+    assert_eq!(
+        ann_replies(&server, &first, "DECLINED", 1, Some("20370310T100000")),
+        format!("reply from ann@example.org for {event}: declined (for {tenth} only)")
+    );
+    // A date the series does not have is kept in the history and counts nowhere.
+    assert!(
+        ann_replies(&server, &first, "DECLINED", 1, Some("20370311T100000"))
+            .contains("(one occurrence; not counted)")
+    );
+
+    // The organizer's numbers: the series still has two yeses, 10 March one yes and one no.
+    let token = server.api_token(rollcall_tests::mail::Invite::default().organizer);
+    let report =
+        |query: &str| server.api_get(&token, &format!("/api/v1/events/{event}/report{query}"));
+    let series = report("");
+    assert_eq!(series["counts"]["response"]["accepted"], 2, "{series}");
+    assert_eq!(series["counts"]["response"]["declined"], 0);
+    let that_day = report(&format!("?occurrence={tenth}"));
+    assert_eq!(that_day["occurrence"], tenth);
+    assert_eq!(that_day["counts"]["response"]["accepted"], 1, "{that_day}");
+    assert_eq!(that_day["counts"]["response"]["declined"], 1);
+    let answered = that_day["funnel"]
+        .as_array()
+        .and_then(|f| f.iter().find(|s| s["stage"] == "answered"))
+        .map(|s| s["count"].clone());
+    assert_eq!(answered, Some(2.into()));
+    let by_channel = &that_day["by_channel"];
+    assert_eq!(by_channel.as_array().map(Vec::len), Some(2), "{by_channel}");
+    let invitees = server.api_get(
+        &token,
+        &format!("/api/v1/events/{event}/invitees?occurrence={tenth}&response=declined"),
+    );
+    assert_eq!(invitees["total"], 1, "{invitees}");
+    assert_eq!(invitees["invitees"][0]["email"], "ann@example.org");
+    assert_eq!(invitees["invitees"][0]["status"]["response"], "accepted");
+    assert_eq!(invitees["invitees"][0]["occurrence"]["own"], true);
+    let auth = format!("Bearer {token}");
+    let (status, _, csv) = server
+        .request(
+            "GET",
+            &format!("/api/v1/events/{event}/export/invitees.csv?occurrence={tenth}"),
+            &[],
+            &[("Authorization", &auth)],
+        )
+        .expect("export");
+    assert_eq!(status, 200);
+    let ann_row = csv.lines().find(|l| l.contains("ann@example.org"));
+    assert!(ann_row.is_some_and(|r| r.contains(",declined,")), "{csv}");
+    let (status, _, refused) = server
+        .request(
+            "GET",
+            &format!("/api/v1/events/{event}/report?occurrence=2037-03-11T09:00:00Z"),
+            &[],
+            &[("Authorization", &auth)],
+        )
+        .expect("report");
+    assert_eq!(status, 400, "{refused}");
+
+    // Her page shows each date's answer and answers one date on its own.
+    let path = format!("/r/{}", personal_token(&first));
+    let page = server.page_containing(&path, "Your answer for each date");
+    assert!(page.contains("You said yes: you are going."), "{page}");
+    assert!(page.contains("You said no for this date"), "{page}");
+    let seventeenth = "2037-03-17T09:00:00Z";
+    let marker = format!("data-occurrence=\"{seventeenth}\"");
+    let row = &page[page.find(&marker).expect("17 March is listed")..];
+    let form_token = rollcall_tests::rsvp::form_token(row);
+    let (status, _, body) = server
+        .post_form(
+            &path,
+            &[
+                ("form_token", &form_token),
+                ("answer", "maybe"),
+                ("occurrence", seventeenth),
+            ],
+        )
+        .expect("posted");
+    assert_eq!(status, 303, "{body}");
+
+    // Her calendar copy follows: the series (yes) with both dates' own answers as overrides.
+    let copies = invitations_to(&server, "ann@example.org", 2);
+    let copy = copies.last().expect("a fresh copy");
+    let answers: Vec<(String, String)> = copy
+        .read
+        .events()
+        .map(|(_, e)| {
+            (
+                e.recurrence_id
+                    .as_ref()
+                    .map(|r| r.to_contract_string())
+                    .unwrap_or_default(),
+                e.attendees[0].partstat.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (String::new(), "ACCEPTED".to_string()),
+            (tenth.to_string(), "DECLINED".to_string()),
+            (seventeenth.to_string(), "TENTATIVE".to_string()),
+        ]
+    );
+    assert!(copy.event().sequence > first.event().sequence);
+
+    // A date that is not one of the series' is refused with a page that says why.
+    let page = server.page_containing(&path, "Your answer for each date");
+    let form_token = rollcall_tests::rsvp::form_token(&page);
+    let (status, _, body) = server
+        .post_form(
+            &path,
+            &[
+                ("form_token", &form_token),
+                ("answer", "no"),
+                ("occurrence", "2037-03-11T09:00:00Z"),
+            ],
+        )
+        .expect("posted");
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("That date cannot be answered"), "{body}");
+}
+
 fn personal_token(copy: &Received) -> String {
     rollcall_tests::rsvp::personal_page(&copy.raw)
         .and_then(|p| p.strip_prefix("/r/").map(str::to_string))

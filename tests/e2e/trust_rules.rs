@@ -37,15 +37,7 @@ fn confirmation_link(server: &Server, text: &str) -> String {
 }
 
 fn api_token(server: &Server, organizer: &str) -> String {
-    let output = Command::new(binary())
-        .args(["token", "create", "--organizer", organizer])
-        .arg("--data-dir")
-        .arg(&server.data_dir)
-        .output()
-        .expect("token create runs");
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout.lines().next().unwrap_or_default().trim().to_string()
+    server.api_token(organizer)
 }
 
 #[test]

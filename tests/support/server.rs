@@ -173,6 +173,29 @@ impl Server {
         read_response(stream)
     }
 
+    /// A fresh API token of `organizer`, made by `rollcall token create` on this data folder.
+    pub fn api_token(&self, organizer: &str) -> String {
+        let output = Command::new(binary())
+            .args(["token", "create", "--organizer", organizer])
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .output()
+            .expect("token create runs");
+        assert!(output.status.success(), "{output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        stdout.lines().next().unwrap_or_default().trim().to_string()
+    }
+
+    /// GETs an API path with `token`; panics unless it answers 200 with JSON.
+    pub fn api_get(&self, token: &str, path: &str) -> Value {
+        let auth = format!("Bearer {token}");
+        let (status, _, body) = self
+            .request("GET", path, &[], &[("Authorization", &auth)])
+            .expect("the API answers");
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).expect("JSON")
+    }
+
     /// POSTs a form: (status, headers, body).
     pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> std::io::Result<Response> {
         self.request("POST", path, form, &[])

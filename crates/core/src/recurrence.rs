@@ -145,6 +145,20 @@ pub fn expand(details: &CalendarEvent, exceptions: Exceptions) -> Vec<Occurrence
         .collect()
 }
 
+/// The occurrence of the series named `id` (its RECURRENCE-ID as a contract string), if the
+/// series has one: what an answer for one occurrence must name.
+pub fn find(details: &CalendarEvent, exceptions: Exceptions, id: &str) -> Option<Occurrence> {
+    expand(details, exceptions).into_iter().find(|o| o.id == id)
+}
+
+impl Occurrence {
+    /// Whether it has ended by `now` (a date without an end lasts until noon UTC the next day,
+    /// so it is over nowhere before it is over everywhere).
+    pub fn is_over(&self, now: DateTime<Utc>) -> bool {
+        ends(self).is_some_and(|end| end <= now)
+    }
+}
+
 fn ends(occurrence: &Occurrence) -> Option<DateTime<Utc>> {
     let at = occurrence.end.as_ref().unwrap_or(&occurrence.start);
     match at {

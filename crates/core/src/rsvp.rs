@@ -2,7 +2,7 @@
 //! unsubscribe. Each is one atomic commit of the invitee, their signals, the counters and any
 //! mail it causes.
 
-use crate::event::{Event, EventId, EventState, normalize_email};
+use crate::event::{Event, EventId, EventState, Exceptions, normalize_email};
 use crate::imip::Mailbox;
 use crate::invitee::{
     AddressRefusal, Invitee, InviteeId, SentVersions, invitee_address, personal_uid,
@@ -10,6 +10,7 @@ use crate::invitee::{
 use crate::notice::{InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
 use crate::quota::{self, Quota, QuotaSettings};
+use crate::recurrence::{self, OccurrenceState};
 use crate::status::{
     Answer, Channel, INVITEE_MODEL, InviteeStatus, MailKind, Provenance, Signal, SignalKind,
 };
@@ -34,6 +35,10 @@ pub enum RsvpError {
     /// Its last occurrence has ended ([`crate::schedule`]).
     #[error("this event is over and takes no more answers")]
     Over,
+    /// An answer for one occurrence named a date the series does not have, a cancelled one or
+    /// one that is over.
+    #[error("that date is not a coming occurrence of this event")]
+    NotAnOccurrence,
     #[error("please enter a valid email address")]
     InvalidEmail,
     #[error("please enter your own email address: this one belongs to Rollcall")]
@@ -203,6 +208,25 @@ pub async fn change_answer(
     apply_web_signal(invitee_id, signal, WebAction::Answer, store, now).await
 }
 
+/// The invitee answers for one coming occurrence of a series on their own page ("this date
+/// only"); their answer for the series stays. Their calendar copy follows, like
+/// [`change_answer`]'s: the series with an override carrying this occurrence's PARTSTAT.
+pub async fn answer_occurrence(
+    invitee_id: &InviteeId,
+    occurrence: &str,
+    answer: Answer,
+    nonce: &str,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Invitee, RsvpError> {
+    let kind = SignalKind::OccurrenceAnswer {
+        occurrence: occurrence.to_string(),
+        answer,
+    };
+    let signal = web_signal(format!("web:{nonce}"), kind, now);
+    apply_web_signal(invitee_id, signal, WebAction::Answer, store, now).await
+}
+
 /// What an unsubscribe stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnsubscribeScope {
@@ -323,16 +347,22 @@ async fn apply_web_signal(
                 .await?
                 .ok_or(RsvpError::UnknownEvent)?;
             refuse_closed(&event, now)?;
+            if let SignalKind::OccurrenceAnswer { occurrence, .. } = &signal.kind {
+                let found = recurrence::find(&event.details, Exceptions::of(&event), occurrence);
+                if found.is_none_or(|o| o.state == OccurrenceState::Cancelled || o.is_over(now)) {
+                    return Err(RsvpError::NotAnOccurrence);
+                }
+            }
             Some(event)
         } else {
             None
         };
         let expected = invitee.version;
-        let before = invitee.status.value("response").map(str::to_string);
+        let before = calendar_answers(&invitee);
         let mut tracked = track(&mut invitee, vec![signal.clone()]);
         let mut outbox = Vec::new();
         if let Some(event) = &event
-            && invitee.status.value("response") != before.as_deref()
+            && calendar_answers(&invitee) != before
             && invitee.receives_invitations()
             && invitee.reachable()
             && invitee.sequence > 0
@@ -381,6 +411,17 @@ async fn apply_web_signal(
         }
     }
     Err(StoreError::Conflict.into())
+}
+
+/// What their calendar copy says they answered: for the series, and for each occurrence
+/// answered on its own. A web answer that changes any of it sends them a fresh copy.
+fn calendar_answers(invitee: &Invitee) -> (Option<&'static str>, Vec<(String, Answer)>) {
+    let status = &invitee.status;
+    let own = status
+        .own_occurrence_answers()
+        .map(|(id, answer)| (id.to_string(), answer.answer))
+        .collect();
+    (status.value(crate::status::RESPONSE), own)
 }
 
 /// Someone new on an event's list, and how they came.

@@ -966,6 +966,53 @@ async fn the_api_names_a_series_occurrences_with_the_organizers_changes() {
     let bad = api(&site, Method::GET, &format!("{uri}?from=soon"), &olga, None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
+    // Ann says yes to the series and no to 17 March alone; each date counts her answer for it.
+    site.rsvp("Ann", "ann@example.org", "yes").await;
+    let ann = site.invitee_of("ann@example.org").await;
+    rollcall_core::rsvp::answer_occurrence(
+        &ann,
+        "2037-03-17T09:00:00Z",
+        rollcall_core::status::Answer::Declined,
+        "n1",
+        site.store.as_ref(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("answered");
+    let all = get_json(&site, &uri, &olga).await;
+    assert_eq!(all["occurrences"][0]["answers"]["accepted"], 1, "{all}");
+    assert_eq!(all["occurrences"][2]["answers"]["accepted"], 0);
+    assert_eq!(all["occurrences"][2]["answers"]["declined"], 1);
+    // The response series of that date shows her answer for it; other tracks do not narrow.
+    let series = |query: &str| {
+        format!(
+            "/api/v1/events/{}/series?granularity=year&from=2020-01-01{query}",
+            site.event
+        )
+    };
+    let that_day = get_json(&site, &series("&occurrence=2037-03-17T09:00:00Z"), &olga).await;
+    assert_eq!(that_day["occurrence"], "2037-03-17T09:00:00Z");
+    let entered = |value: &Value, answer: &str| -> i64 {
+        value["buckets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b["counts"][answer].as_i64())
+            .sum()
+    };
+    assert_eq!(entered(&that_day, "declined"), 1, "{that_day}");
+    assert_eq!(
+        entered(&get_json(&site, &series(""), &olga).await, "declined"),
+        0
+    );
+    for refused in [
+        series("&occurrence=2037-03-18T09:00:00Z"),
+        series("&occurrence=2037-03-17T09:00:00Z&track=delivery"),
+    ] {
+        let reply = api(&site, Method::GET, &refused, &olga, None).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{refused}");
+    }
+
     // A one-off event has none; another organizer's is not found.
     let one_off = common::site().await;
     let olga_too = signed_in(&one_off, OLGA).await;

@@ -7,7 +7,7 @@ mod notices;
 
 pub use headers::header_safe;
 pub use invitation::{
-    Exceptions, InvitationMethod, PersonalInvitation, build_invitation, write_icalendar,
-    write_public_calendar,
+    AnsweredOccurrence, Exceptions, InvitationMethod, PersonalInvitation, build_invitation,
+    write_icalendar, write_public_calendar,
 };
 pub use notices::{MailComposer, MailSettings};

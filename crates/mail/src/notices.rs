@@ -2,12 +2,14 @@
 //! cancellations.
 
 use crate::headers::{header_safe, mailbox};
-use crate::invitation::{Exceptions, InvitationMethod, PersonalInvitation, build_invitation};
+use crate::invitation::{
+    AnsweredOccurrence, Exceptions, InvitationMethod, PersonalInvitation, build_invitation,
+};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::raw::Raw;
-use rollcall_core::deliver::partstat;
+use rollcall_core::deliver::{occurrence_partstats, partstat};
 use rollcall_core::ical::TimeValue;
 use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{InvitationCause, InvitationKind, Notice, OutboxMessage};
@@ -327,6 +329,13 @@ impl MailComposer {
             .filter(|_| kind == InvitationKind::Request)
             .unwrap_or(&event.details);
         let partstat = partstat(invitee);
+        let answered: Vec<AnsweredOccurrence> = occurrence_partstats(invitee, event)
+            .into_iter()
+            .map(|(recurrence_id, partstat)| AnsweredOccurrence {
+                recurrence_id,
+                partstat,
+            })
+            .collect();
         let invitation = PersonalInvitation {
             method: match kind {
                 InvitationKind::Request => InvitationMethod::Request,
@@ -346,6 +355,7 @@ impl MailComposer {
             invitee_email: &invitee.email,
             invitee_name: invitee.name.as_deref(),
             partstat: &partstat,
+            answered: &answered,
             personal_url: &personal_url,
             unsubscribe_url: &unsubscribe_url,
             message_id: &message_id,

@@ -167,6 +167,7 @@ fn write_samples(dir: &Path) {
             method: sample.method,
             sequence: sample.sequence,
             partstat: sample.partstat,
+            answered: &[],
             recurrence_id: rid.as_ref(),
             exceptions: Exceptions {
                 overrides: &sample.overrides,

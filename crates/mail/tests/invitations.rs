@@ -318,3 +318,83 @@ fn the_organizers_free_busy_and_meeting_link_reach_the_invitation() {
     assert!(text.contains("TRANSP:OPAQUE"), "{text}");
     assert!(!text.contains("CONFERENCE"), "{text}");
 }
+
+#[test]
+fn a_series_copy_carries_each_date_answered_on_its_own_as_an_override() {
+    let (series, overrides, cancelled) = outlook_weekly_with_exceptions();
+    let moved_rid = overrides[0].recurrence_id.clone().expect("a moved date");
+    let answered = [
+        rollcall_mail::AnsweredOccurrence {
+            recurrence_id: occurrence(&series, 3),
+            partstat: "DECLINED".into(),
+        },
+        rollcall_mail::AnsweredOccurrence {
+            recurrence_id: moved_rid.clone(),
+            partstat: "TENTATIVE".into(),
+        },
+        // A cancelled date's answer has no date to stand on: the copy leaves it out.
+        rollcall_mail::AnsweredOccurrence {
+            recurrence_id: occurrence(&series, 4),
+            partstat: "ACCEPTED".into(),
+        },
+    ];
+    let inv = PersonalInvitation {
+        partstat: "ACCEPTED",
+        answered: &answered,
+        exceptions: rollcall_mail::Exceptions {
+            overrides: &overrides,
+            cancelled: &cancelled,
+        },
+        ..invitation(&series)
+    };
+    let (_, object) = round_trip(&inv);
+    let found: Vec<(String, String, String)> = object
+        .events
+        .iter()
+        .map(|e| {
+            (
+                utc(e.recurrence_id.as_ref()),
+                utc(e.start.as_ref()),
+                e.attendees[0].partstat.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                String::new(),
+                "2027-01-12T09:00:00Z".into(),
+                "ACCEPTED".into()
+            ),
+            (
+                moved_rid.to_contract_string(),
+                utc(overrides[0].start.as_ref()),
+                "TENTATIVE".into()
+            ),
+            (
+                "2027-02-02T09:00:00Z".into(),
+                "2027-02-02T09:00:00Z".into(),
+                "DECLINED".into()
+            ),
+        ]
+    );
+    let declined = &object.events[2];
+    assert_eq!(utc(declined.end.as_ref()), "2027-02-02T10:00:00Z");
+    assert!(declined.rrule.is_none() && declined.exdates.is_empty());
+    assert_eq!(declined.summary, series.summary);
+    assert!(object.events.iter().all(|e| e.uid == object.events[0].uid));
+
+    // A copy of that one date alone carries its own answer.
+    let rid = occurrence(&series, 3);
+    let one = PersonalInvitation {
+        recurrence_id: Some(&rid),
+        ..inv
+    };
+    let (_, object) = round_trip(&one);
+    assert_eq!(object.events.len(), 1);
+    assert_eq!(
+        object.events[0].attendees[0].partstat.as_deref(),
+        Some("DECLINED")
+    );
+}

@@ -87,6 +87,7 @@ macro_rules! store_contract_tests {
             the_acknowledgement_carries_a_working_sign_in_link,
             organizer_added_invitees_are_invited_with_a_result_per_line,
             answers_are_counted_by_channel_and_domain_for_reports,
+            answers_for_one_occurrence_are_counted_for_it_in_the_same_commit,
             suppressions_are_kept_per_address_listed_in_order_and_lifted,
             a_hard_bounce_at_one_event_keeps_every_event_from_mailing_the_address,
             unsubscribing_from_everything_suppresses_the_address_and_this_event_does_not,

@@ -2,12 +2,13 @@
 //! time (COUNTER). The key alone says who is answering; the ATTENDEE line is only recorded.
 
 use super::{ignored, record};
-use crate::event::{EventState, normalize_email};
+use crate::event::{Event, EventState, Exceptions, normalize_email};
 use crate::ical::{Attendee, Method, TimeValue};
 use crate::imip::{Dsn, ReadMessage};
 use crate::invitee::{Invitee, InviteeId};
 use crate::outcome::{EventResult, Outcome};
 use crate::ports::{Commit, InviteeWrite, SignalRecord, Store, StoreError};
+use crate::recurrence::{self, OccurrenceState};
 use crate::status::{Answer, Channel, Provenance, Signal, SignalKind};
 use crate::tracking::{Tracked, track};
 use chrono::{DateTime, Utc};
@@ -36,6 +37,8 @@ pub(super) async fn plan(
     let expected = invitee.version;
     let mut tracked = Tracked::default();
     let mut results = Vec::new();
+    // Expanded once, for the first reply that names an occurrence.
+    let mut occurrences: Option<Vec<String>> = None;
     for (n, (method, vevent)) in read.events().enumerate() {
         let base = Signal {
             dedupe_key: format!("reply:{id}:{n}"),
@@ -132,33 +135,54 @@ pub(super) async fn plan(
             });
             continue;
         }
-        if let Some(occurrence) = &vevent.recurrence_id {
-            // One occurrence's answer does not change the answer for the series: recorded only.
-            notes.push(format!(
-                "answer for the occurrence of {}; the series answer is unchanged",
-                occurrence.to_contract_string()
-            ));
-            let signal = Signal {
-                kind,
-                provenance: Provenance {
-                    note: Some(notes.join("; ")),
-                    ..base.provenance.clone()
-                },
-                ..base
-            };
-            tracked.records.push(SignalRecord {
-                event_id: invitee.event_id.clone(),
-                invitee_id: invitee.id.clone(),
-                signal,
-                effect: "recorded for one occurrence".into(),
-            });
-            results.push(EventResult::Replied {
-                event_id: event.id.clone(),
-                invitee: invitee.email.clone(),
-                answer: format!("{summary} (one occurrence)"),
-            });
-            continue;
-        }
+        let kind = match (&occurrence_id, kind) {
+            (None, kind) => kind,
+            // "This event only": the answer for that occurrence; the series answer stays.
+            (Some(occurrence), SignalKind::Answer(answer))
+                if occurrences
+                    .get_or_insert_with(|| live_occurrences(&event))
+                    .contains(occurrence) =>
+            {
+                SignalKind::OccurrenceAnswer {
+                    occurrence: occurrence.clone(),
+                    answer,
+                }
+            }
+            // A proposal for one occurrence, or an answer for a date the series does not have
+            // (or no longer has): kept in the history, counted nowhere.
+            (Some(occurrence), kind) => {
+                let why = if matches!(kind, SignalKind::Counter { .. }) {
+                    format!("a proposal for the occurrence of {occurrence}; recorded only")
+                } else {
+                    format!("{occurrence} is not an occurrence of this event; not counted")
+                };
+                notes.push(why);
+                let signal = Signal {
+                    kind,
+                    provenance: Provenance {
+                        note: Some(notes.join("; ")),
+                        ..base.provenance.clone()
+                    },
+                    ..base
+                };
+                tracked.records.push(SignalRecord {
+                    event_id: invitee.event_id.clone(),
+                    invitee_id: invitee.id.clone(),
+                    signal,
+                    effect: "recorded for one occurrence".into(),
+                });
+                results.push(EventResult::Replied {
+                    event_id: event.id.clone(),
+                    invitee: invitee.email.clone(),
+                    answer: format!("{summary} (one occurrence; not counted)"),
+                });
+                continue;
+            }
+        };
+        let summary = match &occurrence_id {
+            Some(occurrence) => format!("{summary} (for {occurrence} only)"),
+            None => summary,
+        };
         let note = (!notes.is_empty()).then(|| notes.join("; "));
         let signal = Signal {
             kind,
@@ -196,6 +220,16 @@ pub(super) async fn plan(
         commit.suppressions = tracked.suppressions;
     }
     Ok(commit)
+}
+
+/// The RECURRENCE-IDs of the series' occurrences that are not cancelled: the ones an answer
+/// for one occurrence may name (a finished occurrence's answer still counts for the record).
+fn live_occurrences(event: &Event) -> Vec<String> {
+    recurrence::expand(&event.details, Exceptions::of(event))
+        .into_iter()
+        .filter(|o| o.state != OccurrenceState::Cancelled)
+        .map(|o| o.id)
+        .collect()
 }
 
 /// The ATTENDEE that is answering: the invited address if present, else the only one (Outlook

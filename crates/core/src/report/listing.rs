@@ -144,6 +144,9 @@ pub struct InviteeFilter {
     pub query: Option<String>,
     /// Only invitees whose calendar proposed another time (an iTIP COUNTER).
     pub proposed: bool,
+    /// One occurrence of a series (its RECURRENCE-ID): `response` is matched against each
+    /// invitee's answer for it.
+    pub occurrence: Option<String>,
 }
 
 impl InviteeFilter {
@@ -152,7 +155,7 @@ impl InviteeFilter {
             && self
                 .tracks
                 .iter()
-                .all(|(track, value)| invitee.status.value(track) == Some(value.as_str()))
+                .all(|(track, value)| self.value(invitee, track) == Some(value.as_str()))
             && self.query.as_deref().is_none_or(|q| {
                 let q = q.trim().to_lowercase();
                 q.is_empty()
@@ -162,6 +165,16 @@ impl InviteeFilter {
                         .as_deref()
                         .is_some_and(|n| n.to_lowercase().contains(&q))
             })
+    }
+
+    /// `invitee`'s value of `track`, for the occurrence the filter is about.
+    fn value(&self, invitee: &Invitee, track: &str) -> Option<&'static str> {
+        match &self.occurrence {
+            Some(occurrence) if track == crate::status::RESPONSE => {
+                Some(invitee.status.answer_for(occurrence).answer.as_str())
+            }
+            _ => invitee.status.value(track),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ pub mod series;
 use crate::status::INVITEE_MODEL;
 use crate::tracking::{
     ANSWERS_BY_CHANNEL, CURRENT_ANSWERS_BY_CHANNEL, CURRENT_ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN,
-    PROPOSALS,
+    PROPOSALS, split_occurrence,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -76,6 +76,28 @@ pub fn count(counters: &[(String, String, i64)], track: &str, value: &str) -> i6
         .filter(|(t, v, _)| t == track && v == value)
         .map(|(_, _, n)| *n)
         .sum()
+}
+
+/// The counters of one occurrence (`Some(RECURRENCE-ID)`) or of the series (`None`): the
+/// series' counters with that occurrence's adjustments folded into their tracks (see
+/// [`crate::tracking::for_occurrence`]); other occurrences' adjustments are left out.
+pub fn counters_for(
+    counters: &[(String, String, i64)],
+    occurrence: Option<&str>,
+) -> Vec<(String, String, i64)> {
+    let mut summed: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for (track, value, n) in counters {
+        let track = match split_occurrence(track) {
+            (_, None) => track.as_str(),
+            (base, Some(of)) if Some(of) == occurrence => base,
+            _ => continue,
+        };
+        *summed.entry((track, value.as_str())).or_insert(0) += n;
+    }
+    summed
+        .into_iter()
+        .map(|((track, value), n)| (track.to_string(), value.to_string(), n))
+        .collect()
 }
 
 /// The report of one event from its counters `(track, value, count)`.

@@ -8,6 +8,7 @@ use super::signal::{Answer, Channel, Signal, SignalKind, Stamp};
 use super::stored::StoredStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One track's current value and the signal that set it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +21,8 @@ pub struct TrackState {
     pub set_by: Option<Stamp>,
 }
 
-/// A real answer (not `needs-action`) and the signal that gave it.
+/// An answer and the signal that gave it: a real one (never `needs-action`) for the series;
+/// for one occurrence, whatever its REPLY said.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GivenAnswer {
     pub stamp: Stamp,
@@ -53,6 +55,19 @@ pub struct InviteeStatus {
     /// Derived from the three fields above after every change; never merged on its own.
     pub(super) previous_answer: Option<(Answer, DateTime<Utc>)>,
     pub(super) proposal: Option<Proposal>,
+    /// The latest answer given for single occurrences, by RECURRENCE-ID (contract string).
+    /// Callers only ever name real occurrences of the series, which bounds the map.
+    pub(super) occurrences: BTreeMap<String, GivenAnswer>,
+}
+
+/// Where one occurrence's answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OccurrenceAnswer {
+    pub answer: Answer,
+    /// The channel of the answer while it is a real one.
+    pub channel: Option<Channel>,
+    /// Given for this occurrence alone (it stands over the series answer, being later).
+    pub own: bool,
 }
 
 impl InviteeStatus {
@@ -72,6 +87,7 @@ impl InviteeStatus {
             reconfirmed: None,
             previous_answer: None,
             proposal: None,
+            occurrences: BTreeMap::new(),
         }
     }
 
@@ -108,6 +124,41 @@ impl InviteeStatus {
             return None;
         }
         self.latest_answer.as_ref()?.channel
+    }
+
+    /// The answer for one occurrence: its own answer when that is later than whatever set the
+    /// series answer (an answer for the whole series, or the organizer's time change, given
+    /// after it covers every occurrence again), else the series answer. Latest wins, like the
+    /// `response` track, so the outcome does not depend on arrival order.
+    pub fn answer_for(&self, occurrence: &str) -> OccurrenceAnswer {
+        let series = self.track(RESPONSE);
+        let own = self.occurrences.get(occurrence).filter(|given| {
+            series
+                .and_then(|s| s.set_by.as_ref())
+                .is_none_or(|set| given.stamp > *set)
+        });
+        match own {
+            Some(given) => OccurrenceAnswer {
+                answer: given.answer,
+                channel: given.channel.filter(|_| given.answer.is_given()),
+                own: true,
+            },
+            None => OccurrenceAnswer {
+                answer: series
+                    .and_then(|s| Answer::parse(s.value))
+                    .unwrap_or(Answer::NeedsAction),
+                channel: self.standing_answer_channel(),
+                own: false,
+            },
+        }
+    }
+
+    /// The occurrences whose own answer stands over the series answer, in id order.
+    pub fn own_occurrence_answers(&self) -> impl Iterator<Item = (&str, OccurrenceAnswer)> {
+        self.occurrences
+            .keys()
+            .map(|id| (id.as_str(), self.answer_for(id)))
+            .filter(|(_, answer)| answer.own)
     }
 
     pub fn reconfirmed(&self) -> Option<&Stamp> {
@@ -195,6 +246,17 @@ pub fn apply(model: &Model, status: &InviteeStatus, signal: &Signal) -> Applied 
                 comment: comment.clone(),
             };
             raise(&mut next.proposal, proposal);
+        }
+        SignalKind::OccurrenceAnswer { occurrence, answer } => {
+            let given = GivenAnswer {
+                stamp: stamp.clone(),
+                answer: *answer,
+                channel: Some(signal.channel),
+            };
+            let mut slot = next.occurrences.remove(occurrence);
+            raise(&mut slot, given);
+            next.occurrences
+                .extend(slot.map(|given| (occurrence.clone(), given)));
         }
         _ => {}
     }

@@ -11,8 +11,8 @@ mod stored;
 mod tests;
 
 pub use engine::{
-    Applied, Change, Effect, GivenAnswer, InviteeStatus, Proposal, TrackState, apply,
-    counter_deltas,
+    Applied, Change, Effect, GivenAnswer, InviteeStatus, OccurrenceAnswer, Proposal, TrackState,
+    apply, counter_deltas,
 };
 pub use model::{DELIVERY, INVITEE_MODEL, MergeRule, Model, REACHABILITY, RESPONSE, Track};
 pub use signal::{Answer, Channel, MailKind, Provenance, Signal, SignalKind, Stamp};

@@ -160,6 +160,13 @@ pub enum SignalKind {
     /// Weak, like [`SignalKind::Opened`].
     Clicked,
     Answer(Answer),
+    /// An answer for one occurrence of a series ("this event only"), named by its
+    /// RECURRENCE-ID (contract string). The series answer stays; while this is the latest word
+    /// about that occurrence, it is the invitee's answer for it. Moves no track.
+    OccurrenceAnswer {
+        occurrence: String,
+        answer: Answer,
+    },
     /// The organizer changed the time: as of `occurred_at` the invitee has not answered the
     /// new version, so `response` goes back to `needs-action` (unless they answered later).
     Reconfirm,
@@ -188,6 +195,7 @@ impl SignalKind {
             SignalKind::Opened => "opened",
             SignalKind::Clicked => "clicked",
             SignalKind::Answer(_) => "answer",
+            SignalKind::OccurrenceAnswer { .. } => "occurrence-answer",
             SignalKind::Reconfirm => "reconfirm",
             SignalKind::Counter { .. } => "counter",
             SignalKind::Bounced => "bounced",
@@ -197,8 +205,8 @@ impl SignalKind {
         }
     }
 
-    /// The (track, value) of the invitee model this kind asks for; `None` for a COUNTER,
-    /// which is bookkeeping beside the tracks.
+    /// The (track, value) of the invitee model this kind asks for; `None` for a COUNTER and
+    /// an occurrence's answer, which are bookkeeping beside the tracks.
     pub fn target(&self) -> Option<(&'static str, &'static str)> {
         let target = match self {
             SignalKind::Listed => (DELIVERY, "listed"),
@@ -210,7 +218,7 @@ impl SignalKind {
             SignalKind::Clicked => (DELIVERY, "clicked"),
             SignalKind::Answer(answer) => (RESPONSE, answer.as_str()),
             SignalKind::Reconfirm => (RESPONSE, Answer::NeedsAction.as_str()),
-            SignalKind::Counter { .. } => return None,
+            SignalKind::Counter { .. } | SignalKind::OccurrenceAnswer { .. } => return None,
             SignalKind::Bounced => (REACHABILITY, "bounced"),
             SignalKind::Complained => (REACHABILITY, "complained"),
             SignalKind::Unsubscribed => (REACHABILITY, "unsubscribed"),

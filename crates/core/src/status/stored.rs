@@ -30,6 +30,8 @@ pub(super) struct StoredStatus {
     previous_answer: Option<(Answer, DateTime<Utc>)>,
     #[serde(default)]
     proposal: Option<Proposal>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    occurrences: BTreeMap<String, GivenAnswer>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,6 +59,7 @@ impl From<InviteeStatus> for StoredStatus {
             reconfirmed: status.reconfirmed,
             previous_answer: status.previous_answer,
             proposal: status.proposal,
+            occurrences: status.occurrences,
         }
     }
 }
@@ -91,6 +94,7 @@ impl TryFrom<StoredStatus> for InviteeStatus {
         status.latest_answer = stored.latest_answer;
         status.reconfirmed = stored.reconfirmed;
         status.proposal = stored.proposal;
+        status.occurrences = stored.occurrences;
         status.previous_answer = status.derive_previous_answer();
         Ok(status)
     }

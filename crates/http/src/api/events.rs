@@ -1,6 +1,7 @@
 //! Events: the list, one event, its report and its time series. Counts come from the
 //! per-event counters, never from reading invitees.
 
+use super::occurrences::occurrence_filter;
 use super::{ApiError, Signed, private_json, visible_event};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -13,13 +14,14 @@ use rollcall_core::ical::TimeValue;
 use rollcall_core::ports::SeriesPoint;
 use rollcall_core::present::rsvp_button_html;
 use rollcall_core::report::listing::{EventSort, When, page, select_events};
-use rollcall_core::report::report as report_of;
 use rollcall_core::report::series::{
     Granularity, buckets, default_from, fill, is_activity, previous,
 };
-use rollcall_core::status::INVITEE_MODEL;
+use rollcall_core::report::{counters_for, report as report_of};
+use rollcall_core::status::{INVITEE_MODEL, RESPONSE};
 use rollcall_core::tracking::{
-    ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, PROPOSALS,
+    ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, OCCURRENCE_ANSWERS, PROPOSALS,
+    for_occurrence,
 };
 
 /// Counters beside the status tracks that have time series too.
@@ -163,15 +165,26 @@ pub async fn show(
     Ok(private_json(detail(&state, &event, &counters)))
 }
 
+/// Narrows a report, a series, a list or an export to one occurrence of a series.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct OccurrenceQuery {
+    pub occurrence: Option<String>,
+}
+
 pub async fn report(
     State(state): State<AppState>,
     Signed(caller): Signed,
     Path(event_id): Path<String>,
+    query: Result<Query<OccurrenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let event = visible_event(&state, &caller, &event_id).await?;
+    let occurrence = occurrence_filter(&event, query.occurrence.as_deref())?;
     let counters = state.store.counters(&event.id).await?;
-    let report = report_of(&counters);
+    let report = report_of(&counters_for(&counters, occurrence.as_deref()));
     let mut value = serde_json::to_value(&report).unwrap_or_default();
+    value["occurrence"] = json!(occurrence);
     value["event"] = detail(&state, &event, &counters);
     Ok(private_json(value))
 }
@@ -185,6 +198,7 @@ pub struct SeriesQuery {
     from: Option<String>,
     to: Option<String>,
     compare: Option<String>,
+    occurrence: Option<String>,
 }
 
 fn date(text: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
@@ -211,6 +225,20 @@ pub async fn series(
             REPORT_TRACKS.join(", ")
         )));
     }
+    let occurrence = occurrence_filter(&event, query.occurrence.as_deref())?;
+    if occurrence.is_some() && track != RESPONSE {
+        return Err(ApiError::BadRequest(
+            "occurrence narrows the response track only".into(),
+        ));
+    }
+    // One occurrence's answers are the series' answers plus those given for it alone.
+    let tracks: Vec<String> = std::iter::once(track.clone())
+        .chain(
+            occurrence
+                .as_deref()
+                .map(|o| for_occurrence(OCCURRENCE_ANSWERS, o)),
+        )
+        .collect();
     let granularity = Granularity::parse(query.granularity.as_deref().unwrap_or("day"))
         .ok_or_else(|| {
             ApiError::BadRequest("granularity is hour, day, week, month, quarter or year".into())
@@ -240,20 +268,19 @@ pub async fn series(
             .filter(|p| is_activity(&track, &p.value))
             .collect()
     };
-    let points = state
-        .store
-        .series(&event.id, &track, first.start_utc(), end)
-        .await?;
-    fill(&mut current, end, &activity(points));
+    let read = async |from, until| -> Result<Vec<SeriesPoint>, ApiError> {
+        let mut points = Vec::new();
+        for track in &tracks {
+            points.extend(state.store.series(&event.id, track, from, until).await?);
+        }
+        Ok(activity(points))
+    };
+    fill(&mut current, end, &read(first.start_utc(), end).await?);
     let previous_buckets = if compare {
         let (mut before, before_end) =
             previous(granularity, tz, &first, current.len()).map_err(bad)?;
         if let Some(start) = before.first().map(|b| b.start_utc()) {
-            let points = state
-                .store
-                .series(&event.id, &track, start, before_end)
-                .await?;
-            fill(&mut before, before_end, &activity(points));
+            fill(&mut before, before_end, &read(start, before_end).await?);
         }
         Some(before)
     } else {
@@ -274,6 +301,7 @@ pub async fn series(
     };
     Ok(private_json(json!({
         "track": track,
+        "occurrence": occurrence,
         "granularity": granularity,
         "time_zone": tz.name(),
         "values": values,

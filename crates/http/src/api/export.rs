@@ -1,11 +1,13 @@
 //! Exports of an event's invitees and signals as CSV or JSON, streamed page by page so an
 //! event of any size exports in bounded memory. CSV cells are formula-safe (`report::csv`).
 
+use super::events::OccurrenceQuery;
 use super::invitees::{invitee_json, value_of};
+use super::occurrences::occurrence_filter;
 use super::{ApiError, Signed, visible_event};
 use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rollcall_core::event::EventId;
@@ -33,7 +35,9 @@ pub async fn file(
     State(state): State<AppState>,
     Signed(caller): Signed,
     Path((event_id, file)): Path<(String, String)>,
+    query: Result<Query<OccurrenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let (what, format) = match file.as_str() {
         "invitees.csv" => (What::Invitees, Format::Csv),
         "invitees.json" => (What::Invitees, Format::Json),
@@ -42,12 +46,23 @@ pub async fn file(
         _ => return Err(ApiError::NotFound),
     };
     let event = visible_event(&state, &caller, &event_id).await?;
-    let name = format!("rollcall-{}-{file}", event.id);
+    // With an occurrence, each invitee's `response` is their answer for that occurrence.
+    let occurrence = occurrence_filter(&event, query.occurrence.as_deref())?;
+    let name = match &occurrence {
+        Some(id) => format!("rollcall-{}-{}-{file}", event.id, id.replace(':', "")),
+        None => format!("rollcall-{}-{file}", event.id),
+    };
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Json => "application/json",
     };
-    let stream = chunks(state.store.clone(), event.id.clone(), what, format);
+    let stream = chunks(
+        state.store.clone(),
+        event.id.clone(),
+        what,
+        format,
+        occurrence,
+    );
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -67,6 +82,7 @@ struct Cursor {
     event: EventId,
     what: What,
     format: Format,
+    occurrence: Option<String>,
     after: Option<InviteeId>,
     started: bool,
     first_item: bool,
@@ -78,12 +94,14 @@ fn chunks(
     event: EventId,
     what: What,
     format: Format,
+    occurrence: Option<String>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, StoreError>> + Send {
     let cursor = Cursor {
         store,
         event,
         what,
         format,
+        occurrence,
         after: None,
         started: false,
         first_item: true,
@@ -144,10 +162,15 @@ impl Cursor {
         match self.format {
             Format::Json => {
                 self.separator(out);
-                out.push_str(&invitee_json(invitee).to_string());
+                let json = invitee_json(invitee, self.occurrence.as_deref());
+                out.push_str(&json.to_string());
             }
             Format::Csv => {
                 let status = |track| invitee.status.value(track).unwrap_or_default();
+                let response = match &self.occurrence {
+                    Some(id) => invitee.status.answer_for(id).answer.as_str(),
+                    None => status("response"),
+                };
                 let (created, updated) = (
                     invitee.created_at.to_rfc3339(),
                     invitee.updated_at.to_rfc3339(),
@@ -157,7 +180,7 @@ impl Cursor {
                     invitee.name.as_deref().unwrap_or_default(),
                     &invitee.email,
                     invitee.joined_via.as_str(),
-                    status("response"),
+                    response,
                     status("delivery"),
                     status("reachability"),
                     &created,

@@ -1,6 +1,7 @@
 //! An event's invitees: filtered and searched lists, one invitee's timeline, and adding
 //! people from a pasted list or CSV.
 
+use super::occurrences::occurrence_filter;
 use super::{ApiError, Signed, private_json, visible_event};
 use crate::AppState;
 use axum::Json;
@@ -20,8 +21,14 @@ use serde_json::{Value, json};
 /// Invitees read per store page while filtering.
 const PAGE: usize = 500;
 
-pub fn invitee_json(invitee: &Invitee) -> Value {
-    json!({
+/// One invitee as the API shows them; with `occurrence`, also their answer for it.
+pub fn invitee_json(invitee: &Invitee, occurrence: Option<&str>) -> Value {
+    let own: serde_json::Map<String, Value> = invitee
+        .status
+        .own_occurrence_answers()
+        .map(|(id, answer)| (id.to_string(), json!(answer.answer)))
+        .collect();
+    let mut value = json!({
         "id": invitee.id,
         "name": invitee.name,
         "email": invitee.email,
@@ -36,15 +43,29 @@ pub fn invitee_json(invitee: &Invitee) -> Value {
             "end": p.proposed_end,
             "comment": p.comment,
         })),
+        // Answers given for single occurrences that stand over the series answer.
+        "occurrence_answers": own,
         "created_at": invitee.created_at.to_rfc3339(),
         "updated_at": invitee.updated_at.to_rfc3339(),
-    })
+    });
+    if let Some(id) = occurrence {
+        let answer = invitee.status.answer_for(id);
+        value["occurrence"] = json!({
+            "id": id,
+            "response": answer.answer,
+            "own": answer.own,
+        });
+    }
+    value
 }
 
 /// What a signal was and said, for timelines and exports.
 pub fn value_of(kind: &SignalKind) -> Option<String> {
     match kind {
         SignalKind::Answer(answer) => Some(answer.as_str().to_string()),
+        SignalKind::OccurrenceAnswer { occurrence, answer } => {
+            Some(format!("{answer} for {occurrence}"))
+        }
         SignalKind::Counter {
             proposed_start,
             proposed_end,
@@ -81,6 +102,7 @@ pub struct ListQuery {
     reachability: Option<String>,
     q: Option<String>,
     proposed: Option<bool>,
+    occurrence: Option<String>,
     page: Option<usize>,
     per_page: Option<usize>,
 }
@@ -97,6 +119,7 @@ pub async fn list(
         tracks: Vec::new(),
         query: query.q.filter(|q| !q.trim().is_empty()),
         proposed: query.proposed.unwrap_or(false),
+        occurrence: occurrence_filter(&event, query.occurrence.as_deref())?,
     };
     for (track, value) in [
         ("response", query.response),
@@ -132,7 +155,7 @@ pub async fn list(
         after = Some(last.id.clone());
         for invitee in batch.iter().filter(|i| filter.matches(i)) {
             if total >= skip && shown.len() < per_page {
-                shown.push(invitee_json(invitee));
+                shown.push(invitee_json(invitee, filter.occurrence.as_deref()));
             }
             total += 1;
         }
@@ -168,7 +191,7 @@ pub async fn timeline(
         .suppression(&normalize_email(&invitee.email))
         .await?;
     Ok(private_json(json!({
-        "invitee": invitee_json(&invitee),
+        "invitee": invitee_json(&invitee, None),
         "signals": history.iter().map(signal_json).collect::<Vec<_>>(),
         "suppression": suppression.map(|s| json!({
             "reason": s.reason.as_str(),

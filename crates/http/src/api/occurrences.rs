@@ -8,9 +8,10 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use rollcall_core::event::Exceptions;
+use rollcall_core::event::{Event, Exceptions};
 use rollcall_core::present::occurrence_text;
 use rollcall_core::recurrence::{self, OccurrenceState};
+use rollcall_core::report::{counters_for, report};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -41,6 +42,7 @@ pub async fn list(
     };
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
     let coming = recurrence::upcoming(&event.details, Exceptions::of(&event), from, limit);
+    let counters = state.store.counters(&event.id).await?;
     let occurrences: Vec<_> = coming
         .occurrences
         .iter()
@@ -56,6 +58,8 @@ pub async fn list(
                     OccurrenceState::Cancelled => "cancelled",
                 },
                 "text": occurrence_text(o),
+                // Everyone's answer for it: their own for this date, else the series'.
+                "answers": report(&counters_for(&counters, Some(&o.id))).counts.response,
             })
         })
         .collect();
@@ -65,4 +69,23 @@ pub async fn list(
         "occurrences": occurrences,
         "more": coming.more,
     })))
+}
+
+/// The `occurrence` filter of a report, a series, a list or an export: `None` for the whole
+/// series, else one of the event's RECURRENCE-IDs as `/occurrences` names them. Anything else
+/// is refused rather than answered with the series' numbers under a name that means nothing.
+pub fn occurrence_filter(event: &Event, text: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    recurrence::expand(&event.details, Exceptions::of(event))
+        .into_iter()
+        .find(|o| o.id == text)
+        .map(|o| Some(o.id))
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "occurrence is the id of one of this event's occurrences (see its /occurrences)"
+                    .into(),
+            )
+        })
 }

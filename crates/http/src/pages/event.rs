@@ -348,9 +348,10 @@ pub async fn rsvp(
             })
             .await
         }
-        Err(error @ (RsvpError::UnknownInvitee | RsvpError::Store(_))) => {
-            unavailable("recording an RSVP failed", error)
-        }
+        // The public form answers for the series; it never names an occurrence.
+        Err(
+            error @ (RsvpError::UnknownInvitee | RsvpError::NotAnOccurrence | RsvpError::Store(_)),
+        ) => unavailable("recording an RSVP failed", error),
     }
 }
 

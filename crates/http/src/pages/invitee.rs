@@ -2,11 +2,13 @@
 //! the POST that changes it. The token in the URL is the capability; the router sends
 //! `Referrer-Policy: no-referrer` and `Cache-Control: no-store` for every answer here.
 
-use super::{EventView, cancelled, message, not_found, over, render, unavailable};
+use super::{
+    EventView, OCCURRENCES_SHOWN, cancelled, message, not_found, over, render, unavailable,
+};
 use crate::AppState;
 use crate::forms::{self, ClientKey, answer_scope, answer_word, parse_answer};
 use crate::pages::{TokenForm, checked_form};
-use crate::text::clean_opt;
+use crate::text::{clean, clean_opt};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -14,9 +16,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use rollcall_core::event::normalize_email;
+use rollcall_core::event::{Exceptions, normalize_email};
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::SignalRecord;
+use rollcall_core::present::occurrence_text;
+use rollcall_core::recurrence::{self, OccurrenceState};
 use rollcall_core::rsvp::{self, RsvpError};
 use rollcall_core::status::{Answer, Channel, MailKind, Signal, SignalKind};
 use rollcall_core::tokens::Purpose;
@@ -26,6 +30,8 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct AnswerInput {
     answer: String,
+    /// Set by a date's own form: the answer is for that occurrence only.
+    occurrence: String,
     form_token: String,
 }
 
@@ -51,6 +57,24 @@ impl AnswerForm {
             ("no", "No, I can't come", self.current == "no"),
         ]
     }
+
+    /// The same, in the few words a row of dates has room for.
+    fn short_choices(&self) -> [(&'static str, &'static str, bool); 3] {
+        [
+            ("yes", "Yes", self.current == "yes"),
+            ("maybe", "Maybe", self.current == "maybe"),
+            ("no", "No", self.current == "no"),
+        ]
+    }
+}
+
+/// One coming date of a series, with the invitee's answer for it and a form to change it.
+struct DateAnswer {
+    /// Its RECURRENCE-ID, which the form posts back.
+    id: String,
+    text: String,
+    answer: String,
+    form: Option<AnswerForm>,
 }
 
 struct Stopped {
@@ -102,6 +126,8 @@ struct InviteePage {
     /// again; `None` while they get mail.
     stopped: Option<Stopped>,
     form: Option<AnswerForm>,
+    /// A series' coming dates, each answerable on its own; empty for a one-off event.
+    dates: Vec<DateAnswer>,
     history: Vec<HistoryRow>,
     unsubscribe_href: String,
 }
@@ -170,11 +196,34 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         action: format!("/r/{page_token}/resubscribe"),
         token: forms::issue(&state.tokens, &resubscribe_scope(&id), Utc::now()),
     });
-    let form = view.takes_answers().then(|| AnswerForm {
-        action: format!("/r/{}", state.tokens.token(Purpose::Page, &id)),
+    let answer_form = |current: &str| AnswerForm {
+        action: format!("/r/{page_token}"),
         token: forms::issue(&state.tokens, &answer_scope(&id), Utc::now()),
-        current: answer_word(response),
-    });
+        current: answer_word(current),
+    };
+    let form = view.takes_answers().then(|| answer_form(response));
+    let now = Utc::now();
+    let dates = recurrence::upcoming(
+        &event.details,
+        Exceptions::of(&event),
+        now,
+        OCCURRENCES_SHOWN,
+    )
+    .occurrences
+    .into_iter()
+    .filter(|o| o.state != OccurrenceState::Cancelled)
+    .map(|o| {
+        let answer = status.answer_for(&o.id);
+        DateAnswer {
+            text: clean(&occurrence_text(&o)),
+            answer: date_answer_text(answer.answer, answer.own),
+            form: view
+                .takes_answers()
+                .then(|| answer_form(answer.answer.as_str())),
+            id: o.id,
+        }
+    })
+    .collect();
     let page = InviteePage {
         name: clean_opt(invitee.name.as_deref()),
         email: invitee.email.clone(),
@@ -183,6 +232,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         proposal,
         stopped,
         form,
+        dates,
         history,
         unsubscribe_href: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
         event: view,
@@ -223,7 +273,12 @@ pub async fn change(
             "Please go back and choose yes, maybe or no.",
         );
     };
-    match rsvp::change_answer(&id, answer, nonce, state.store.as_ref(), now).await {
+    let store = state.store.as_ref();
+    let changed = match input.occurrence.trim() {
+        "" => rsvp::change_answer(&id, answer, nonce, store, now).await,
+        occurrence => rsvp::answer_occurrence(&id, occurrence, answer, nonce, store, now).await,
+    };
+    match changed {
         Ok(invitee) => {
             // The event's counts changed: its public page renders afresh.
             state.pages.forget(&invitee.event_id);
@@ -232,6 +287,12 @@ pub async fn change(
         Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
         Err(RsvpError::Cancelled) => cancelled(),
         Err(RsvpError::Over) => over(),
+        Err(RsvpError::NotAnOccurrence) => message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That date cannot be answered",
+            "It is not one of this event's coming dates: it may have been cancelled or be over. \
+             Please go back and reload the page.",
+        ),
         Err(error) => unavailable("changing an answer failed", error),
     }
 }
@@ -306,6 +367,25 @@ fn answer_text(response: &str, time_changed: bool, event: &EventView) -> &'stati
     }
 }
 
+/// One date's answer in words: given for it alone, or the series answer it follows.
+fn date_answer_text(answer: Answer, own: bool) -> String {
+    match (answer, own) {
+        (Answer::NeedsAction, _) => "Not answered".to_string(),
+        (answer, true) => format!("You said {} for this date", answer_in_words(answer)),
+        (answer, false) => format!("{} (your answer for every date)", capitalized(answer)),
+    }
+}
+
+fn capitalized(answer: Answer) -> &'static str {
+    match answer {
+        Answer::Accepted => "Yes",
+        Answer::Tentative => "Maybe",
+        Answer::Declined => "No",
+        Answer::Delegated => "Delegated",
+        Answer::NeedsAction => "Not answered",
+    }
+}
+
 fn channel_in_words(channel: Channel) -> &'static str {
     match channel {
         Channel::Web => "this web site",
@@ -338,6 +418,12 @@ fn what_happened(signal: &Signal) -> String {
         SignalKind::Opened => "invitation opened".into(),
         SignalKind::Clicked => "link in the invitation opened".into(),
         SignalKind::Answer(answer) => format!("answered {}", answer_in_words(*answer)),
+        SignalKind::OccurrenceAnswer { occurrence, answer } => {
+            format!(
+                "answered {} for {occurrence} only",
+                answer_in_words(*answer)
+            )
+        }
         SignalKind::Reconfirm => "the organizer changed the time".into(),
         SignalKind::Counter { .. } => "proposed another time".into(),
         SignalKind::Bounced => "mail to you bounced".into(),

@@ -67,7 +67,7 @@ pub struct OccurrenceLine {
 }
 
 /// How many coming occurrences the pages list.
-const OCCURRENCES_SHOWN: usize = 6;
+pub(crate) const OCCURRENCES_SHOWN: usize = 6;
 
 #[derive(Debug, Clone)]
 pub struct ViewerTime {

@@ -57,6 +57,9 @@ pub struct PersonalInvitation<'a> {
     pub invitee_name: Option<&'a str>,
     /// NEEDS-ACTION / ACCEPTED / TENTATIVE / DECLINED.
     pub partstat: &'a str,
+    /// Occurrences they answered on their own ("this date only"): a copy of the whole series
+    /// carries each as an override with that PARTSTAT, so their calendar shows both answers.
+    pub answered: &'a [AnsweredOccurrence],
     /// The invitee's own page: DESCRIPTION mentions it, URL is it.
     pub personal_url: &'a str,
     /// https link for List-Unsubscribe (RFC 8058 one-click POST target).
@@ -69,6 +72,27 @@ pub struct PersonalInvitation<'a> {
     /// Sent because the invitee changed their answer on the web (the organizer changed
     /// nothing): the words say so instead of "the organizer updated this event".
     pub answer_changed: bool,
+}
+
+/// One occurrence's own answer, for [`PersonalInvitation::answered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnsweredOccurrence {
+    /// Where the rule puts it: its RECURRENCE-ID.
+    pub recurrence_id: TimeValue,
+    /// NEEDS-ACTION / ACCEPTED / TENTATIVE / DECLINED.
+    pub partstat: String,
+}
+
+impl AnsweredOccurrence {
+    fn is(&self, rid: &TimeValue) -> bool {
+        self.recurrence_id.to_contract_string() == rid.to_contract_string()
+    }
+}
+
+/// The PARTSTAT for the occurrence at `rid`: its own answer, else the series'.
+fn partstat_at<'a>(inv: &PersonalInvitation<'a>, rid: Option<&TimeValue>) -> &'a str {
+    rid.and_then(|rid| inv.answered.iter().find(|a| a.is(rid)))
+        .map_or(inv.partstat, |a| a.partstat.as_str())
 }
 
 /// Cancelled occurrences the series' own EXDATEs do not already leave out.
@@ -100,6 +124,31 @@ fn moved<'a>(exceptions: &Exceptions<'a>) -> Vec<(&'a CalendarEvent, Occurrence<
         .collect()
 }
 
+/// Dates answered on their own that the organizer left as they were, each with its answer:
+/// written as an override of the series' own details at that date, only to carry the answer.
+fn answered_only<'a>(
+    inv: &PersonalInvitation<'a>,
+    moved: &[(&'a CalendarEvent, Occurrence<'a>)],
+) -> Vec<(Occurrence<'a>, &'a str)> {
+    let overridden = |rid: &TimeValue| {
+        moved
+            .iter()
+            .filter_map(|(_, at)| at.recurrence_id)
+            .any(|m| m.to_contract_string() == rid.to_contract_string())
+            || inv.exceptions.is_cancelled(&rid.to_contract_string())
+    };
+    inv.answered
+        .iter()
+        .filter(|a| !overridden(&a.recurrence_id))
+        .map(|a| {
+            (
+                Occurrence::at(inv.event, &a.recurrence_id),
+                a.partstat.as_str(),
+            )
+        })
+        .collect()
+}
+
 /// Whether `occurrence` is the whole series of a recurring event (the one copy that carries
 /// the exceptions).
 fn is_series(event: &CalendarEvent, occurrence: &Occurrence) -> bool {
@@ -127,24 +176,26 @@ impl<'a> Occurrence<'a> {
     pub fn of(inv: &PersonalInvitation<'a>) -> Occurrence<'a> {
         let event = inv.event;
         match (inv.recurrence_id, &event.recurrence_id) {
-            // The series' details for one of its occurrences: that occurrence starts at its
-            // RECURRENCE-ID and lasts as long as the series' events do.
-            (Some(rid), None) => {
-                let end = match (&event.start, &event.end) {
-                    (Some(start), Some(end)) => shift(rid, start, end),
-                    _ => None,
-                };
-                Occurrence {
-                    start: Some(Cow::Borrowed(rid)),
-                    end: end.map(Cow::Owned),
-                    recurrence_id: Some(rid),
-                }
-            }
+            (Some(rid), None) => Occurrence::at(event, rid),
             // An override already carries the occurrence's own times.
             (rid, own) => Occurrence {
                 recurrence_id: rid.or(own.as_ref()),
                 ..Occurrence::own(event)
             },
+        }
+    }
+
+    /// The series' details for one of its occurrences: that occurrence starts at its
+    /// RECURRENCE-ID and lasts as long as the series' events do.
+    pub fn at(series: &CalendarEvent, rid: &'a TimeValue) -> Occurrence<'a> {
+        let end = match (&series.start, &series.end) {
+            (Some(start), Some(end)) => shift(rid, start, end),
+            _ => None,
+        };
+        Occurrence {
+            start: Some(Cow::Borrowed(rid)),
+            end: end.map(Cow::Owned),
+            recurrence_id: Some(rid),
         }
     }
 
@@ -203,6 +254,11 @@ pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> S
     } else {
         (Vec::new(), Vec::new())
     };
+    let answered = if series {
+        answered_only(inv, &moved)
+    } else {
+        Vec::new()
+    };
     let mut zones = ZonePlan::new(&event.timezones);
     let mut ev = Ics::with_capacity(1024 + event.description.as_ref().map_or(0, |d| d.len() * 2));
     let core = Core {
@@ -211,17 +267,26 @@ pub(crate) fn write_with(inv: &PersonalInvitation, occurrence: &Occurrence) -> S
         dtstamp: inv.dtstamp,
     };
     core.write(&mut ev, &mut zones, event, occurrence, &exdates);
-    write_personal(&mut ev, inv, event);
+    write_personal(
+        &mut ev,
+        inv,
+        event,
+        partstat_at(inv, occurrence.recurrence_id),
+    );
     for (own, at) in &moved {
         core.write(&mut ev, &mut zones, own, at, &[]);
-        write_personal(&mut ev, inv, own);
+        write_personal(&mut ev, inv, own, partstat_at(inv, at.recurrence_id));
+    }
+    for (at, partstat) in &answered {
+        core.write(&mut ev, &mut zones, event, at, &[]);
+        write_personal(&mut ev, inv, event, partstat);
     }
     wrap(inv.method.as_str(), &zones, ev)
 }
 
 /// DESCRIPTION through `END:VEVENT` of one VEVENT of a personal invitation: the invitee's
 /// links, the reply address as ORGANIZER and the invitee as the only ATTENDEE.
-fn write_personal(ev: &mut Ics, inv: &PersonalInvitation, details: &CalendarEvent) {
+fn write_personal(ev: &mut Ics, inv: &PersonalInvitation, details: &CalendarEvent, partstat: &str) {
     ev.prop("DESCRIPTION")
         .text(&description(details, inv.personal_url));
     ev.prop("URL").value(inv.personal_url);
@@ -229,7 +294,7 @@ fn write_personal(ev: &mut Ics, inv: &PersonalInvitation, details: &CalendarEven
     ev.prop("ORGANIZER")
         .param("CN", inv.organizer_name)
         .mailto(inv.reply_address);
-    let partstat = inv.partstat.trim().to_ascii_uppercase();
+    let partstat = partstat.trim().to_ascii_uppercase();
     let partstat = PARTSTATS
         .iter()
         .find(|p| **p == partstat)

@@ -104,6 +104,7 @@ pub fn invitation(event: &CalendarEvent) -> PersonalInvitation<'_> {
         invitee_email: INVITEE,
         invitee_name: Some("Dana Invitee"),
         partstat: "NEEDS-ACTION",
+        answered: &[],
         personal_url: "https://rollcall.example/r/tok3nTOKENtoken",
         unsubscribe_url: "https://rollcall.example/u/unsub3TOKENtoken",
         message_id: "inv-3f9a2c.0@rollcall.example",

@@ -9,10 +9,13 @@ use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::ports::{Commit, CounterDelta, SeriesPoint, Store};
 use rollcall_core::report::listing::read_pasted;
 use rollcall_core::rsvp::{
-    RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, change_answer, rsvp, unsubscribe,
+    RsvpError, RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, answer_occurrence,
+    change_answer, rsvp, unsubscribe,
 };
 use rollcall_core::status::Answer;
-use rollcall_core::tracking::{ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN};
+use rollcall_core::tracking::{
+    ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, OCCURRENCE_ANSWERS, for_occurrence,
+};
 
 pub async fn events_are_found_by_organizer_and_by_organizer_domain<S: Store>(store: &S) {
     let olga = open(store, 1, OLGA).await;
@@ -211,4 +214,87 @@ pub async fn answers_are_counted_by_channel_and_domain_for_reports<S: Store>(sto
         .map(|p| p.count)
         .sum();
     assert_eq!(accepted, 2, "changes into accepted: {series:?}");
+}
+
+pub async fn answers_for_one_occurrence_are_counted_for_it_in_the_same_commit<S: Store>(store: &S) {
+    // Tuesdays from 10 March 2026, four times, all day: occurrences are named by their dates.
+    let mut weekly = super::event(1, OLGA, "uid-weekly");
+    weekly.details.rrule = Some("FREQ=WEEKLY;COUNT=4".to_string());
+    let commit = Commit {
+        events: vec![super::insert(&weekly)],
+        ..Commit::default()
+    };
+    store.commit(&commit).await.expect("event stored");
+    let ids = SequentialIds::new();
+    let mut invitees = Vec::new();
+    for (n, email) in [(1, "ann@example.org"), (2, "bob@example.net")] {
+        let nonce = format!("n{n}");
+        let request = RsvpRequest {
+            event_id: &weekly.id,
+            name: "",
+            email,
+            answer: Answer::Accepted,
+            nonce: &nonce,
+        };
+        match rsvp(&request, &rsvp_settings(), store, &ids, at(n)).await {
+            Ok(Rsvped::Invited(id)) => invitees.push(id),
+            other => panic!("{email} is new: {other:?}"),
+        }
+    }
+    let ann = &invitees[0];
+    let second = "2026-03-17";
+    answer_occurrence(ann, second, Answer::Declined, "n3", store, at(3))
+        .await
+        .expect("answered for one date");
+    // A date the series does not have is refused and writes nothing.
+    let before = store.counters(&weekly.id).await.expect("counters");
+    let refused = answer_occurrence(ann, "2026-03-18", Answer::Declined, "n4", store, at(4)).await;
+    assert!(
+        matches!(refused, Err(RsvpError::NotAnOccurrence)),
+        "{refused:?}"
+    );
+    let counters = store.counters(&weekly.id).await.expect("counters");
+    assert_eq!(counters, before);
+
+    let report = |occurrence| {
+        rollcall_core::report::report(&rollcall_core::report::counters_for(&counters, occurrence))
+    };
+    let series = report(None);
+    assert_eq!(series.counts.response["accepted"], 2);
+    assert_eq!(series.counts.response["declined"], 0);
+    let that_day = report(Some(second));
+    assert_eq!(
+        that_day.counts.response["accepted"], 1,
+        "Bob, by his series answer"
+    );
+    assert_eq!(
+        that_day.counts.response["declined"], 1,
+        "Ann, for that date"
+    );
+    let answered: i64 = that_day.by_domain.iter().map(|d| d.answers).sum();
+    assert_eq!(answered, 2);
+    assert_eq!(
+        report(Some("2026-03-24")).counts.response,
+        series.counts.response
+    );
+
+    // The answer is read back from the store as it was written, and has its time series.
+    let stored = store.invitee(ann).await.expect("read").expect("Ann");
+    assert_eq!(stored.status.answer_for(second).answer, Answer::Declined);
+    assert_eq!(stored.status.value("response"), Some("accepted"));
+    let points = store
+        .series(
+            &weekly.id,
+            &for_occurrence(OCCURRENCE_ANSWERS, second),
+            at(0),
+            at(3600),
+        )
+        .await
+        .expect("series");
+    let declined: i64 = points
+        .iter()
+        .filter(|p| p.value == "declined")
+        .map(|p| p.count)
+        .sum();
+    assert_eq!(declined, 1, "{points:?}");
 }
