@@ -34,8 +34,13 @@ function checkCalendar(text, want, problems) {
   const cal = new ICAL.Component(ICAL.parse(text));
   expect("METHOD", cal.getFirstPropertyValue("method"), want.method);
   const events = cal.getAllSubcomponents("vevent");
-  // The series first, then one VEVENT per moved occurrence (same UID, its RECURRENCE-ID).
+  // The series first, then one VEVENT per moved occurrence and per date answered on its own
+  // (same UID, its RECURRENCE-ID), each with the invitee's answer for that date.
   expect("VEVENT count", events.length, 1 + want.overrides.length);
+  events.slice(1).forEach((override, i) => {
+    const partstat = override.getFirstProperty("attendee")?.getParameter("partstat");
+    expect(`override ${i + 1} PARTSTAT`, partstat, want.overrides[i]?.partstat);
+  });
   const ev = events[0];
   expect("VALARM count", ev.getAllSubcomponents("valarm").length, 0);
   expect("UID", ev.getFirstPropertyValue("uid"), want.uid);

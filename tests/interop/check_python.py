@@ -45,7 +45,8 @@ def check_calendar(text, want, problems):
     expect("METHOD", str(cal.get("METHOD")), want["method"])
     expect("VERSION", str(cal.get("VERSION")), "2.0")
     events = cal.walk("VEVENT")
-    # The series first, then one VEVENT per moved occurrence (same UID, its RECURRENCE-ID).
+    # The series first, then one VEVENT per moved occurrence and per date answered on its own
+    # (same UID, its RECURRENCE-ID).
     expect("VEVENT count", len(events), 1 + len(want["overrides"]))
     expect("VALARM count", len(cal.walk("VALARM")), 0)
     ev = events[0]
@@ -57,6 +58,8 @@ def check_calendar(text, want, problems):
         expect("override DTEND", fmt(moved.decoded("DTEND")), wanted["end"])
         expect("override RRULE", moved.get("RRULE"), None)
         expect("override ATTENDEE", str(moved.get("ATTENDEE")), want["attendee"])
+        # Each override carries the invitee's answer for that date: their own, or the series'.
+        expect("override PARTSTAT", moved.get("ATTENDEE").params.get("PARTSTAT"), wanted["partstat"])
         expect("override ORGANIZER", str(moved.get("ORGANIZER")), want["organizer"])
     expect("UID", str(ev.get("UID")), want["uid"])
     expect("SEQUENCE", int(ev.get("SEQUENCE")), want["sequence"])

@@ -35,6 +35,8 @@ const TITLE = `Dashboard e2e ${RUN}`
 const ANN = `ann-${RUN}@example.org`
 const BOB = `bob-${RUN}@example.org`
 const CAROL = `carol-${RUN}@example.org`
+const DAN = `dan-${RUN}@example.org`
+const SERIES_TITLE = `Weekly e2e ${RUN}`
 const WAIT = 15_000
 
 let passed = 0
@@ -254,6 +256,82 @@ async function main() {
       await page.goto(`${BASE}/app/tokens`)
       await page.locator('[data-test="token-label"]').waitFor({ timeout: WAIT })
       await shot(page, 'tokens')
+    })
+
+    const series = await step('a weekly series: a guest says yes to it, then no to its second date on their own page', async () => {
+      const sent = await listOutbox(OUTBOX)
+      const start = new Date(Date.now() + 14 * 86_400_000)
+      start.setUTCHours(9, 0, 0, 0)
+      const data = invitation({
+        organizer: ORGANIZER,
+        organizerName: 'Grace Hopper',
+        inbox: `invites@${DOMAIN}`,
+        uid: `e2e-weekly-${RUN}@example.com`,
+        title: SERIES_TITLE,
+        start,
+        rrule: 'FREQ=WEEKLY;COUNT=4',
+      })
+      await sendMail({ hostPort: SMTP, from: ORGANIZER, to: `invites@${DOMAIN}`, data })
+      const ack = await waitForMail(
+        OUTBOX,
+        sent,
+        (m) => (m.headers.to ?? '').toLowerCase().includes(ORGANIZER) && m.text.includes(SERIES_TITLE),
+        { what: `the acknowledgement of "${SERIES_TITLE}"` },
+      )
+      const eventId = /https?:\/\/[^\s"'<>]+\/e\/([A-Za-z0-9]+)/.exec(ack.text)?.[1]
+      check(eventId, `no /e/<event_id> link in ${ack.name}`)
+      const guests = await browser.newContext()
+      const guest = await guests.newPage()
+      await guest.goto(`${BASE}/e/${eventId}`)
+      const form = guest.locator('form', { has: guest.locator('input[name="email"]') })
+      await form.locator('input[name="email"]').fill(DAN)
+      await form.locator('input[name="answer"][value="yes"]').check()
+      await Promise.all([guest.waitForURL(/\/rsvp$/, { timeout: WAIT }), form.locator('button[type="submit"]').click()])
+      const mail = await waitForMail(
+        OUTBOX,
+        sent,
+        (m) => (m.headers.to ?? '').toLowerCase().includes(DAN) && /\/r\/[A-Za-z0-9_-]+/.test(m.text),
+        { what: `the invitation to ${DAN}` },
+      )
+      const own = /https?:\/\/[^\s"'<>]+(\/r\/[A-Za-z0-9_-]+)/.exec(mail.text)?.[1]
+      check(own, `no personal page link in ${mail.name}`)
+      await guest.goto(`${BASE}${own}`)
+      const second = guest.locator('li[data-occurrence]').nth(1)
+      await second.waitFor({ timeout: WAIT })
+      const occurrence = await second.getAttribute('data-occurrence')
+      check((await text(second)).includes('(your answer for every date)'), 'the date does not follow the series answer')
+      await Promise.all([guest.waitForURL(new RegExp(`${own}$`), { timeout: WAIT }), second.getByRole('button', { name: 'No' }).click()])
+      const answered = guest.locator(`li[data-occurrence="${occurrence}"]`)
+      check((await text(answered)).includes('You said no for this date'), `the date says ${await text(answered)}`)
+      check((await text(guest.locator('.answer'))).includes('You said yes'), 'the series answer changed')
+      await shot(guest, 'guest-dates')
+      await guests.close()
+      return { eventId, occurrence }
+    })
+
+    await step('the report narrowed to that date counts the no; the whole series still counts the yes', async () => {
+      await page.goto(`${BASE}/app/events/${series.eventId}`)
+      await eventually(async () => (await text(page.locator('[data-test="headline-accepted"]'))) === '1', {
+        reloading: page,
+        what: 'one yes for the series',
+      })
+      check((await text(page.locator('[data-test="headline-declined"]'))) === '0', 'the series counts a no')
+      await page.locator('[data-test="occurrence-filter"]').selectOption(series.occurrence)
+      await page.waitForURL(/occurrence=/, { timeout: WAIT })
+      await eventually(
+        async () =>
+          (await text(page.locator('[data-test="headline-declined"]'))) === '1' &&
+          (await text(page.locator('[data-test="headline-accepted"]'))) === '0',
+        { what: 'one no and no yes for that date' },
+      )
+      check(await page.locator('[data-test="occurrence-note"]').isVisible(), 'the page does not say which date it counts')
+      await shot(page, 'event-report-one-date')
+      await page.goto(`${BASE}/app/events/${series.eventId}/invitees?occurrence=${encodeURIComponent(series.occurrence)}`)
+      const row = page.locator('[data-test="invitee-row"]', { hasText: DAN })
+      await row.waitFor({ timeout: WAIT })
+      check((await text(row.locator('[data-test="invitee-response"]'))).includes('for this date'), 'the row does not mark the date answer')
+      const csvHref = await page.locator('[data-test="export-invitees-csv"]').getAttribute('href')
+      check(csvHref?.includes('occurrence='), `the export link ignores the date: ${csvHref}`)
     })
 
     await step('signing out ends the session: the dashboard then asks to sign in', async () => {

@@ -183,7 +183,7 @@ export function decodeQuotedPrintable(text) {
 }
 
 /** A Google-style invitation (text/plain + text/calendar METHOD:REQUEST) from the organizer. */
-export function invitation({ organizer, organizerName, inbox, uid, title, start, minutes = 60 }) {
+export function invitation({ organizer, organizerName, inbox, uid, title, start, minutes = 60, rrule = null }) {
   const stamp = (date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
   const end = new Date(start.getTime() + minutes * 60_000)
   const boundary = `e2e-${uid.replace(/[^A-Za-z0-9]/g, '')}`
@@ -196,6 +196,7 @@ export function invitation({ organizer, organizerName, inbox, uid, title, start,
     'BEGIN:VEVENT',
     `DTSTART:${stamp(start)}`,
     `DTEND:${stamp(end)}`,
+    ...(rrule ? [`RRULE:${rrule}`] : []),
     `DTSTAMP:${stamp(new Date())}`,
     `ORGANIZER;CN=${organizerName}:mailto:${organizer}`,
     `UID:${uid}`,

@@ -11,6 +11,7 @@ import type {
   ExportFile,
   InviteeList,
   InviteeQuery,
+  OccurrenceList,
   Report,
   Series,
   SeriesQuery,
@@ -143,7 +144,11 @@ export const listEvents = (query: EventQuery = {}) =>
 
 export const getEvent = (id: string) => request<EventDetail>('GET', event(id))
 
-export const getReport = (id: string) => request<Report>('GET', `${event(id)}/report`)
+export const getReport = (id: string, occurrence = '') =>
+  request<Report>('GET', `${event(id)}/report`, { query: { occurrence } })
+
+export const listOccurrences = (id: string) =>
+  request<OccurrenceList>('GET', `${event(id)}/occurrences`, { query: { limit: 500 } })
 
 export const getSeries = (id: string, query: SeriesQuery = {}) =>
   request<Series>('GET', `${event(id)}/series`, { query: { ...query } })
@@ -158,7 +163,8 @@ export const addInvitees = (id: string, text: string) =>
   request<AddInviteesResponse>('POST', `${event(id)}/invitees`, { body: { text } })
 
 /** A plain link: the browser downloads it with the session cookie. */
-export const exportUrl = (id: string, file: ExportFile) => `${API_BASE}${event(id)}/export/${file}`
+export const exportUrl = (id: string, file: ExportFile, occurrence = '') =>
+  `${API_BASE}${event(id)}/export/${file}${buildQuery({ occurrence })}`
 
 export const listTokens = () => request<{ tokens: ApiToken[] }>('GET', '/tokens')
 

@@ -82,6 +82,8 @@ export interface FunnelStage {
 
 export interface Report {
   event: EventDetail
+  /** The occurrence the numbers are for (its RECURRENCE-ID), or null for the whole series. */
+  occurrence: string | null
   counts: Record<Track, Record<string, number>>
   funnel: FunnelStage[]
   by_channel: { channel: string; count: number }[]
@@ -105,6 +107,8 @@ export interface SeriesQuery {
   from?: string
   to?: string
   compare?: 'none' | 'previous'
+  /** One occurrence of a series (response track only). */
+  occurrence?: string
 }
 
 export interface Bucket {
@@ -130,6 +134,10 @@ export interface Invitee {
   status: { response: string; delivery: string; reachability: string }
   /** The latest new time their calendar proposed (an iTIP COUNTER), if any. */
   proposal?: { start: string | null; end: string | null; comment: string | null } | null
+  /** Answers given for single occurrences that stand over the series answer, by occurrence id. */
+  occurrence_answers: Record<string, string>
+  /** With an occurrence filter: their answer for it, and whether they gave it for that date alone. */
+  occurrence?: { id: string; response: string; own: boolean }
   created_at: string
   updated_at: string
 }
@@ -141,8 +149,30 @@ export interface InviteeQuery {
   q?: string
   /** Only invitees who proposed another time. */
   proposed?: boolean
+  /** One occurrence of a series: `response` is matched against each invitee's answer for it. */
+  occurrence?: string
   page?: number
   per_page?: number
+}
+
+/** One date of a series, as `/occurrences` names it. */
+export interface Occurrence {
+  /** Its RECURRENCE-ID (`2037-03-10T09:00:00Z`, or a date): what filters take. */
+  id: string
+  planned: string | null
+  start: string | null
+  end: string | null
+  state: 'scheduled' | 'moved' | 'cancelled'
+  text: string
+  /** Everyone's answer for this date: their own for it, else their series answer. */
+  answers: Record<string, number>
+}
+
+export interface OccurrenceList {
+  recurring: boolean
+  repeats: string | null
+  occurrences: Occurrence[]
+  more: boolean
 }
 
 export interface InviteeList extends Page {

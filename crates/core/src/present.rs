@@ -54,7 +54,21 @@ pub fn when_text(start: Option<&TimeValue>, end: Option<&TimeValue>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::when_text;
+    use super::{occurrence_id_text, when_text};
+
+    #[test]
+    fn an_occurrence_id_reads_as_a_date() {
+        assert_eq!(
+            occurrence_id_text("2026-12-23T09:00:00Z"),
+            "Wednesday 23 December 2026, 09:00 UTC"
+        );
+        assert_eq!(occurrence_id_text("2026-03-17"), "Tuesday 17 March 2026");
+        assert_eq!(
+            occurrence_id_text("2026-03-17T10:30:00"),
+            "Tuesday 17 March 2026, 10:30"
+        );
+        assert_eq!(occurrence_id_text("soon"), "soon");
+    }
     use crate::ical::TimeValue;
     use chrono::{NaiveDate, TimeZone, Utc};
 
@@ -167,6 +181,22 @@ pub fn series_text(
 
 /// One occurrence in words: its time; "<planned day>: cancelled"; "<planned day>: moved to
 /// <new time>".
+/// An occurrence's id (its RECURRENCE-ID as a contract string) in words, for a history that
+/// has no event at hand: "Wednesday 23 December 2026, 09:00 UTC", or the date alone. An id
+/// that is neither is shown as it is.
+pub fn occurrence_id_text(id: &str) -> String {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(id) {
+        return at.format("%A %-d %B %Y, %H:%M UTC").to_string();
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(id, "%Y-%m-%d") {
+        return day.format("%A %-d %B %Y").to_string();
+    }
+    if let Ok(local) = chrono::NaiveDateTime::parse_from_str(id, "%Y-%m-%dT%H:%M:%S") {
+        return local.format("%A %-d %B %Y, %H:%M").to_string();
+    }
+    id.to_string()
+}
+
 pub fn occurrence_text(occurrence: &Occurrence) -> String {
     let planned = occurrence.planned.local().format("%A %-d %B %Y");
     match occurrence.state {

@@ -12,6 +12,8 @@ use rollcall_core::status::{
 use std::collections::{BTreeMap, BTreeSet};
 
 const INVITEES: usize = 3;
+/// Two dates of a series that answers for one occurrence name.
+const OCCURRENCES: [&str; 2] = ["2026-03-10T09:00:00Z", "2026-03-17T09:00:00Z"];
 
 type Counters = BTreeMap<(&'static str, &'static str), i64>;
 /// The signals (with their invitee), a permutation of their indices, and (signal, position)
@@ -34,7 +36,16 @@ fn kind() -> impl Strategy<Value = SignalKind> {
                 comment: None,
             }
         });
+    let occurrence = (
+        proptest::sample::select(OCCURRENCES.to_vec()),
+        proptest::sample::select(Answer::ALL.to_vec()),
+    )
+        .prop_map(|(occurrence, answer)| SignalKind::OccurrenceAnswer {
+            occurrence: occurrence.to_string(),
+            answer,
+        });
     prop_oneof![
+        3 => occurrence,
         1 => Just(SignalKind::Listed),
         1 => Just(SignalKind::Queued),
         1 => Just(SignalKind::Delayed),
@@ -227,6 +238,23 @@ proptest! {
                 status.proposal().map(|p| &p.stamp.dedupe_key),
                 latest_counter.map(|s| &s.dedupe_key)
             );
+            // A date's answer: the latest word that covers it, for the series or for it alone.
+            for occurrence in OCCURRENCES {
+                let latest = mine
+                    .iter()
+                    .filter(|s| match &s.kind {
+                        SignalKind::Answer(_) | SignalKind::Reconfirm => true,
+                        SignalKind::OccurrenceAnswer { occurrence: o, .. } => o == occurrence,
+                        _ => false,
+                    })
+                    .max_by_key(|s| (s.occurred_at, s.dedupe_key.clone()));
+                let answer = match latest.map(|s| &s.kind) {
+                    Some(SignalKind::OccurrenceAnswer { answer, .. }) => *answer,
+                    Some(SignalKind::Answer(answer)) => *answer,
+                    _ => Answer::NeedsAction,
+                };
+                prop_assert_eq!(status.answer_for(occurrence).answer, answer);
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ mod support;
 use rollcall_core::event::CancelledOccurrence;
 use rollcall_core::ical::CalendarEvent;
 use rollcall_mail::{
-    Exceptions, InvitationMethod, PersonalInvitation, build_invitation, write_icalendar,
+    AnsweredOccurrence, Exceptions, InvitationMethod, PersonalInvitation, build_invitation,
+    write_icalendar,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -43,8 +44,10 @@ struct Sample {
     /// What the organizer changed in single occurrences before this copy was written.
     overrides: Vec<CalendarEvent>,
     cancelled: Vec<CancelledOccurrence>,
-    /// The override VEVENTs the copy must carry: (RECURRENCE-ID, start, end).
-    moved: &'static [(&'static str, &'static str, &'static str)],
+    /// Dates the invitee answered on their own: (weeks after the series start, PARTSTAT).
+    answered: &'static [(i64, &'static str)],
+    /// The override VEVENTs the copy must carry: (RECURRENCE-ID, start, end, PARTSTAT).
+    moved: &'static [(&'static str, &'static str, &'static str, &'static str)],
 }
 
 fn samples() -> Vec<Sample> {
@@ -62,6 +65,7 @@ fn samples() -> Vec<Sample> {
         recurrence_id: None,
         overrides: Vec::new(),
         cancelled: Vec::new(),
+        answered: &[],
         moved: &[],
     };
     let (series, overrides, cancelled) = outlook_weekly_with_exceptions();
@@ -69,15 +73,45 @@ fn samples() -> Vec<Sample> {
         Sample {
             rrule: Some("FREQ=WEEKLY;COUNT=10;BYDAY=TU"),
             exdates: &["2027-01-26T09:00:00Z", "2027-02-09T09:00:00Z"],
-            overrides,
-            cancelled,
+            overrides: overrides.clone(),
+            cancelled: cancelled.clone(),
             moved: &[(
                 "2027-02-16T09:00:00Z",
                 "2027-02-17T14:00:00Z",
                 "2027-02-17T15:00:00Z",
+                "NEEDS-ACTION",
             )],
             ..base(
                 "late-rsvp-series-with-exceptions",
+                series.clone(),
+                "2027-01-12T09:00:00Z",
+                "2027-01-12T10:00:00Z",
+            )
+        },
+        Sample {
+            partstat: "ACCEPTED",
+            rrule: Some("FREQ=WEEKLY;COUNT=10;BYDAY=TU"),
+            exdates: &["2027-01-26T09:00:00Z", "2027-02-09T09:00:00Z"],
+            overrides,
+            cancelled,
+            // No to 2 February alone, maybe to the moved 16 February.
+            answered: &[(3, "DECLINED"), (5, "TENTATIVE")],
+            moved: &[
+                (
+                    "2027-02-16T09:00:00Z",
+                    "2027-02-17T14:00:00Z",
+                    "2027-02-17T15:00:00Z",
+                    "TENTATIVE",
+                ),
+                (
+                    "2027-02-02T09:00:00Z",
+                    "2027-02-02T09:00:00Z",
+                    "2027-02-02T10:00:00Z",
+                    "DECLINED",
+                ),
+            ],
+            ..base(
+                "series-with-dates-answered-apart",
                 series,
                 "2027-01-12T09:00:00Z",
                 "2027-01-12T10:00:00Z",
@@ -163,11 +197,19 @@ fn write_samples(dir: &Path) {
     let mut expected = Vec::new();
     for sample in samples() {
         let rid = sample.occurrence.map(|w| occurrence(&sample.event, w));
+        let answered: Vec<AnsweredOccurrence> = sample
+            .answered
+            .iter()
+            .map(|(week, partstat)| AnsweredOccurrence {
+                recurrence_id: occurrence(&sample.event, *week),
+                partstat: partstat.to_string(),
+            })
+            .collect();
         let inv = PersonalInvitation {
             method: sample.method,
             sequence: sample.sequence,
             partstat: sample.partstat,
-            answered: &[],
+            answered: &answered,
             recurrence_id: rid.as_ref(),
             exceptions: Exceptions {
                 overrides: &sample.overrides,
@@ -202,8 +244,8 @@ fn write_samples(dir: &Path) {
             "url": inv.personal_url,
             "transp": if sample.event.transparent { "TRANSPARENT" } else { "OPAQUE" },
             "conference": sample.event.meeting_url,
-            "overrides": sample.moved.iter().map(|(rid, start, end)| json!({
-                "recurrence_id": rid, "start": start, "end": end,
+            "overrides": sample.moved.iter().map(|(rid, start, end, partstat)| json!({
+                "recurrence_id": rid, "start": start, "end": end, "partstat": partstat,
             })).collect::<Vec<_>>(),
         }));
     }

@@ -11,6 +11,7 @@ function invitee(overrides: Partial<Invitee> = {}): Invitee {
     joined_via: 'calendar-reply',
     status: { response: 'accepted', delivery: 'delivered', reachability: 'ok' },
     proposal: null,
+    occurrence_answers: {},
     created_at: '2026-11-20T09:00:00Z',
     updated_at: '2026-11-20T09:00:00Z',
     ...overrides,
@@ -58,5 +59,17 @@ describe('InviteeTable', () => {
     expect(proposal.text()).toContain('<b>later?</b>')
     expect(proposal.find('b').exists()).toBe(false)
     expect(rows[1]!.find('[data-test="invitee-proposal"]').exists()).toBe(false)
+  })
+
+  it('shows the answer for the chosen date, and how many dates were answered apart otherwise', () => {
+    const rows = mountTable([
+      invitee({ occurrence: { id: '2037-03-10T09:00:00Z', response: 'declined', own: true } }),
+      invitee({ id: 'inv2', email: 'bo@example.net', occurrence: { id: '2037-03-10T09:00:00Z', response: 'accepted', own: false } }),
+      invitee({ id: 'inv3', email: 'cy@example.net', occurrence_answers: { '2037-03-10T09:00:00Z': 'declined' } }),
+    ]).findAll('[data-test="invitee-row"]')
+    expect(rows[0]!.get('[data-test="invitee-response"]').text()).toContain('for this date')
+    expect(rows[0]!.get('[data-test="badge"]').classes()).toContain('badge-declined')
+    expect(rows[1]!.find('[data-test="invitee-own-date"]').exists()).toBe(false)
+    expect(rows[2]!.get('[data-test="invitee-date-answers"]').text()).toBe('1 date answered apart')
   })
 })

@@ -19,7 +19,7 @@ use chrono::Utc;
 use rollcall_core::event::{Exceptions, normalize_email};
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::SignalRecord;
-use rollcall_core::present::occurrence_text;
+use rollcall_core::present::{occurrence_id_text, occurrence_text};
 use rollcall_core::recurrence::{self, OccurrenceState};
 use rollcall_core::rsvp::{self, RsvpError};
 use rollcall_core::status::{Answer, Channel, MailKind, Signal, SignalKind};
