@@ -419,10 +419,8 @@ fn what_happened(signal: &Signal) -> String {
         SignalKind::Clicked => "link in the invitation opened".into(),
         SignalKind::Answer(answer) => format!("answered {}", answer_in_words(*answer)),
         SignalKind::OccurrenceAnswer { occurrence, answer } => {
-            format!(
-                "answered {} for {occurrence} only",
-                answer_in_words(*answer)
-            )
+            let date = occurrence_id_text(occurrence);
+            format!("answered {} for {date} only", answer_in_words(*answer))
         }
         SignalKind::Reconfirm => "the organizer changed the time".into(),
         SignalKind::Counter { .. } => "proposed another time".into(),
