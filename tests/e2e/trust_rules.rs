@@ -6,8 +6,7 @@
 use mail_parser::MessageParser;
 use rollcall_tests::mail::Invite;
 use rollcall_tests::rsvp::{form_token, invitations_to, personal_page, post_rsvp, rsvp};
-use rollcall_tests::server::{DOMAIN, Server, binary, event_id, header, queue_id};
-use std::process::Command;
+use rollcall_tests::server::{DOMAIN, Server, event_id, header, queue_id};
 
 /// (To address, subject, text body) of every outbox file.
 fn mails(server: &Server, at_least: usize) -> Vec<(String, String, String)> {
@@ -34,10 +33,6 @@ fn confirmation_link(server: &Server, text: &str) -> String {
         .expect("a confirmation link")
         .trim_start_matches(&base)
         .to_string()
-}
-
-fn api_token(server: &Server, organizer: &str) -> String {
-    server.api_token(organizer)
 }
 
 #[test]
@@ -148,7 +143,7 @@ fn an_organizer_allows_a_delegate_once_for_good_and_revokes_them() {
     assert!(outcome.starts_with("updated "), "{outcome}");
 
     // The organizer sees and revokes the allowance through the API.
-    let auth = format!("Bearer {}", api_token(&server, "organizer@example.com"));
+    let auth = format!("Bearer {}", server.api_token("organizer@example.com"));
     let (status, _, body) = server
         .request("GET", "/api/v1/delegates", &[], &[("Authorization", &auth)])
         .expect("api");
