@@ -6,7 +6,7 @@ use crate::event::{EventId, normalize_email};
 use crate::invitee::{AddressRefusal, invitee_address};
 use crate::ports::{Committed, IdSource, Store, StoreError};
 use crate::quota::{self, Quota};
-use crate::report::listing::PastedLine;
+use crate::report::pasted::PastedLine;
 use crate::rsvp::{NewInvitee, RsvpError, RsvpSettings, new_invitee};
 use crate::status::Channel;
 use chrono::{DateTime, Utc};

@@ -591,6 +591,90 @@ async fn reports_exports_and_added_invitees_follow_the_answers() {
     assert_eq!(results, ["added", "invalid-address", "already-invited"]);
 }
 
+/// The results of adding `text` to the site's event, or the refusal.
+async fn add_list(site: &Site, cookie: &str, text: &str) -> Reply {
+    let body = serde_json::json!({ "text": text }).to_string();
+    let uri = format!("/api/v1/events/{}/invitees", site.event);
+    write(site, Method::POST, &uri, cookie, &body).await
+}
+
+fn added_lines(reply: &Reply) -> Vec<(String, String, Option<String>)> {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let added: Value = serde_json::from_str(&reply.body).expect("json");
+    added["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["result"].as_str().unwrap_or_default().to_string(),
+                r["email"].as_str().unwrap_or_default().to_string(),
+                r["name"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_thousand_line_paste_and_real_contacts_exports_are_added() {
+    let site = site().await;
+    let olga = signed_in(&site, OLGA).await;
+    // 1,000 lines, each with a quoted name holding a comma: over the 16 KB of other requests.
+    let long: String = (0..1_000)
+        .map(|i| format!("\"Guest, Number {i}\",guest{i}@example.org\n"))
+        .collect();
+    assert!(long.len() > 16 * 1024);
+    let lines = added_lines(&add_list(&site, &olga, &long).await);
+    assert_eq!(lines.len(), 1_000);
+    assert!(
+        lines.iter().all(|(result, ..)| result == "added"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[7],
+        (
+            "added".into(),
+            "guest7@example.org".into(),
+            Some("Guest, Number 7".into())
+        )
+    );
+    let too_many = format!("{long}one-more@example.org\n");
+    let refused = add_list(&site, &olga, &too_many).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+
+    let outlook = "\u{feff}\"First Name\",\"Middle Name\",\"Last Name\",\"E-mail Address\",\
+                   \"E-mail Display Name\",\"Notes\"\r\n\
+                   \"John\",\"\",\"Doe\",\"john.doe@example.com\",\"John Doe (john.doe@example.com)\",\
+                   \"Met at the fair,\r\nlikes tea\"\r\n";
+    assert_eq!(
+        added_lines(&add_list(&site, &olga, outlook).await),
+        [(
+            "added".into(),
+            "john.doe@example.com".into(),
+            Some("John Doe".into())
+        )]
+    );
+    let google = "First Name,Middle Name,Last Name,Labels,E-mail 1 - Label,E-mail 1 - Value\n\
+                  Ann,,Example,* myContacts,* Work,ann@acme.example\n";
+    assert_eq!(
+        added_lines(&add_list(&site, &olga, google).await),
+        [(
+            "added".into(),
+            "ann@acme.example".into(),
+            Some("Ann Example".into())
+        )]
+    );
+    // Beyond the list limit the route refuses the body before reading it.
+    let huge = "x".repeat(2 * 1024 * 1024 + 8192);
+    let refused = add_list(&site, &olga, &huge).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        refused.body
+    );
+}
+
 #[tokio::test]
 async fn asking_for_a_link_answers_the_same_and_is_limited_per_address() {
     let site = site().await;

@@ -1,9 +1,9 @@
 //! Lists for the dashboard: events filtered, searched, sorted and paged; invitees filtered by
-//! track values and searched; pasted invitee lists read line by line.
+//! track values and searched.
 
 use crate::event::{Event, EventState};
 use crate::ical::TimeValue;
-use crate::invitee::{Invitee, parse_email};
+use crate::invitee::Invitee;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,111 +178,9 @@ impl InviteeFilter {
     }
 }
 
-/// Most lines one pasted list may have.
-pub const MAX_PASTED_LINES: usize = 1_000;
-
-/// One line of a pasted list, read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PastedLine {
-    /// 1-based, as an editor numbers it.
-    pub line: usize,
-    pub input: String,
-    /// The normalized address and the name, or `None` when the line has no valid address.
-    pub parsed: Option<(String, Option<String>)>,
-}
-
-/// Reads `Name <email>`, `email`, `name,email`, `email,name` (and `;` or tab instead of the
-/// comma) line by line; blank lines and a `name,email` header are skipped. `None` if there
-/// are more than [`MAX_PASTED_LINES`] lines to read.
-pub fn read_pasted(text: &str) -> Option<Vec<PastedLine>> {
-    let mut out = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let input = raw.trim();
-        if input.is_empty() || is_header(input) {
-            continue;
-        }
-        if out.len() == MAX_PASTED_LINES {
-            return None;
-        }
-        out.push(PastedLine {
-            line: index + 1,
-            input: input.chars().take(300).collect(),
-            parsed: read_line(input),
-        });
-    }
-    Some(out)
-}
-
-fn is_header(line: &str) -> bool {
-    let lower = line.to_ascii_lowercase();
-    let cells: Vec<&str> = lower
-        .split([',', ';', '\t'])
-        .map(|c| c.trim().trim_matches('"'))
-        .collect();
-    cells.contains(&"email") || cells.contains(&"e-mail")
-}
-
-fn read_line(line: &str) -> Option<(String, Option<String>)> {
-    let name = |text: &str| {
-        let text = text.trim().trim_matches('"').trim();
-        (!text.is_empty()).then(|| text.chars().take(crate::rsvp::MAX_NAME_CHARS).collect())
-    };
-    if let (Some(open), Some(close)) = (line.rfind('<'), line.rfind('>'))
-        && open < close
-    {
-        let email = parse_email(&line[open + 1..close])?;
-        return Some((email, name(&line[..open])));
-    }
-    let cells: Vec<&str> = line.split([',', ';', '\t']).collect();
-    match cells.as_slice() {
-        [one] => Some((parse_email(one.trim().trim_matches('"'))?, None)),
-        [a, b] => {
-            let (a, b) = (a.trim().trim_matches('"'), b.trim().trim_matches('"'));
-            match (parse_email(a), parse_email(b)) {
-                (Some(email), _) => Some((email, name(b))),
-                (None, Some(email)) => Some((email, name(a))),
-                (None, None) => None,
-            }
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pasted_lists_take_the_usual_shapes() {
-        let lines = read_pasted(
-            "name,email\nAnn Example <Ann@Example.org>\nbob@example.net\n\nCarol, carol@example.com\n\
-             dave@example.com;Dave\nnot an address\n\"Eve\",\"eve@example.com\"",
-        )
-        .expect("short");
-        let parsed: Vec<_> = lines.iter().map(|l| (l.line, l.parsed.clone())).collect();
-        assert_eq!(
-            parsed,
-            [
-                (
-                    2,
-                    Some(("ann@example.org".into(), Some("Ann Example".into())))
-                ),
-                (3, Some(("bob@example.net".into(), None))),
-                (5, Some(("carol@example.com".into(), Some("Carol".into())))),
-                (6, Some(("dave@example.com".into(), Some("Dave".into())))),
-                (7, None),
-                (8, Some(("eve@example.com".into(), Some("Eve".into())))),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_list_that_is_too_long_is_refused() {
-        let text = "a@example.org\n".repeat(MAX_PASTED_LINES + 1);
-        assert!(read_pasted(&text).is_none());
-        let text = "a@example.org\n".repeat(MAX_PASTED_LINES);
-        assert_eq!(read_pasted(&text).map(|l| l.len()), Some(MAX_PASTED_LINES));
-    }
 
     #[test]
     fn pages_are_one_based_and_count_everything() {

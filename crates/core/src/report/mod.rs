@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod listing;
+pub mod pasted;
 pub mod series;
 
 use crate::status::INVITEE_MODEL;

@@ -13,7 +13,7 @@ mod tokens;
 use crate::AppState;
 use crate::session::{AuthError, Caller, caller};
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +43,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/events/{event_id}/invitees",
-            get(invitees::list).post(invitees::add),
+            get(invitees::list)
+                .post(invitees::add)
+                .layer(DefaultBodyLimit::max(invitees::MAX_ADD_BYTES)),
         )
         .route(
             "/api/v1/events/{event_id}/invitees/{invitee_id}/timeline",
@@ -68,6 +70,8 @@ pub enum ApiError {
     SignedOut,
     NotFound,
     BadRequest(String),
+    /// The body is larger than the route takes.
+    TooLarge(String),
     Csrf,
     Forbidden(&'static str),
     RateLimited(u64),
@@ -94,6 +98,7 @@ impl IntoResponse for ApiError {
                 "There is no such thing here.".to_string(),
             ),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, "bad-request", why.clone()),
+            ApiError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", why.clone()),
             ApiError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "csrf",

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use rollcall_core::event::Event;
 use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::ports::{Commit, CounterDelta, SeriesPoint, Store};
-use rollcall_core::report::listing::read_pasted;
+use rollcall_core::report::pasted::read_pasted;
 use rollcall_core::rsvp::{
     RsvpError, RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, answer_occurrence,
     change_answer, rsvp, unsubscribe,

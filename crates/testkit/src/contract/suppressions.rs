@@ -11,7 +11,7 @@ use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::invitee::Invitee;
 use rollcall_core::ports::{Commit, Committed, InviteeWrite, Store};
 use rollcall_core::provider::apply_provider_signal;
-use rollcall_core::report::listing::read_pasted;
+use rollcall_core::report::pasted::read_pasted;
 use rollcall_core::rsvp::{RsvpSettings, UnsubscribeScope, resubscribe, unsubscribe};
 use rollcall_core::status::{Channel, Signal, SignalKind};
 use rollcall_core::suppression::{Suppression, SuppressionReason};

@@ -367,7 +367,7 @@ pub async fn a_past_event_takes_no_more_answers_or_guests_but_still_lets_people_
         read(store, &ann).await.status.value("response"),
         Some("accepted")
     );
-    let lines = rollcall_core::report::listing::read_pasted("cy@example.org").expect("short");
+    let lines = rollcall_core::report::pasted::read_pasted("cy@example.org").expect("short");
     let added = rollcall_core::invite::add_invitees(
         &planning.id,
         lines,
