@@ -24,9 +24,10 @@ use crate::event::normalize_email;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{Notice, OutboxMessage};
 use crate::ports::{
-    Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, SignalRecord, Store, StoreError,
+    Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
 };
 use crate::quota::{self, QuotaSettings};
+use crate::retry::Attempt;
 use crate::status::{Answer, Channel, MailKind, Signal, SignalKind};
 use crate::tracking::{Tracked, track};
 use chrono::{DateTime, Duration, Utc};
@@ -127,8 +128,6 @@ impl DeliveryReport {
         self.paused = later.paused;
     }
 }
-
-const CONFLICT_RETRIES: usize = 5;
 
 /// Whether mail may go now, as this pass knows it.
 #[derive(Debug, Clone)]
@@ -455,31 +454,20 @@ async fn record_signal(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for _ in 0..CONFLICT_RETRIES {
+    let signal = &signal;
+    crate::retry::retrying(|| async move {
         let Some(mut invitee) = store.invitee(invitee_id).await? else {
-            return Ok(());
+            return Ok(Attempt::Done(()));
         };
         let expected = invitee.version;
         let tracked = match apply {
             Apply::Track => track(&mut invitee, vec![signal.clone()]),
-            Apply::RecordOnly => Tracked {
-                records: vec![SignalRecord {
-                    event_id: invitee.event_id.clone(),
-                    invitee_id: invitee.id.clone(),
-                    signal: signal.clone(),
-                    effect: crate::provider::RECORDED_ONLY.to_string(),
-                }],
-                ..Tracked::default()
-            },
+            Apply::RecordOnly => Tracked::recorded_only(&invitee, signal.clone()),
         };
         let commit = tracked.into_commit(invitee, expected, now);
-        match store.commit(&commit).await {
-            Ok(_) => return Ok(()),
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Conflict)
+        Attempt::of(store.commit(&commit).await, |_| ())
+    })
+    .await
 }
 
 /// The dedupe-key prefix of a signal that applies an existing suppression to another event:

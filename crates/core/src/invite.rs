@@ -4,9 +4,10 @@
 
 use crate::event::{EventId, normalize_email};
 use crate::invitee::{AddressRefusal, invitee_address};
-use crate::ports::{Committed, IdSource, Store, StoreError};
+use crate::ports::{Committed, IdSource, Store};
 use crate::quota::{self, Quota};
 use crate::report::pasted::PastedLine;
+use crate::retry::{Attempt, retrying};
 use crate::rsvp::{NewInvitee, RsvpError, RsvpSettings, new_invitee};
 use crate::status::Channel;
 use chrono::{DateTime, Utc};
@@ -37,8 +38,6 @@ pub struct AddedLine {
     pub name: Option<String>,
     pub result: AddResult,
 }
-
-const CONFLICT_RETRIES: usize = 5;
 
 /// Adds every valid, new address of `lines` to the event.
 pub async fn add_invitees(
@@ -84,23 +83,24 @@ async fn add_one(
     ids: &dyn IdSource,
     now: DateTime<Utc>,
 ) -> Result<AddResult, RsvpError> {
-    for _ in 0..CONFLICT_RETRIES {
+    let name = &name;
+    retrying(|| async move {
         let event = store
             .event(event_id)
             .await?
             .ok_or(RsvpError::UnknownEvent)?;
         crate::rsvp::refuse_closed(&event, now)?;
         if let Some(known) = store.invitee_by_email(event_id, email).await? {
-            return Ok(
+            return Ok(Attempt::Done(
                 if known.status.value("reachability") == Some("unsubscribed") {
                     AddResult::Unsubscribed
                 } else {
                     AddResult::AlreadyInvited
                 },
-            );
+            ));
         }
         if store.suppression(&normalize_email(email)).await?.is_some() {
-            return Ok(AddResult::Suppressed);
+            return Ok(Attempt::Done(AddResult::Suppressed));
         }
         if !quota::take(
             store,
@@ -112,7 +112,7 @@ async fn add_one(
         )
         .await?
         {
-            return Ok(AddResult::QuotaReached);
+            return Ok(Attempt::Done(AddResult::QuotaReached));
         }
         let new = NewInvitee {
             email: email.to_string(),
@@ -120,16 +120,15 @@ async fn add_one(
             channel: Channel::Api,
             answer: None,
         };
-        match store
-            .commit(&new_invitee(&event, new, settings, ids, now))
-            .await
-        {
-            Ok(Committed::Applied) => return Ok(AddResult::Added),
-            Ok(Committed::AlreadyRecorded) => return Ok(AddResult::AlreadyInvited),
-            // Someone else added the address meanwhile: look again.
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Err(StoreError::Conflict.into())
+        // A conflict: someone else added the address meanwhile, so look again.
+        let commit = new_invitee(&event, new, settings, ids, now);
+        Ok(Attempt::of(
+            store.commit(&commit).await,
+            |committed| match committed {
+                Committed::Applied => AddResult::Added,
+                Committed::AlreadyRecorded => AddResult::AlreadyInvited,
+            },
+        )?)
+    })
+    .await
 }

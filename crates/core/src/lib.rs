@@ -23,6 +23,7 @@ pub mod provider;
 pub mod quota;
 pub mod recurrence;
 pub mod report;
+pub mod retry;
 pub mod rsvp;
 pub mod schedule;
 pub mod status;

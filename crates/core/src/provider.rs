@@ -5,12 +5,11 @@
 //! events and their repeats irrelevant; the store's de-duplication makes a redelivery a no-op.
 
 use crate::invitee::InviteeId;
-use crate::ports::{Committed, SignalRecord, Store, StoreError};
+use crate::ports::{Committed, Store, StoreError};
+use crate::retry::{Attempt, retrying};
 use crate::status::Signal;
 use crate::tracking::{Tracked, track};
 use chrono::{DateTime, Utc};
-
-const CONFLICT_RETRIES: usize = 5;
 
 /// The history entry's effect for [`ProviderAction::Record`].
 pub const RECORDED_ONLY: &str = "recorded only; no status change";
@@ -113,23 +112,16 @@ pub async fn apply_provider_action(
             .trim_end_matches('>');
         signal.provenance.message_id = Some(bare.to_string());
     }
-    for _ in 0..CONFLICT_RETRIES {
-        let Some(mut invitee) = store.invitee(&invitee_id).await? else {
-            return Ok(ProviderOutcome::NotOurs {
+    let (invitee_id, signal) = (&invitee_id, &signal);
+    retrying(|| async move {
+        let Some(mut invitee) = store.invitee(invitee_id).await? else {
+            return Ok(Attempt::Done(ProviderOutcome::NotOurs {
                 reason: format!("invitee {invitee_id} of {message_id:?} no longer exists"),
-            });
+            }));
         };
         let expected = invitee.version;
         let tracked = if record_only {
-            Tracked {
-                records: vec![SignalRecord {
-                    event_id: invitee.event_id.clone(),
-                    invitee_id: invitee.id.clone(),
-                    signal: signal.clone(),
-                    effect: RECORDED_ONLY.to_string(),
-                }],
-                ..Tracked::default()
-            }
+            Tracked::recorded_only(&invitee, signal.clone())
         } else {
             track(&mut invitee, vec![signal.clone()])
         };
@@ -139,23 +131,17 @@ pub async fn apply_provider_action(
             .map(|r| r.effect.clone())
             .unwrap_or_default();
         let commit = tracked.into_commit(invitee, expected, now);
-        match store.commit(&commit).await {
-            Ok(Committed::Applied) => {
-                return Ok(ProviderOutcome::Applied {
-                    invitee: invitee_id,
-                    effect,
-                });
-            }
-            Ok(Committed::AlreadyRecorded) => {
-                return Ok(ProviderOutcome::Duplicate {
-                    invitee: invitee_id,
-                });
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Conflict)
+        Attempt::of(store.commit(&commit).await, |committed| match committed {
+            Committed::Applied => ProviderOutcome::Applied {
+                invitee: invitee_id.clone(),
+                effect,
+            },
+            Committed::AlreadyRecorded => ProviderOutcome::Duplicate {
+                invitee: invitee_id.clone(),
+            },
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

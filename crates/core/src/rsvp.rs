@@ -11,6 +11,7 @@ use crate::notice::{InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
 use crate::quota::{self, Quota, QuotaSettings};
 use crate::recurrence::{self, OccurrenceState};
+use crate::retry::{Attempt, committed, retrying};
 use crate::status::{
     Answer, Channel, INVITEE_MODEL, InviteeStatus, MailKind, Provenance, Signal, SignalKind,
 };
@@ -21,7 +22,6 @@ use thiserror::Error;
 
 /// Longest name accepted from the form, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
-const CONFLICT_RETRIES: usize = 5;
 
 /// Why an invitee's action was refused; the text is shown to them.
 #[derive(Debug, Error)]
@@ -112,7 +112,8 @@ pub async fn rsvp(
 ) -> Result<Rsvped, RsvpError> {
     let email = invitee_address(request.email, &settings.domain)?;
     let name = clean_name(request.name)?;
-    for _ in 0..CONFLICT_RETRIES {
+    let (email, name) = (&email, &name);
+    retrying(|| async move {
         let event = store
             .event(request.event_id)
             .await?
@@ -127,7 +128,7 @@ pub async fn rsvp(
                     })
                     .await?;
             }
-            return Ok(Rsvped::AlreadyInvited(known.id));
+            return Ok(Attempt::Done(Rsvped::AlreadyInvited(known.id)));
         }
         if !quota::take(
             store,
@@ -159,21 +160,21 @@ pub async fn rsvp(
             now,
         );
         let invitee_id = commit.invitees[0].invitee.id.clone();
-        match store.commit(&commit).await {
-            Ok(Committed::Applied) => return Ok(Rsvped::Invited(invitee_id)),
+        // Someone added the address meanwhile: the next round finds it.
+        let Some(committed) = committed(store.commit(&commit).await)? else {
+            return Ok(Attempt::Conflict);
+        };
+        match committed {
+            Committed::Applied => Ok(Attempt::Done(Rsvped::Invited(invitee_id))),
             // The same form twice: the first submit already did everything.
-            Ok(Committed::AlreadyRecorded) => {
+            Committed::AlreadyRecorded => {
                 let known = store.invitee_by_email(request.event_id, &email).await?;
-                return known
-                    .map(|i| Rsvped::Invited(i.id))
-                    .ok_or(RsvpError::UnknownInvitee);
+                let known = known.ok_or(RsvpError::UnknownInvitee)?;
+                Ok(Attempt::Done(Rsvped::Invited(known.id)))
             }
-            // Someone added the address meanwhile: the next round finds it.
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other.into()),
         }
-    }
-    Err(StoreError::Conflict.into())
+    })
+    .await
 }
 
 /// The mail with an invitee's own link, for an address typed again on the public form. Its
@@ -336,7 +337,8 @@ async fn apply_web_signal(
     now: DateTime<Utc>,
 ) -> Result<Invitee, RsvpError> {
     let answering = action == WebAction::Answer;
-    for _ in 0..CONFLICT_RETRIES {
+    let signal = &signal;
+    retrying(|| async move {
         let mut invitee = store
             .invitee(invitee_id)
             .await?
@@ -385,32 +387,25 @@ async fn apply_web_signal(
                 detail: Some("asked for no more mail from Rollcall at all".into()),
             });
         }
-        invitee.version += 1;
-        invitee.updated_at = now;
         let commit = Commit {
-            invitees: vec![InviteeWrite {
-                invitee: invitee.clone(),
-                expected_version: Some(expected),
-            }],
-            signals: tracked.records,
-            counters: tracked.counters,
-            suppressions: tracked.suppressions,
             outbox,
-            ..Commit::default()
+            ..tracked.into_commit(invitee, expected, now)
         };
-        match store.commit(&commit).await {
-            Ok(Committed::Applied) => return Ok(invitee),
-            Ok(Committed::AlreadyRecorded) => {
-                return store
-                    .invitee(invitee_id)
-                    .await?
-                    .ok_or(RsvpError::UnknownInvitee);
+        let Some(committed) = committed(store.commit(&commit).await)? else {
+            return Ok(Attempt::Conflict);
+        };
+        match committed {
+            Committed::Applied => {
+                let written = commit.invitees.into_iter().next().map(|w| w.invitee);
+                Ok(Attempt::Done(written.ok_or(RsvpError::UnknownInvitee)?))
             }
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other.into()),
+            Committed::AlreadyRecorded => {
+                let stored = store.invitee(invitee_id).await?;
+                Ok(Attempt::Done(stored.ok_or(RsvpError::UnknownInvitee)?))
+            }
         }
-    }
-    Err(StoreError::Conflict.into())
+    })
+    .await
 }
 
 /// What their calendar copy says they answered: for the series, and for each occurrence

@@ -37,6 +37,20 @@ impl Tracked {
         }
     }
 
+    /// `signal` kept in `invitee`'s history without touching their status: a fact worth
+    /// showing that must not change what the status says.
+    pub fn recorded_only(invitee: &Invitee, signal: Signal) -> Tracked {
+        Tracked {
+            records: vec![SignalRecord {
+                event_id: invitee.event_id.clone(),
+                invitee_id: invitee.id.clone(),
+                signal,
+                effect: crate::provider::RECORDED_ONLY.to_string(),
+            }],
+            ..Tracked::default()
+        }
+    }
+
     pub fn extend(&mut self, other: Tracked) {
         self.records.extend(other.records);
         self.counters.extend(other.counters);

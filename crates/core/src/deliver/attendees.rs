@@ -4,10 +4,10 @@
 //! interrupted half-way, run twice or queued twice records nobody twice: the attendees it
 //! already did come back as `AlreadyRecorded`.
 
-use super::CONFLICT_RETRIES;
 use crate::invitee::{Invitee, InviteeId, personal_uid};
 use crate::notice::{AttendeeList, ListedAttendee, OutboxMessage};
 use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
+use crate::retry::{Attempt, retrying};
 use crate::status::{Channel, INVITEE_MODEL, InviteeStatus, Signal, SignalKind};
 use crate::tracking::{Tracked, initial_counters, track};
 use chrono::{DateTime, Utc};
@@ -47,8 +47,9 @@ async fn record_one(
         comment: None,
     };
     // Drawn once per attendee, however often a conflict makes us try again.
-    let mut fresh: Option<InviteeId> = None;
-    for _ in 0..CONFLICT_RETRIES {
+    let fresh = std::sync::OnceLock::new();
+    let (fresh, signal) = (&fresh, &signal);
+    retrying(|| async move {
         let (mut invitee, expected) =
             match store.invitee_by_email(event_id, &attendee.email).await? {
                 Some(existing) => {
@@ -56,7 +57,7 @@ async fn record_one(
                     (existing, Some(version))
                 }
                 None => {
-                    let id = fresh.get_or_insert_with(|| ids.invitee_id()).clone();
+                    let id: InviteeId = fresh.get_or_init(|| ids.invitee_id()).clone();
                     let invitee = Invitee {
                         uid: personal_uid(&id, &list.domain),
                         id,
@@ -97,12 +98,10 @@ async fn record_one(
             suppressions: tracked.suppressions,
             ..Commit::default()
         };
-        match store.commit(&commit).await {
-            Ok(Committed::Applied) => return Ok(1),
-            Ok(Committed::AlreadyRecorded) => return Ok(0),
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Conflict)
+        Attempt::of(store.commit(&commit).await, |committed| match committed {
+            Committed::Applied => 1,
+            Committed::AlreadyRecorded => 0,
+        })
+    })
+    .await
 }

@@ -2,11 +2,12 @@
 //! a page of invitees at a time, each invitee's part its own commit, within the organizer's
 //! daily invitation quota.
 
-use super::{CONFLICT_RETRIES, DeliverySettings, system_signal};
+use super::{DeliverySettings, system_signal};
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
-use crate::ports::{Commit, Committed, InviteeWrite, Store, StoreError};
+use crate::ports::{Commit, Committed, Store, StoreError};
 use crate::quota::{self, Quota};
+use crate::retry::{Attempt, retrying};
 use crate::status::{MailKind, Signal, SignalKind};
 use crate::tracking::track;
 use chrono::{DateTime, Utc};
@@ -192,9 +193,9 @@ async fn fan_out_one(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    for _ in 0..CONFLICT_RETRIES {
+    retrying(|| async move {
         let Some(mut invitee) = store.invitee(invitee_id).await? else {
-            return Ok(0);
+            return Ok(Attempt::Done(0));
         };
         let expected = invitee.version;
         let outbox_id = format!("{}-{}", job.id, invitee.id);
@@ -219,8 +220,6 @@ async fn fan_out_one(
         };
         invitee.next_sequence(occurrence.as_deref());
         let tracked = track(&mut invitee, signals);
-        invitee.version += 1;
-        invitee.updated_at = now;
         let (method, recurrence_id) = match fan_out {
             FanOut::Update { .. } => (InvitationKind::Request, None),
             FanOut::UpdateOccurrence { recurrence_id } => {
@@ -231,25 +230,16 @@ async fn fan_out_one(
                 (InvitationKind::Cancel, Some(recurrence_id.clone()))
             }
         };
+        let mut commit = tracked.into_commit(invitee, expected, now);
+        // The message carries the invitee as written.
+        let written = &commit.invitees[0].invitee;
         let message =
-            OutboxMessage::invitation(outbox_id, &invitee, event, method, recurrence_id, now);
-        let commit = Commit {
-            invitees: vec![InviteeWrite {
-                invitee,
-                expected_version: Some(expected),
-            }],
-            signals: tracked.records,
-            counters: tracked.counters,
-            suppressions: tracked.suppressions,
-            outbox: vec![message],
-            ..Commit::default()
-        };
-        match store.commit(&commit).await {
-            Ok(Committed::Applied) => return Ok(1),
-            Ok(Committed::AlreadyRecorded) => return Ok(0),
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Conflict)
+            OutboxMessage::invitation(outbox_id, written, event, method, recurrence_id, now);
+        commit.outbox.push(message);
+        Attempt::of(store.commit(&commit).await, |committed| match committed {
+            Committed::Applied => 1,
+            Committed::AlreadyRecorded => 0,
+        })
+    })
+    .await
 }

@@ -13,6 +13,7 @@ use crate::limits::Limits;
 use crate::outcome::Outcome;
 use crate::ports::{Commit, Committed, IdSource, MessageRecord, Store, StoreError};
 use crate::quota::QuotaSettings;
+use crate::retry::{Attempt, committed, retrying};
 use crate::tokens::{Purpose, TokenKey};
 use chrono::{DateTime, Duration, Utc};
 
@@ -185,9 +186,6 @@ impl IngestSettings {
     }
 }
 
-/// How many times to re-plan after a concurrent write to the same event or invitee.
-const CONFLICT_RETRIES: usize = 5;
-
 /// Processes one message and returns its recorded outcome. `Err` only for store failures,
 /// which the caller retries later; every verdict on the message itself is an `Ok(outcome)`.
 pub async fn ingest(
@@ -219,9 +217,10 @@ pub async fn ingest(
         Recipient::Reply { .. } => read_dsn(message.raw),
         Recipient::Organizer => None,
     };
-    let read = read_message(message.raw, &settings.limits);
-    for _ in 0..CONFLICT_RETRIES {
-        let mut commit = match (&read, &message.recipient, &dsn) {
+    let read = &read_message(message.raw, &settings.limits);
+    let dsn = &dsn;
+    retrying(|| async move {
+        let mut commit = match (read, &message.recipient, dsn) {
             (_, Recipient::Reply { invitee }, Some(dsn)) => {
                 reply::plan_bounce(message.id, dsn, invitee.as_ref(), store, now).await?
             }
@@ -261,22 +260,21 @@ pub async fn ingest(
                 .get_or_insert_with(|| sender_auth.clone());
         }
         let outcome = commit.message.as_ref().map(|m| m.outcome.clone());
-        match store.commit(&commit).await {
-            Ok(Committed::Applied) => {
-                return Ok(outcome.unwrap_or_else(|| Outcome::rejected("nothing recorded")));
-            }
-            Ok(Committed::AlreadyRecorded) => {
+        let Some(committed) = committed(store.commit(&commit).await)? else {
+            return Ok(Attempt::Conflict);
+        };
+        let recorded = match committed {
+            Committed::Applied => outcome,
+            Committed::AlreadyRecorded => {
                 let record = store.message_record(message.id).await?;
-                return Ok(record
-                    .map(|r| r.outcome)
-                    .or(outcome)
-                    .unwrap_or_else(|| Outcome::rejected("nothing recorded")));
+                record.map(|r| r.outcome).or(outcome)
             }
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Conflict)
+        };
+        Ok(Attempt::Done(
+            recorded.unwrap_or_else(|| Outcome::rejected("nothing recorded")),
+        ))
+    })
+    .await
 }
 
 fn record(

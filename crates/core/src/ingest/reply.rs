@@ -7,7 +7,7 @@ use crate::ical::{Attendee, Method, TimeValue};
 use crate::imip::{Dsn, ReadMessage};
 use crate::invitee::{Invitee, InviteeId};
 use crate::outcome::{EventResult, Outcome};
-use crate::ports::{Commit, InviteeWrite, SignalRecord, Store, StoreError};
+use crate::ports::{Commit, SignalRecord, Store, StoreError};
 use crate::recurrence::{self, OccurrenceState};
 use crate::status::{Answer, Channel, Provenance, Signal, SignalKind};
 use crate::tracking::{Tracked, track};
@@ -204,22 +204,13 @@ pub(super) async fn plan(
             reason: "no calendar event in the reply".into(),
         });
     }
-    let mut commit = Commit {
-        message: Some(record(id, Some(read), Outcome::Processed(results), now)),
-        ..Commit::default()
+    let message = Some(record(id, Some(read), Outcome::Processed(results), now));
+    let commit = if tracked.records.is_empty() {
+        Commit::default()
+    } else {
+        tracked.into_commit(invitee, expected, now)
     };
-    if !tracked.records.is_empty() {
-        invitee.version += 1;
-        invitee.updated_at = now;
-        commit.invitees.push(InviteeWrite {
-            invitee,
-            expected_version: Some(expected),
-        });
-        commit.signals = tracked.records;
-        commit.counters = tracked.counters;
-        commit.suppressions = tracked.suppressions;
-    }
-    Ok(commit)
+    Ok(Commit { message, ..commit })
 }
 
 /// The RECURRENCE-IDs of the series' occurrences that are not cancelled: the ones an answer
@@ -294,8 +285,6 @@ pub(super) async fn plan_bounce(
         None => format!("permanent failure {status}"),
     });
     let tracked = track(&mut invitee, vec![signal]);
-    invitee.version += 1;
-    invitee.updated_at = now;
     let result = EventResult::Bounced {
         event_id: invitee.event_id.clone(),
         invitee: invitee.email.clone(),
@@ -303,13 +292,6 @@ pub(super) async fn plan_bounce(
     };
     Ok(Commit {
         message: Some(record(id, None, Outcome::Processed(vec![result]), now)),
-        invitees: vec![InviteeWrite {
-            invitee,
-            expected_version: Some(expected),
-        }],
-        signals: tracked.records,
-        counters: tracked.counters,
-        suppressions: tracked.suppressions,
-        ..Commit::default()
+        ..tracked.into_commit(invitee, expected, now)
     })
 }
