@@ -21,6 +21,7 @@ pub mod ports;
 pub mod present;
 pub mod provider;
 pub mod quota;
+pub mod read_error;
 pub mod recurrence;
 pub mod report;
 pub mod retry;

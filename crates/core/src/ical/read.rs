@@ -7,8 +7,8 @@ use super::model::{
 use super::normalize::normalize;
 use super::timezone_blocks;
 use super::zones::Zones;
-use crate::imip::ReadError;
 use crate::limits::Limits;
+use crate::read_error::ReadError;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarParameterName,
     ICalendarParameterValue, ICalendarProperty, ICalendarValue,

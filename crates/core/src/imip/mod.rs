@@ -2,12 +2,12 @@
 //! messages. Never panics; every refusal is a [`ReadError`] that says why.
 
 mod dsn;
-mod error;
 mod mime;
 pub mod report;
 
 pub use dsn::{Dsn, read_dsn};
-pub use error::ReadError;
+// Defined below both readers (`ical` reports it too), named here where callers look for it.
+pub use crate::read_error::ReadError;
 
 use crate::ical::{CalendarEvent, CalendarObject, Method, read_calendars};
 use crate::limits::Limits;

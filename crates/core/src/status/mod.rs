@@ -6,14 +6,13 @@
 mod engine;
 mod model;
 mod signal;
+mod state;
 mod stored;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{
-    Applied, Change, Effect, GivenAnswer, InviteeStatus, OccurrenceAnswer, Proposal, TrackState,
-    apply, counter_deltas,
-};
+pub use engine::{Applied, Change, Effect, apply, counter_deltas};
 pub use model::{DELIVERY, INVITEE_MODEL, MergeRule, Model, REACHABILITY, RESPONSE, Track};
 pub use signal::{Answer, Channel, MailKind, Provenance, Signal, SignalKind, Stamp};
+pub use state::{GivenAnswer, InviteeStatus, OccurrenceAnswer, Proposal, TrackState};
 pub use stored::StatusError;

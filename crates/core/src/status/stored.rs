@@ -2,11 +2,11 @@
 //! only if every track and value exists in the invitee model. A status that does not fit the
 //! model is refused at load, so the engine never meets a value it cannot rank.
 
-use super::engine::{GivenAnswer, InviteeStatus, Proposal, TrackState};
 use super::model::INVITEE_MODEL;
 use super::signal::{Answer, Stamp};
+use super::state::{GivenAnswer, InviteeStatus, Proposal, TrackState};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -18,8 +18,23 @@ pub enum StatusError {
     UnknownValue { track: String, value: String },
 }
 
+// Written by hand rather than `#[serde(into, try_from)]` on the state, so the state does not
+// depend on its stored form.
+impl Serialize for InviteeStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredStatus::from(self.clone()).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for InviteeStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<InviteeStatus, D::Error> {
+        let stored = StoredStatus::deserialize(deserializer)?;
+        InviteeStatus::try_from(stored).map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
-pub(super) struct StoredStatus {
+struct StoredStatus {
     tracks: BTreeMap<String, StoredTrack>,
     #[serde(default)]
     latest_answer: Option<GivenAnswer>,
