@@ -29,6 +29,8 @@ pub mod rsvp;
 pub mod schedule;
 pub mod status;
 pub mod suppression;
+#[cfg(test)]
+mod test_support;
 pub mod tokens;
 pub mod tracking;
 

@@ -64,12 +64,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::block;
 
     #[test]
     fn a_conflict_is_tried_again_and_then_given_up() {
         let block = |conflicts: usize| {
             let mut tries = 0;
-            let result = futures_lite(retrying(|| {
+            let result = block(retrying(|| {
                 tries += 1;
                 let tries = tries;
                 async move {
@@ -93,16 +94,5 @@ mod tests {
             done,
             Ok(Attempt::Done(Committed::AlreadyRecorded))
         ));
-    }
-
-    /// Polls a future that never waits (the attempts above await nothing) to its end.
-    fn futures_lite<F: std::future::Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
-                return value;
-            }
-        }
     }
 }

@@ -7,6 +7,7 @@ use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, Store, StoreError};
 use crate::quota::{self, Quota};
+use crate::report::walk::InviteePages;
 use crate::retry::{Attempt, retrying};
 use crate::status::{MailKind, Signal, SignalKind};
 use crate::tracking::track;
@@ -105,27 +106,22 @@ async fn fan_out_to_invitees(
     };
     // The last invitee this run is done with: the rest starts after them.
     let mut after: Option<InviteeId> = from.cloned();
-    let mut pages = 0;
+    let mut pages = InviteePages::after(event.id.clone(), from.cloned(), settings.fan_out_page);
+    let mut read = 0;
     loop {
-        if pages >= settings.fan_out_pages_per_run.max(1)
+        if read >= settings.fan_out_pages_per_run.max(1)
             && let Some(after) = &after
         {
             continue_later(job, fan_out, after, None, store).await?;
             break;
         }
-        pages += 1;
-        let page = store
-            .invitees_of(&event.id, after.as_ref(), settings.fan_out_page)
-            .await?;
-        let Some(last) = page.last() else { break };
-        // A page that does not move past `after` would loop forever; a store bug, but not ours
-        // to spin on.
-        if after.as_ref().is_some_and(|a| &last.id <= a) {
-            return Err(StoreError::Unavailable(
-                "invitee paging did not advance".into(),
-            ));
-        }
-        let last = last.id.clone();
+        read += 1;
+        let Some(page) = pages.next(store).await? else {
+            break;
+        };
+        let Some(last) = page.last().map(|i| i.id.clone()) else {
+            break;
+        };
         let receivers: Vec<&Invitee> = page
             .iter()
             .filter(|i| i.receives_invitations() && i.reachable() && i.sequence > 0)

@@ -1,9 +1,11 @@
 //! Lists for the dashboard: events filtered, searched, sorted and paged; invitees filtered by
 //! track values and searched.
 
-use crate::event::{Event, EventState};
+use super::walk::InviteePages;
+use crate::event::{Event, EventId, EventState};
 use crate::ical::TimeValue;
 use crate::invitee::Invitee;
+use crate::ports::{InviteeStore, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,33 @@ pub struct InviteeFilter {
     /// One occurrence of a series (its RECURRENCE-ID): `response` is matched against each
     /// invitee's answer for it.
     pub occurrence: Option<String>,
+}
+
+/// Invitees read per store page while filtering.
+const FILTER_PAGE: usize = 500;
+
+/// Page `page` (1-based) of `per_page` of the event's invitees that match `filter`, in id
+/// order, and how many match in all. Filters match current statuses, which only the invitees
+/// hold, so this walks them all; counts a report needs come from counters instead.
+pub async fn filtered_invitees(
+    store: &dyn InviteeStore,
+    event: &EventId,
+    filter: &InviteeFilter,
+    page: usize,
+    per_page: usize,
+) -> Result<(Vec<Invitee>, usize), StoreError> {
+    let skip = page.max(1).saturating_sub(1).saturating_mul(per_page);
+    let (mut shown, mut total) = (Vec::new(), 0usize);
+    let mut pages = InviteePages::new(event.clone(), FILTER_PAGE);
+    while let Some(batch) = pages.next(store).await? {
+        for invitee in batch.into_iter().filter(|i| filter.matches(i)) {
+            if total >= skip && shown.len() < per_page {
+                shown.push(invitee);
+            }
+            total += 1;
+        }
+    }
+    Ok((shown, total))
 }
 
 impl InviteeFilter {

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod listing;
 pub mod pasted;
 pub mod series;
+pub mod walk;
 
 use crate::status::INVITEE_MODEL;
 use crate::tracking::{

@@ -11,9 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rollcall_core::event::EventId;
-use rollcall_core::invitee::{Invitee, InviteeId};
+use rollcall_core::invitee::Invitee;
 use rollcall_core::ports::{Store, StoreError};
 use rollcall_core::report::csv;
+use rollcall_core::report::walk::InviteePages;
 use std::sync::Arc;
 
 /// Invitees per store read (and per chunk of the body).
@@ -79,11 +80,10 @@ pub async fn file(
 
 struct Cursor {
     store: Arc<dyn Store>,
-    event: EventId,
+    pages: InviteePages,
     what: What,
     format: Format,
     occurrence: Option<String>,
-    after: Option<InviteeId>,
     started: bool,
     first_item: bool,
     done: bool,
@@ -98,11 +98,10 @@ fn chunks(
 ) -> impl futures_util::Stream<Item = Result<Bytes, StoreError>> + Send {
     let cursor = Cursor {
         store,
-        event,
+        pages: InviteePages::new(event, PAGE),
         what,
         format,
         occurrence,
-        after: None,
         started: false,
         first_item: true,
         done: false,
@@ -124,22 +123,19 @@ fn chunks(
                 }
             });
         }
-        let page = cursor
-            .store
-            .invitees_of(&cursor.event, cursor.after.as_ref(), PAGE)
-            .await?;
-        cursor.after = page.last().map(|i| i.id.clone());
-        for invitee in &page {
+        let store = cursor.store.clone();
+        let page = cursor.pages.next(store.as_ref()).await?;
+        for invitee in page.iter().flatten() {
             match cursor.what {
                 What::Invitees => cursor.invitee(invitee, &mut out),
                 What::Signals => {
-                    for record in cursor.store.signals_of(&invitee.id).await? {
+                    for record in store.signals_of(&invitee.id).await? {
                         cursor.signal(invitee, &record, &mut out);
                     }
                 }
             }
         }
-        if page.len() < PAGE {
+        if page.is_none() {
             cursor.done = true;
             if cursor.format == Format::Json {
                 out.push_str("]\n");

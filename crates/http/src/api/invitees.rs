@@ -13,7 +13,7 @@ use rollcall_core::event::normalize_email;
 use rollcall_core::invite::add_invitees;
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::ports::SignalRecord;
-use rollcall_core::report::listing::InviteeFilter;
+use rollcall_core::report::listing::{InviteeFilter, filtered_invitees};
 use rollcall_core::report::pasted::read_pasted;
 use rollcall_core::rsvp::{RsvpError, RsvpSettings};
 use rollcall_core::status::{INVITEE_MODEL, SignalKind};
@@ -23,9 +23,6 @@ use serde_json::{Value, json};
 /// Largest body of an add-invitees request, not the 16 KB every other request is held to: a
 /// list of [`MAX_LIST_BYTES`] inside JSON, whose escaping can double a CSV made of quotes.
 pub const MAX_ADD_BYTES: usize = 2 * MAX_LIST_BYTES + 4096;
-
-/// Invitees read per store page while filtering.
-const PAGE: usize = 500;
 
 /// One invitee as the API shows them; with `occurrence`, also their answer for it.
 pub fn invitee_json(invitee: &Invitee, occurrence: Option<&str>) -> Value {
@@ -147,28 +144,12 @@ pub async fn list(
     }
     let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
     let page = query.page.unwrap_or(1).max(1);
-    let skip = (page - 1) * per_page;
-    // Filters match on current statuses, which only the invitees hold: this walks them in
-    // pages (counts, which reports need, come from counters instead).
-    let (mut shown, mut total) = (Vec::new(), 0usize);
-    let mut after: Option<InviteeId> = None;
-    loop {
-        let batch = state
-            .store
-            .invitees_of(&event.id, after.as_ref(), PAGE)
-            .await?;
-        let Some(last) = batch.last() else { break };
-        after = Some(last.id.clone());
-        for invitee in batch.iter().filter(|i| filter.matches(i)) {
-            if total >= skip && shown.len() < per_page {
-                shown.push(invitee_json(invitee, filter.occurrence.as_deref()));
-            }
-            total += 1;
-        }
-        if batch.len() < PAGE {
-            break;
-        }
-    }
+    let (found, total) =
+        filtered_invitees(state.store.as_ref(), &event.id, &filter, page, per_page).await?;
+    let shown: Vec<Value> = found
+        .iter()
+        .map(|i| invitee_json(i, filter.occurrence.as_deref()))
+        .collect();
     Ok(private_json(json!({
         "invitees": shown,
         "page": page,
