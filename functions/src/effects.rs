@@ -1,4 +1,4 @@
-//! What follows a store write on AWS, in one decorator around the store so no use case has to
+//! What follows a store write on AWS, in one layer around the store so no use case has to
 //! know: a commit that queued mail rings the worker's doorbell (a `deliver-due` job on the
 //! jobs queue, so the mail leaves within seconds rather than at the next minute's sweep), and
 //! a commit that recorded signals publishes them on Rollcall's event stream (SNS) for
@@ -10,15 +10,9 @@
 //! signal).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use rollcall_aws::queue::JobQueue;
 use rollcall_aws::stream::EventStream;
-use rollcall_core::event::{Event, EventId};
-use rollcall_core::invitee::{Invitee, InviteeId};
-use rollcall_core::ports::{
-    Commit, Committed, DueMessage, EventStore, InviteeStore, MessageRecord, OutboxStore,
-    SignalRecord, Store, StoreError,
-};
+use rollcall_core::ports::{Commit, Committed, SignalRecord, Store, StoreError, StoreLayer};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -96,104 +90,16 @@ pub fn signals_event(records: &[SignalRecord]) -> serde_json::Value {
 }
 
 #[async_trait]
-impl EventStore for Effects {
-    async fn event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
-        self.store.event(id).await
+impl StoreLayer for Effects {
+    fn inner(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
-    async fn event_by_uid(
-        &self,
-        organizer_email: &str,
-        uid: &str,
-    ) -> Result<Option<Event>, StoreError> {
-        self.store.event_by_uid(organizer_email, uid).await
-    }
-
-    async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
+    async fn layered_commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
         let committed = self.store.commit(commit).await?;
         if committed == Committed::Applied {
             self.after(commit).await;
         }
         Ok(committed)
-    }
-
-    async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError> {
-        self.store.message_record(message_id).await
-    }
-}
-
-#[async_trait]
-impl InviteeStore for Effects {
-    async fn invitee(&self, id: &InviteeId) -> Result<Option<Invitee>, StoreError> {
-        self.store.invitee(id).await
-    }
-
-    async fn invitee_by_email(
-        &self,
-        event: &EventId,
-        email: &str,
-    ) -> Result<Option<Invitee>, StoreError> {
-        self.store.invitee_by_email(event, email).await
-    }
-
-    async fn invitees_of(
-        &self,
-        event: &EventId,
-        after: Option<&InviteeId>,
-        limit: usize,
-    ) -> Result<Vec<Invitee>, StoreError> {
-        self.store.invitees_of(event, after, limit).await
-    }
-
-    async fn signals_of(&self, invitee: &InviteeId) -> Result<Vec<SignalRecord>, StoreError> {
-        self.store.signals_of(invitee).await
-    }
-
-    async fn counters(&self, event: &EventId) -> Result<Vec<(String, String, i64)>, StoreError> {
-        self.store.counters(event).await
-    }
-}
-
-#[async_trait]
-impl OutboxStore for Effects {
-    async fn due_outbox(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<DueMessage>, StoreError> {
-        self.store.due_outbox(now, limit).await
-    }
-
-    async fn claim(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.store.claim(id, now, until).await
-    }
-
-    async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.store.mark_sent(id, at).await
-    }
-
-    async fn mark_retry(
-        &self,
-        id: &str,
-        attempts: u32,
-        next_at: DateTime<Utc>,
-        error: &str,
-    ) -> Result<(), StoreError> {
-        self.store.mark_retry(id, attempts, next_at, error).await
-    }
-
-    async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
-        self.store.mark_failed(id, error).await
-    }
-}
-
-impl rollcall_core::ports::Decorator for Effects {
-    fn inner(&self) -> &dyn Store {
-        self.store.as_ref()
     }
 }

@@ -344,9 +344,8 @@ pub trait OutboxStore: Send + Sync {
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError>;
 }
 
-/// The outbox as a whole: whether it is paused, and what an operator re-queues. Apart from
-/// [`OutboxStore`] so store wrappers that change message marks (a test's crash, the
-/// functions' side effects) pass it through by [`Decorator`] untouched.
+/// The outbox as a whole: whether it is paused, and what an operator re-queues; apart from
+/// [`OutboxStore`], which marks single messages.
 #[async_trait]
 pub trait OutboxControl: Send + Sync {
     /// The recorded pause, if the outbox is paused.
@@ -454,16 +453,109 @@ impl<
 {
 }
 
-/// A store wrapper that changes some of the older ports (a test's crash, the functions' side
-/// effects after a commit) and passes the newer ports through untouched: implementing this
-/// gives it [`CredentialStore`], [`ReportStore`], [`OutboxControl`], [`DelegationStore`],
-/// [`QuotaStore`] and [`SuppressionStore`] by delegation.
-pub trait Decorator: Send + Sync {
+/// One way to wrap a store: a layer names the store it wraps and overrides only what it
+/// changes (a test's lost commit or lost `mark_sent`, the functions' side effects after a
+/// commit); every store port is implemented for it once, here, by passing the call through.
+/// A port method added to a store is added here once, not to every wrapper.
+#[async_trait]
+pub trait StoreLayer: Send + Sync {
     fn inner(&self) -> &dyn Store;
+
+    /// What [`EventStore::commit`] does through this layer; the inner store's by default.
+    async fn layered_commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
+        self.inner().commit(commit).await
+    }
+
+    /// What [`OutboxStore::mark_sent`] does through this layer; the inner store's by default.
+    async fn layered_mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.inner().mark_sent(id, at).await
+    }
 }
 
 #[async_trait]
-impl<T: Decorator> CredentialStore for T {
+impl<T: StoreLayer> EventStore for T {
+    async fn event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
+        self.inner().event(id).await
+    }
+    async fn event_by_uid(
+        &self,
+        organizer_email: &str,
+        uid: &str,
+    ) -> Result<Option<Event>, StoreError> {
+        self.inner().event_by_uid(organizer_email, uid).await
+    }
+    async fn commit(&self, commit: &Commit) -> Result<Committed, StoreError> {
+        self.layered_commit(commit).await
+    }
+    async fn message_record(&self, message_id: &str) -> Result<Option<MessageRecord>, StoreError> {
+        self.inner().message_record(message_id).await
+    }
+}
+
+#[async_trait]
+impl<T: StoreLayer> InviteeStore for T {
+    async fn invitee(&self, id: &InviteeId) -> Result<Option<Invitee>, StoreError> {
+        self.inner().invitee(id).await
+    }
+    async fn invitee_by_email(
+        &self,
+        event: &EventId,
+        email: &str,
+    ) -> Result<Option<Invitee>, StoreError> {
+        self.inner().invitee_by_email(event, email).await
+    }
+    async fn invitees_of(
+        &self,
+        event: &EventId,
+        after: Option<&InviteeId>,
+        limit: usize,
+    ) -> Result<Vec<Invitee>, StoreError> {
+        self.inner().invitees_of(event, after, limit).await
+    }
+    async fn signals_of(&self, invitee: &InviteeId) -> Result<Vec<SignalRecord>, StoreError> {
+        self.inner().signals_of(invitee).await
+    }
+    async fn counters(&self, event: &EventId) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.inner().counters(event).await
+    }
+}
+
+#[async_trait]
+impl<T: StoreLayer> OutboxStore for T {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.inner().due_outbox(now, limit).await
+    }
+    async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner().claim(id, now, until).await
+    }
+    async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.layered_mark_sent(id, at).await
+    }
+    async fn mark_retry(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.inner().mark_retry(id, attempts, next_at, error).await
+    }
+    async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
+        self.inner().mark_failed(id, error).await
+    }
+}
+
+#[async_trait]
+impl<T: StoreLayer> CredentialStore for T {
     async fn put_credential(&self, credential: &Credential) -> Result<(), StoreError> {
         self.inner().put_credential(credential).await
     }
@@ -489,7 +581,7 @@ impl<T: Decorator> CredentialStore for T {
 }
 
 #[async_trait]
-impl<T: Decorator> OutboxControl for T {
+impl<T: StoreLayer> OutboxControl for T {
     async fn outbox_pause(&self) -> Result<Option<OutboxPause>, StoreError> {
         self.inner().outbox_pause().await
     }
@@ -519,7 +611,7 @@ impl<T: Decorator> OutboxControl for T {
 }
 
 #[async_trait]
-impl<T: Decorator> ReportStore for T {
+impl<T: StoreLayer> ReportStore for T {
     async fn events_of_organizer(&self, email: &str) -> Result<Vec<Event>, StoreError> {
         self.inner().events_of_organizer(email).await
     }
@@ -538,7 +630,7 @@ impl<T: Decorator> ReportStore for T {
 }
 
 #[async_trait]
-impl<T: Decorator> DelegationStore for T {
+impl<T: StoreLayer> DelegationStore for T {
     async fn delegations_of(&self, organizer: &str) -> Result<Vec<Delegation>, StoreError> {
         self.inner().delegations_of(organizer).await
     }
@@ -558,7 +650,7 @@ impl<T: Decorator> DelegationStore for T {
 }
 
 #[async_trait]
-impl<T: Decorator> SuppressionStore for T {
+impl<T: StoreLayer> SuppressionStore for T {
     async fn suppression(&self, address: &str) -> Result<Option<Suppression>, StoreError> {
         self.inner().suppression(address).await
     }
@@ -577,7 +669,7 @@ impl<T: Decorator> SuppressionStore for T {
 }
 
 #[async_trait]
-impl<T: Decorator> QuotaStore for T {
+impl<T: StoreLayer> QuotaStore for T {
     async fn take_quota(
         &self,
         key: &str,

@@ -3,11 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::ports::{
-    Commit, Committed, DueMessage, EventStore, InviteeStore, InviteeWrite, MessageRecord,
-    OutboxStore, SignalRecord, StoreError,
+    Commit, Committed, EventStore, InviteeStore, InviteeWrite, Store, StoreError, StoreLayer,
 };
 use rollcall_core::provider::{
     ProviderAction, ProviderOutcome, RECORDED_ONLY, apply_provider_action, apply_provider_signal,
@@ -246,14 +244,12 @@ struct RacingStore {
 }
 
 #[async_trait]
-impl EventStore for RacingStore {
-    async fn event(&self, id: &EventId) -> StoreResult<Option<Event>> {
-        self.inner.event(id).await
+impl StoreLayer for RacingStore {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
     }
-    async fn event_by_uid(&self, organizer: &str, uid: &str) -> StoreResult<Option<Event>> {
-        self.inner.event_by_uid(organizer, uid).await
-    }
-    async fn commit(&self, commit: &Commit) -> StoreResult<Committed> {
+
+    async fn layered_commit(&self, commit: &Commit) -> StoreResult<Committed> {
         if !self.raced.swap(true, Ordering::SeqCst)
             && let Some(write) = commit.invitees.first()
             && let Some(mut invitee) = self.inner.invitee(&write.invitee.id).await?
@@ -265,77 +261,9 @@ impl EventStore for RacingStore {
                 Channel::Provider,
                 at(1),
             );
-            let tracked = track(&mut invitee, vec![sent]);
-            invitee.version += 1;
-            let race = Commit {
-                invitees: vec![InviteeWrite {
-                    invitee,
-                    expected_version: Some(expected),
-                }],
-                signals: tracked.records,
-                counters: tracked.counters,
-                ..Commit::default()
-            };
+            let race = track(&mut invitee, vec![sent]).into_commit(invitee, expected, at(1));
             self.inner.commit(&race).await?;
         }
         self.inner.commit(commit).await
-    }
-    async fn message_record(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
-        self.inner.message_record(id).await
-    }
-}
-
-#[async_trait]
-impl InviteeStore for RacingStore {
-    async fn invitee(&self, id: &InviteeId) -> StoreResult<Option<Invitee>> {
-        self.inner.invitee(id).await
-    }
-    async fn invitee_by_email(&self, event: &EventId, email: &str) -> StoreResult<Option<Invitee>> {
-        self.inner.invitee_by_email(event, email).await
-    }
-    async fn invitees_of(
-        &self,
-        event: &EventId,
-        after: Option<&InviteeId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Invitee>> {
-        self.inner.invitees_of(event, after, limit).await
-    }
-    async fn signals_of(&self, invitee: &InviteeId) -> StoreResult<Vec<SignalRecord>> {
-        self.inner.signals_of(invitee).await
-    }
-    async fn counters(&self, event: &EventId) -> StoreResult<Vec<(String, String, i64)>> {
-        self.inner.counters(event).await
-    }
-}
-
-#[async_trait]
-impl OutboxStore for RacingStore {
-    async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<DueMessage>> {
-        self.inner.due_outbox(now, limit).await
-    }
-    async fn claim(&self, id: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<bool> {
-        self.inner.claim(id, now, until).await
-    }
-    async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        self.inner.mark_sent(id, at).await
-    }
-    async fn mark_retry(
-        &self,
-        id: &str,
-        attempts: u32,
-        next_at: DateTime<Utc>,
-        error: &str,
-    ) -> StoreResult<()> {
-        self.inner.mark_retry(id, attempts, next_at, error).await
-    }
-    async fn mark_failed(&self, id: &str, error: &str) -> StoreResult<()> {
-        self.inner.mark_failed(id, error).await
-    }
-}
-
-impl rollcall_core::ports::Decorator for RacingStore {
-    fn inner(&self) -> &dyn rollcall_core::ports::Store {
-        &self.inner
     }
 }
