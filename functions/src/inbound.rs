@@ -10,7 +10,8 @@ use rollcall_aws::archive::{ArchiveError, RawMailArchive};
 use rollcall_aws::ses::{ReceiptMessage, parse_receipt};
 use rollcall_core::ids::RandomIds;
 use rollcall_core::ingest::{
-    InboundMessage, IngestSettings, Recipient, SenderTrust, ingest, principal_recipient,
+    InboundMessage, IngestSettings, NO_RECIPIENT, SenderTrust, ingest, recipient_of,
+    reject_unaddressed,
 };
 use rollcall_core::outcome::Outcome;
 use rollcall_core::ports::{Commit, MessageRecord, Store, StoreError};
@@ -56,14 +57,14 @@ impl Inbound {
         };
         let id = receipt.ses_message_id.as_str();
         tracing::info!(ses_message_id = %id, key = %receipt.key, verdicts = %receipt.verdicts.summary(), "received");
-        let recipient =
-            principal_recipient(receipt.recipients.iter().filter_map(|r| {
-                Recipient::classify(r, &self.settings.domain, &self.settings.tokens)
-            }));
-        let Some(recipient) = recipient else {
-            return self
-                .record_rejection(id, "no Rollcall recipient (invites@ or rsvp+<key>@)")
-                .await;
+        let named = receipt.recipients.iter().map(String::as_str);
+        let Some(recipient) = recipient_of(named, &self.settings.domain, &self.settings.tokens)
+        else {
+            tracing::warn!(ses_message_id = %id, reason = NO_RECIPIENT, "rejected");
+            return reject_unaddressed(id, self.store.as_ref(), Utc::now())
+                .await
+                .map(|_| ())
+                .map_err(store_failure);
         };
         let trust = match receipt.verdicts.dropped() {
             Some(why) => SenderTrust::Dropped(why),

@@ -7,7 +7,7 @@ use chrono::{Duration as ChronoDuration, Utc};
 use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::ids::RandomIds;
 use rollcall_core::ingest::{
-    InboundMessage, IngestSettings, Recipient, ingest, principal_recipient,
+    InboundMessage, IngestSettings, ingest, recipient_of, reject_unaddressed,
 };
 use rollcall_core::ports::{Composer, Mailer};
 use std::sync::Arc;
@@ -62,14 +62,11 @@ impl InboundWorker {
             Ok(raw) => {
                 // The queue holds recipient records (never reply keys); rows from before
                 // that hold addresses, which are classified as they arrive.
-                let recipient = principal_recipient(entry.rcpt_to.iter().filter_map(|r| {
-                    Recipient::from_record(r)
-                        .or_else(|| Recipient::classify(r, &self.domain, &self.settings.tokens))
-                }));
-                let Some(recipient) = recipient else {
-                    self.store
-                        .inbound_attempt_failed(&entry.id, attempts, None, "no Rollcall recipient")
-                        .await?;
+                let named = entry.rcpt_to.iter().map(String::as_str);
+                let Some(recipient) = recipient_of(named, &self.domain, &self.settings.tokens)
+                else {
+                    let outcome = reject_unaddressed(&entry.id, &self.store, now).await?;
+                    tracing::warn!(message = %entry.id, %outcome, "processed");
                     return Ok(true);
                 };
                 let trust = self.sender.judge(&entry, &raw).await;

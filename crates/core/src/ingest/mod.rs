@@ -78,6 +78,35 @@ pub fn principal_recipient(recipients: impl IntoIterator<Item = Recipient>) -> O
         .min_by_key(|r| !matches!(r, Recipient::Organizer))
 }
 
+/// Why a message is refused when none of its recipients is one of Rollcall's addresses.
+pub const NO_RECIPIENT: &str = "no Rollcall recipient (invites@ or rsvp+<key>@)";
+
+/// The recipient a message is processed as, from what its envelope named: addresses as they
+/// arrived (a reply key verified with `tokens`), or the records a queue keeps of them
+/// ([`Recipient::record`], which hold no `@` and so are never taken for an address). Organizer
+/// mail wins ([`principal_recipient`]). Both runtimes decide with this; `None` goes to
+/// [`reject_unaddressed`].
+pub fn recipient_of<'a>(
+    named: impl IntoIterator<Item = &'a str>,
+    domain: &str,
+    tokens: &TokenKey,
+) -> Option<Recipient> {
+    principal_recipient(named.into_iter().filter_map(|name| {
+        Recipient::from_record(name).or_else(|| Recipient::classify(name, domain, tokens))
+    }))
+}
+
+/// Records message `id`, addressed to none of Rollcall's addresses, as rejected: the same
+/// recorded outcome on both runtimes, which `rollcall inbox` and the message records show.
+pub async fn reject_unaddressed(
+    id: &str,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let commit = rejected_with(id, None, NO_RECIPIENT.to_string(), now);
+    commit_outcome(id, &commit, store).await
+}
+
 /// `Some(None)` for `invites@<domain>`, `Some(Some(key))` for a well-formed
 /// `rsvp+<key>@<domain>`, `None` for anything else.
 fn reply_key(address: &str, domain: &str) -> Option<Option<String>> {
@@ -263,16 +292,8 @@ pub async fn ingest(
         let Some(committed) = committed(store.commit(&commit).await)? else {
             return Ok(Attempt::Conflict);
         };
-        let recorded = match committed {
-            Committed::Applied => outcome,
-            Committed::AlreadyRecorded => {
-                let record = store.message_record(message.id).await?;
-                record.map(|r| r.outcome).or(outcome)
-            }
-        };
-        Ok(Attempt::Done(
-            recorded.unwrap_or_else(|| Outcome::rejected("nothing recorded")),
-        ))
+        let recorded = recorded_outcome(message.id, committed, outcome, store).await?;
+        Ok(Attempt::Done(recorded))
     })
     .await
 }
@@ -299,15 +320,27 @@ async fn commit_outcome(
     store: &dyn Store,
 ) -> Result<Outcome, StoreError> {
     let outcome = commit.message.as_ref().map(|m| m.outcome.clone());
-    match store.commit(commit).await? {
-        Committed::Applied => Ok(outcome.unwrap_or_else(|| Outcome::rejected("nothing recorded"))),
-        Committed::AlreadyRecorded => Ok(store
+    let committed = store.commit(commit).await?;
+    recorded_outcome(id, committed, outcome, store).await
+}
+
+/// The outcome message `id` has on record after a commit that carried `outcome`: that one, or
+/// for a message already processed (a redelivery), the one recorded the first time.
+async fn recorded_outcome(
+    id: &str,
+    committed: Committed,
+    outcome: Option<Outcome>,
+    store: &dyn Store,
+) -> Result<Outcome, StoreError> {
+    let recorded = match committed {
+        Committed::Applied => outcome,
+        Committed::AlreadyRecorded => store
             .message_record(id)
             .await?
             .map(|r| r.outcome)
-            .or(outcome)
-            .unwrap_or_else(|| Outcome::rejected("nothing recorded"))),
-    }
+            .or(outcome),
+    };
+    Ok(recorded.unwrap_or_else(|| Outcome::rejected("nothing recorded")))
 }
 
 fn rejected_with(
@@ -343,5 +376,38 @@ fn ignored(id: &str, read: &ReadMessage, reason: impl Into<String>, now: DateTim
     Commit {
         message: Some(record(id, Some(read), outcome, now)),
         ..Commit::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_runtimes_choose_the_recipient_alike_from_addresses_or_queue_records() {
+        let tokens = TokenKey::from_bytes([7; 32]);
+        let ann = InviteeId::from_random([1; InviteeId::LEN]);
+        let key = tokens.token(Purpose::Reply, &ann);
+        let reply = format!("rsvp+{key}@rollcall.test");
+        let of = |named: &[&str]| recipient_of(named.iter().copied(), "rollcall.test", &tokens);
+        let to_ann = Some(Recipient::Reply {
+            invitee: Some(ann.clone()),
+        });
+        // As addresses (AWS, and old local queue rows) and as the local queue's records.
+        assert_eq!(of(&[reply.as_str()]), to_ann);
+        assert_eq!(of(&[&format!("rsvp+{ann}")]), to_ann);
+        // Organizer mail wins over a reply address on the same message.
+        assert_eq!(
+            of(&[reply.as_str(), "Invites@Rollcall.test"]),
+            Some(Recipient::Organizer)
+        );
+        assert_eq!(of(&["invites"]), Some(Recipient::Organizer));
+        // A forged key names nobody; a record is never read from an address.
+        assert_eq!(
+            of(&["rsvp+forged@rollcall.test"]),
+            Some(Recipient::Reply { invitee: None })
+        );
+        assert_eq!(of(&[&format!("rsvp+{ann}@elsewhere.example")]), None);
+        assert_eq!(of(&["someone@rollcall.test", "bob@example.org"]), None);
     }
 }
