@@ -426,10 +426,13 @@ pub async fn request_sign_in_link(
     };
     let viewer = settings.viewer(&email);
     let message = OutboxMessage {
+        // Random beside the time: two requests in one millisecond (a double click, an old
+        // link renewed beside another) are two requests, not one recorded twice.
         id: format!(
-            "signin-{}-{}",
+            "signin-{}-{}-{:08x}",
             &hash_secret(&email)[..16],
-            now.timestamp_millis()
+            now.timestamp_millis(),
+            rand::random::<u32>()
         ),
         to: crate::imip::Mailbox {
             email: email.clone(),

@@ -1,6 +1,6 @@
 //! `/e/{event_id}`: the public event page with its RSVP form, and the form's POST.
 
-use super::{EventView, cancelled, message, not_found, over, render, unavailable};
+use super::{EventView, Found, OrUnavailable, PageError, cancelled, over, render};
 use crate::AppState;
 use crate::calendar_links::{CalendarLinks, calendar_links};
 use crate::forms::{self, ClientKey, MAX_EMAIL_CHARS, parse_answer, rsvp_scope};
@@ -101,24 +101,21 @@ struct EventPage {
     calendar: Option<CalendarLinks>,
 }
 
-pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+) -> Result<Response, PageError> {
     // `/e/{id}.ics` shares this route: axum cannot match a suffix beside `{id}`.
     if let Some(id) = raw_id.strip_suffix(".ics").and_then(EventId::parse) {
         return calendar_file(&state, &id).await;
     }
-    let Some(id) = EventId::parse(&raw_id) else {
-        return not_found().await;
-    };
+    let id = EventId::parse(&raw_id).ok_or_else(PageError::not_found)?;
     event_page(&state, &id, None, StatusCode::OK).await
 }
 
 /// The event as an `.ics` download (METHOD:PUBLISH) for "add to calendar".
-async fn calendar_file(state: &AppState, id: &EventId) -> Response {
-    let event = match state.store.event(id).await {
-        Ok(Some(event)) => event,
-        Ok(None) => return not_found().await,
-        Err(error) => return unavailable("reading event failed", error),
-    };
+async fn calendar_file(state: &AppState, id: &EventId) -> Result<Response, PageError> {
+    let event = state.store.event(id).await.found("reading event failed")?;
     let page_url = format!("{}/e/{}", state.settings.base_url, event.id);
     let uid = format!("{}@{}", event.id, state.settings.domain);
     let body = rollcall_mail::write_public_calendar(
@@ -130,7 +127,7 @@ async fn calendar_file(state: &AppState, id: &EventId) -> Response {
         &page_url,
         event.state == EventState::Cancelled,
     );
-    (
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -144,7 +141,7 @@ async fn calendar_file(state: &AppState, id: &EventId) -> Response {
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 /// Renders the event page; with `typed`, the form shows those values and errors.
@@ -153,23 +150,18 @@ async fn event_page(
     id: &EventId,
     typed: Option<(&RsvpInput, FormErrors)>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     // The plain page (not a re-render with typed values) comes from the page cache when it
     // can; only the form token differs between viewers.
     let plain = typed.is_none() && status == StatusCode::OK;
     let token = || forms::issue(&state.tokens, &rsvp_scope(id), Utc::now());
     if plain && let Some(page) = state.pages.get(id) {
-        return render(StatusCode::OK, Ok(page_cache::with_token(&page, &token())));
+        let page = page_cache::with_token(&page, &token());
+        return Ok(render(StatusCode::OK, Ok(page)));
     }
-    let event = match state.store.event(id).await {
-        Ok(Some(event)) => event,
-        Ok(None) => return not_found().await,
-        Err(error) => return unavailable("reading event failed", error),
-    };
-    let counters = match state.store.counters(id).await {
-        Ok(counters) => counters,
-        Err(error) => return unavailable("reading counters failed", error),
-    };
+    let event = state.store.event(id).await.found("reading event failed")?;
+    let counters = state.store.counters(id).await;
+    let counters = counters.or_unavailable("reading counters failed")?;
     let mut counts = Counts::default();
     for (track, value, count) in counters {
         match (track.as_str(), value.as_str()) {
@@ -215,9 +207,9 @@ async fn event_page(
         calendar,
     };
     if !plain {
-        return render(status, page.render());
+        return Ok(render(status, page.render()));
     }
-    match page.render() {
+    Ok(match page.render() {
         Ok(rendered) => {
             let rendered: std::sync::Arc<str> = rendered.into();
             state.pages.put(id, rendered.clone());
@@ -227,7 +219,7 @@ async fn event_page(
             )
         }
         Err(error) => render(status, Err(error)),
-    }
+    })
 }
 
 fn validate(input: &RsvpInput) -> FormErrors {
@@ -258,25 +250,21 @@ pub async fn rsvp(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<RsvpInput>, FormRejection>,
-) -> Response {
-    let Some(id) = EventId::parse(&raw_id) else {
-        return not_found().await;
-    };
+) -> Result<Response, PageError> {
+    let id = EventId::parse(&raw_id).ok_or_else(PageError::not_found)?;
     let now = Utc::now();
     let reload = format!("/e/{id}");
-    let (input, nonce) = match checked_form(
+    let scope = rsvp_scope(&id);
+    let (input, nonce) = checked_form(
         &state,
         &client,
         &headers,
         form,
         Some(&id),
-        &rsvp_scope(&id),
+        &scope,
         &reload,
         now,
-    ) {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
+    )?;
     let nonce = nonce.as_str();
     let errors = validate(&input);
     let Some(answer) = parse_answer(&input.answer).filter(|_| !errors.any()) else {
@@ -323,17 +311,17 @@ pub async fn rsvp(
                 // The counts changed: the next view renders afresh.
                 state.pages.forget(&id);
             }
-            check_your_email(&id, &input.email)
+            Ok(check_your_email(&id, &input.email))
         }
-        Err(RsvpError::UnknownEvent) => not_found().await,
-        Err(RsvpError::Cancelled) => cancelled(),
-        Err(RsvpError::Over) => over(),
-        Err(RsvpError::QuotaReached) => message(
+        Err(RsvpError::UnknownEvent) => Err(PageError::not_found()),
+        Err(RsvpError::Cancelled) => Err(cancelled().into()),
+        Err(RsvpError::Over) => Err(over().into()),
+        Err(RsvpError::QuotaReached) => Err(PageError::message(
             StatusCode::TOO_MANY_REQUESTS,
             "Please try again tomorrow",
             "This event has sent as many invitations as it may today. Please answer again \
              tomorrow; nothing was recorded.",
-        ),
+        )),
         Err(error @ (RsvpError::InvalidEmail | RsvpError::OwnAddress)) => {
             field_error(FormErrors {
                 email: Some(format!("{}.", capitalized(&error))),
@@ -351,7 +339,7 @@ pub async fn rsvp(
         // The public form answers for the series; it never names an occurrence.
         Err(
             error @ (RsvpError::UnknownInvitee | RsvpError::NotAnOccurrence | RsvpError::Store(_)),
-        ) => unavailable("recording an RSVP failed", error),
+        ) => Err(PageError::unavailable("recording an RSVP failed", error)),
     }
 }
 

@@ -3,7 +3,7 @@
 //! `Referrer-Policy: no-referrer` and `Cache-Control: no-store` for every answer here.
 
 use super::{
-    EventView, OCCURRENCES_SHOWN, cancelled, message, not_found, over, render, unavailable,
+    EventView, Found, OCCURRENCES_SHOWN, OrUnavailable, PageError, cancelled, over, render,
 };
 use crate::AppState;
 use crate::forms::{self, ClientKey, answer_scope, answer_word, parse_answer};
@@ -132,24 +132,32 @@ struct InviteePage {
     unsubscribe_href: String,
 }
 
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
-        return not_found().await;
-    };
-    let invitee = match state.store.invitee(&id).await {
-        Ok(Some(invitee)) => invitee,
-        Ok(None) => return not_found().await,
-        Err(error) => return unavailable("reading invitee failed", error),
-    };
-    let event = match state.store.event(&invitee.event_id).await {
-        Ok(Some(event)) => event,
-        Ok(None) => return not_found().await,
-        Err(error) => return unavailable("reading event failed", error),
-    };
-    let history = match state.store.signals_of(&id).await {
-        Ok(records) => records.iter().map(history_row).collect(),
-        Err(error) => return unavailable("reading history failed", error),
-    };
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let id = state
+        .tokens
+        .verify(Purpose::Page, &token)
+        .ok_or_else(PageError::not_found)?;
+    let invitee = state
+        .store
+        .invitee(&id)
+        .await
+        .found("reading invitee failed")?;
+    let event = state
+        .store
+        .event(&invitee.event_id)
+        .await
+        .found("reading event failed")?;
+    let history = state
+        .store
+        .signals_of(&id)
+        .await
+        .or_unavailable("reading history failed")?
+        .iter()
+        .map(history_row)
+        .collect();
     let view = EventView::of(&event);
     let status = &invitee.status;
     let response = status.value("response").unwrap_or("needs-action");
@@ -170,14 +178,11 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         },
         comment: clean_opt(p.comment.as_deref()),
     });
-    let suppression = match state
+    let suppression = state
         .store
         .suppression(&normalize_email(&invitee.email))
         .await
-    {
-        Ok(suppression) => suppression,
-        Err(error) => return unavailable("reading the suppression list failed", error),
-    };
+        .or_unavailable("reading the suppression list failed")?;
     let reachability = status.value("reachability").unwrap_or("ok");
     let why = match (&suppression, reachability) {
         (Some(s), _) => Some(format!(
@@ -237,7 +242,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         unsubscribe_href: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
         event: view,
     };
-    render(StatusCode::OK, page.render())
+    Ok(render(StatusCode::OK, page.render()))
 }
 
 pub async fn change(
@@ -246,33 +251,23 @@ pub async fn change(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<AnswerInput>, FormRejection>,
-) -> Response {
-    let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
-        return not_found().await;
-    };
+) -> Result<Response, PageError> {
+    let id = state
+        .tokens
+        .verify(Purpose::Page, &token)
+        .ok_or_else(PageError::not_found)?;
     let now = Utc::now();
     let reload = format!("/r/{}", state.tokens.token(Purpose::Page, &id));
-    let (input, nonce) = match checked_form(
-        &state,
-        &client,
-        &headers,
-        form,
-        None,
-        &answer_scope(&id),
-        &reload,
-        now,
-    ) {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
+    let scope = answer_scope(&id);
+    let (input, nonce) = checked_form(&state, &client, &headers, form, None, &scope, &reload, now)?;
     let nonce = nonce.as_str();
-    let Some(answer) = parse_answer(&input.answer) else {
-        return message(
+    let answer = parse_answer(&input.answer).ok_or_else(|| {
+        PageError::message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please choose an answer",
             "Please go back and choose yes, maybe or no.",
-        );
-    };
+        )
+    })?;
     let store = state.store.as_ref();
     let changed = match input.occurrence.trim() {
         "" => rsvp::change_answer(&id, answer, nonce, store, now).await,
@@ -282,18 +277,18 @@ pub async fn change(
         Ok(invitee) => {
             // The event's counts changed: its public page renders afresh.
             state.pages.forget(&invitee.event_id);
-            page_redirect(&state, &id)
+            Ok(page_redirect(&state, &id))
         }
-        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
-        Err(RsvpError::Cancelled) => cancelled(),
-        Err(RsvpError::Over) => over(),
-        Err(RsvpError::NotAnOccurrence) => message(
+        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => Err(PageError::not_found()),
+        Err(RsvpError::Cancelled) => Err(cancelled().into()),
+        Err(RsvpError::Over) => Err(over().into()),
+        Err(RsvpError::NotAnOccurrence) => Err(PageError::message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "That date cannot be answered",
             "It is not one of this event's coming dates: it may have been cancelled or be over. \
              Please go back and reload the page.",
-        ),
-        Err(error) => unavailable("changing an answer failed", error),
+        )),
+        Err(error) => Err(PageError::unavailable("changing an answer failed", error)),
     }
 }
 
@@ -305,21 +300,19 @@ pub async fn resubscribe(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<ResubscribeInput>, FormRejection>,
-) -> Response {
-    let Some(id) = state.tokens.verify(Purpose::Page, &token) else {
-        return not_found().await;
-    };
+) -> Result<Response, PageError> {
+    let id = state
+        .tokens
+        .verify(Purpose::Page, &token)
+        .ok_or_else(PageError::not_found)?;
     let now = Utc::now();
     let reload = format!("/r/{}", state.tokens.token(Purpose::Page, &id));
     let scope = resubscribe_scope(&id);
-    let nonce = match checked_form(&state, &client, &headers, form, None, &scope, &reload, now) {
-        Ok((_, nonce)) => nonce,
-        Err(refused) => return refused,
-    };
+    let (_, nonce) = checked_form(&state, &client, &headers, form, None, &scope, &reload, now)?;
     match rsvp::resubscribe(&id, &nonce, state.store.as_ref(), now).await {
-        Ok(_) => page_redirect(&state, &id),
-        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => not_found().await,
-        Err(error) => unavailable("resubscribing failed", error),
+        Ok(_) => Ok(page_redirect(&state, &id)),
+        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => Err(PageError::not_found()),
+        Err(error) => Err(PageError::unavailable("resubscribing failed", error)),
     }
 }
 

@@ -231,8 +231,64 @@ pub async fn local_time_script() -> impl IntoResponse {
     )
 }
 
+/// The router's fallback: the 404 page.
 pub async fn not_found() -> Response {
-    render(StatusCode::NOT_FOUND, NotFoundPage.render())
+    PageError::not_found().into_response()
+}
+
+/// A page that refuses or fails, as the one error type page handlers return with `?`: the
+/// page that says so. Store failures are logged with what was being done and shown as a 503.
+#[derive(Debug)]
+pub struct PageError(Response);
+
+impl PageError {
+    pub fn not_found() -> PageError {
+        PageError(render(StatusCode::NOT_FOUND, NotFoundPage.render()))
+    }
+
+    pub fn unavailable(context: &str, error: impl Display) -> PageError {
+        PageError(unavailable(context, error))
+    }
+
+    pub fn message(status: StatusCode, title: &str, text: &str) -> PageError {
+        PageError(message(status, title, text))
+    }
+}
+
+/// A refusal already rendered (a form check's, `over()`, `cancelled()`).
+impl From<Response> for PageError {
+    fn from(response: Response) -> PageError {
+        PageError(response)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+/// A page's reads: what was found, else the 404 page, or the 503 page for a failure.
+pub trait Found<T> {
+    fn found(self, context: &str) -> Result<T, PageError>;
+}
+
+impl<T, E: Display> Found<T> for Result<Option<T>, E> {
+    fn found(self, context: &str) -> Result<T, PageError> {
+        self.map_err(|error| PageError::unavailable(context, error))?
+            .ok_or_else(PageError::not_found)
+    }
+}
+
+/// A page's read that finds something or fails: the 503 page for a failure.
+pub trait OrUnavailable<T> {
+    fn or_unavailable(self, context: &str) -> Result<T, PageError>;
+}
+
+impl<T, E: Display> OrUnavailable<T> for Result<T, E> {
+    fn or_unavailable(self, context: &str) -> Result<T, PageError> {
+        self.map_err(|error| PageError::unavailable(context, error))
+    }
 }
 
 /// A page with one message, for refusals and confirmations.

@@ -4,7 +4,7 @@
 //! is the capability, so any POST with a genuine token unsubscribes from the event, and only
 //! the page's second button (`scope=everything`) adds the address to the suppression list.
 
-use super::{not_found, render, unavailable};
+use super::{Found, OrUnavailable, PageError, render};
 use crate::AppState;
 use crate::text::clean;
 use askama::Template;
@@ -29,27 +29,21 @@ struct UnsubscribePage {
     everything: bool,
 }
 
-async fn event_title(state: &AppState, id: &EventId) -> Result<String, Response> {
-    match state.store.event(id).await {
-        Ok(Some(event)) => Ok(clean(event.title())),
-        Ok(None) => Ok("this event".to_string()),
-        Err(error) => Err(unavailable("reading event failed", error)),
-    }
+async fn event_title(state: &AppState, id: &EventId) -> Result<String, PageError> {
+    let event = state.store.event(id).await;
+    let event = event.or_unavailable("reading event failed")?;
+    Ok(event.map_or_else(|| "this event".to_string(), |e| clean(e.title())))
 }
 
-pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let Some(id) = state.tokens.verify(Purpose::Unsubscribe, &token) else {
-        return not_found().await;
-    };
-    let invitee = match state.store.invitee(&id).await {
-        Ok(Some(invitee)) => invitee,
-        Ok(None) => return not_found().await,
-        Err(error) => return unavailable("reading invitee failed", error),
-    };
-    let title = match event_title(&state, &invitee.event_id).await {
-        Ok(title) => title,
-        Err(response) => return response,
-    };
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let id = state.tokens.verify(Purpose::Unsubscribe, &token);
+    let id = id.ok_or_else(PageError::not_found)?;
+    let invitee = state.store.invitee(&id).await;
+    let invitee = invitee.found("reading invitee failed")?;
+    let title = event_title(&state, &invitee.event_id).await?;
     let page = UnsubscribePage {
         title,
         action: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
@@ -57,17 +51,16 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
         done: false,
         everything: false,
     };
-    render(StatusCode::OK, page.render())
+    Ok(render(StatusCode::OK, page.render()))
 }
 
 pub async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
     body: String,
-) -> Response {
-    let Some(id) = state.tokens.verify(Purpose::Unsubscribe, &token) else {
-        return not_found().await;
-    };
+) -> Result<Response, PageError> {
+    let id = state.tokens.verify(Purpose::Unsubscribe, &token);
+    let id = id.ok_or_else(PageError::not_found)?;
     // The body is a tiny form (`List-Unsubscribe=One-Click`, or the page's `scope=everything`);
     // anything else is this event only.
     let everything = body.len() < 256 && body.split('&').any(|pair| pair == "scope=everything");
@@ -78,13 +71,12 @@ pub async fn unsubscribe(
     };
     let invitee = match rsvp::unsubscribe(&id, scope, state.store.as_ref(), Utc::now()).await {
         Ok(invitee) => invitee,
-        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => return not_found().await,
-        Err(error) => return unavailable("unsubscribing failed", error),
+        Err(RsvpError::UnknownInvitee | RsvpError::UnknownEvent) => {
+            return Err(PageError::not_found());
+        }
+        Err(error) => return Err(PageError::unavailable("unsubscribing failed", error)),
     };
-    let title = match event_title(&state, &invitee.event_id).await {
-        Ok(title) => title,
-        Err(response) => return response,
-    };
+    let title = event_title(&state, &invitee.event_id).await?;
     let page = UnsubscribePage {
         title,
         action: format!("/u/{}", state.tokens.token(Purpose::Unsubscribe, &id)),
@@ -92,5 +84,5 @@ pub async fn unsubscribe(
         done: true,
         everything,
     };
-    render(StatusCode::OK, page.render())
+    Ok(render(StatusCode::OK, page.render()))
 }
