@@ -76,3 +76,13 @@ describe('zones', () => {
     expect(formatDateTime('2027-07-04T16:00:00Z', 'America/New_York')).toMatch(/(EDT|GMT-4)$/)
   })
 })
+
+describe('an event without a start', () => {
+  it('says so instead of failing', () => {
+    expect(formatEventWhen({ start: null, end: null, all_day: false }, 'UTC')).toBe('No time given')
+    expect(formatEventTimes({ start: null, end: null, all_day: false, time_zone: 'Europe/Paris' }, 'UTC')).toEqual({
+      own: 'No time given',
+      yours: null,
+    })
+  })
+})

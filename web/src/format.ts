@@ -36,9 +36,11 @@ export function formatDateTime(iso: string | null | undefined, zone?: string): s
 
 /** When an event happens: "4 Mar 2027, 17:00 – 18:00", or its dates when it is all-day. */
 export function formatEventWhen(
-  event: { start: string; end: string | null; all_day: boolean },
+  event: { start: string | null; end: string | null; all_day: boolean },
   zone: string = browserZone(),
 ): string {
+  // An event stored without a start (a placeholder) has no time to show.
+  if (event.start === null) return 'No time given'
   if (event.all_day || ALL_DAY.test(event.start)) {
     const start = dateOnly.format(new Date(`${event.start.slice(0, 10)}T00:00:00Z`))
     // An all-day DTEND is exclusive: a one-day event ends the next day.
@@ -61,9 +63,10 @@ export function formatEventWhen(
 /** An event's time with its zone named: in the event's own zone (as the mails say it) and,
  *  when the viewer is elsewhere, in theirs too. An all-day event is the same dates anywhere. */
 export function formatEventTimes(
-  event: { start: string; end: string | null; all_day: boolean; time_zone: string | null },
+  event: { start: string | null; end: string | null; all_day: boolean; time_zone: string | null },
   viewer: string = browserZone(),
 ): { own: string; yours: string | null } {
+  if (event.start === null) return { own: formatEventWhen(event, viewer), yours: null }
   if (event.all_day || ALL_DAY.test(event.start)) return { own: formatEventWhen(event, viewer), yours: null }
   const zone = event.time_zone && knownZone(event.time_zone) ? event.time_zone : null
   if (!zone) return { own: `${formatEventWhen(event, viewer)} (${viewer})`, yours: null }

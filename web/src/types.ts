@@ -24,7 +24,7 @@ export interface EventSummary {
   id: string
   title: string
   status: EventStatus
-  start: string
+  start: string | null
   end: string | null
   all_day: boolean
   time_zone: string | null

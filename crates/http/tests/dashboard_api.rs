@@ -1112,3 +1112,20 @@ async fn the_api_names_a_series_occurrences_with_the_organizers_changes() {
     let hidden = api(&site, Method::GET, &uri, &bob, None).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn the_document_check_catches_a_field_it_does_not_name_and_a_wrong_type() {
+    let check = |body: &str| {
+        common::openapi::check("GET", "/api/v1/session", 200, "application/json", body)
+    };
+    let good = r#"{"organizer": "olga@example.org", "domain_admin": null, "csrf_token": "x",
+                   "expires_at": null, "inbox_address": "invites@rsvp.example.org"}"#;
+    assert_eq!(check(good), Ok(()));
+    let extra = good.replace("\"csrf_token\"", "\"secret\": 1, \"csrf_token\"");
+    assert!(check(&extra).is_err_and(|e| e.contains("$.secret: not in the document")));
+    let wrong = good.replace("\"olga@example.org\"", "7");
+    assert!(check(&wrong).is_err_and(|e| e.contains("$.organizer")));
+    let undocumented =
+        common::openapi::check("GET", "/api/v1/nothing", 200, "application/json", "{}");
+    assert!(undocumented.is_err());
+}

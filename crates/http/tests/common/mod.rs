@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod openapi;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -128,7 +130,9 @@ pub async fn site_with(calendar: &str, state: EventState) -> Site {
 }
 
 impl Site {
+    /// Answers `request`; an API answer must be what the OpenAPI document says.
     pub async fn call(&self, request: Request<Body>) -> Reply {
+        let (method, uri) = (request.method().to_string(), request.uri().to_string());
         let response = self
             .app
             .clone()
@@ -140,11 +144,19 @@ impl Site {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("body reads");
-        Reply {
+        let reply = Reply {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        if uri.starts_with("/api/v1/") {
+            let content_type = reply.header(header::CONTENT_TYPE);
+            let checked = openapi::check(&method, &uri, status.as_u16(), content_type, &reply.body);
+            if let Err(drift) = checked {
+                panic!("the API answer differs from the OpenAPI document: {drift}");
+            }
         }
+        reply
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
