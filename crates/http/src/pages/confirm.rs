@@ -6,7 +6,7 @@
 //! token in the URL is the capability; the router sends `Referrer-Policy: no-referrer` and
 //! `Cache-Control: no-store` for every answer here.
 
-use super::{checked_form, message, not_found, render, unavailable};
+use super::{PageError, checked_form, message, render};
 use crate::AppState;
 use crate::forms::{self, ClientKey};
 use crate::pages::TokenForm;
@@ -155,8 +155,8 @@ fn scope(message_id: &str) -> String {
 }
 
 /// 503 when this deployment cannot read stored mail back (no raw-mail source wired).
-fn no_raw_mail() -> Response {
-    message(
+fn no_raw_mail() -> PageError {
+    PageError::message(
         StatusCode::SERVICE_UNAVAILABLE,
         "Confirmation is not available here",
         "This Rollcall server cannot read stored mail back, so it cannot confirm invitations. \
@@ -164,8 +164,8 @@ fn no_raw_mail() -> Response {
     )
 }
 
-fn unknown() -> Response {
-    message(
+fn unknown() -> PageError {
+    PageError::message(
         StatusCode::NOT_FOUND,
         "Nothing to confirm",
         "Rollcall has no invitation waiting for this link. Check that the link from your email \
@@ -173,16 +173,16 @@ fn unknown() -> Response {
     )
 }
 
-fn not_awaiting() -> Response {
-    message(
+fn not_awaiting() -> PageError {
+    PageError::message(
         StatusCode::CONFLICT,
         "Nothing to confirm",
         "This invitation does not need confirming: Rollcall has already dealt with it.",
     )
 }
 
-fn expired(expired_at: DateTime<Utc>) -> Response {
-    message(
+fn expired(expired_at: DateTime<Utc>) -> PageError {
+    PageError::message(
         StatusCode::GONE,
         "This confirmation link has expired",
         &format!(
@@ -198,18 +198,21 @@ fn raw_mail(state: &AppState) -> Option<&dyn RawMailSource> {
     state.raw_mail.as_deref()
 }
 
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let Some(message_id) = state.tokens.verify_confirm_token(&token) else {
-        return not_found().await;
+        return Err(PageError::not_found());
     };
     if raw_mail(&state).is_none() {
-        return no_raw_mail();
+        return Err(no_raw_mail());
     }
     let now = Utc::now();
     let page = match confirmation(&message_id, &state.ingest, state.store.as_ref(), now).await {
-        Ok(Confirmation::Unknown) => return unknown(),
-        Ok(Confirmation::NotAwaiting { .. }) => return not_awaiting(),
-        Ok(Confirmation::Expired { expired_at, .. }) => return expired(expired_at),
+        Ok(Confirmation::Unknown) => return Err(unknown()),
+        Ok(Confirmation::NotAwaiting { .. }) => return Err(not_awaiting()),
+        Ok(Confirmation::Expired { expired_at, .. }) => return Err(expired(expired_at)),
         Ok(Confirmation::Confirmed { record, outcome }) => ConfirmPage::new(
             "Already confirmed",
             "You have confirmed this invitation; this is what Rollcall did with it.",
@@ -251,9 +254,14 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
             });
             page
         }
-        Err(error) => return unavailable("reading a message record failed", error),
+        Err(error) => {
+            return Err(PageError::unavailable(
+                "reading a message record failed",
+                error,
+            ));
+        }
     };
-    render(StatusCode::OK, page.render())
+    Ok(render(StatusCode::OK, page.render()))
 }
 
 pub async fn confirm(
@@ -262,12 +270,12 @@ pub async fn confirm(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<ConfirmInput>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(message_id) = state.tokens.verify_confirm_token(&token) else {
-        return not_found().await;
+        return Err(PageError::not_found());
     };
     let Some(raw_mail) = raw_mail(&state) else {
-        return no_raw_mail();
+        return Err(no_raw_mail());
     };
     let now = Utc::now();
     let reload = format!("/c/{}", state.tokens.confirm_token(&message_id));
@@ -282,14 +290,14 @@ pub async fn confirm(
         now,
     ) {
         Ok((input, _)) => input,
-        Err(refused) => return refused,
+        Err(refused) => return Err(refused.into()),
     };
     let Some(choice) = Choice::parse(&input.choice) else {
-        return message(
+        return Err(PageError::message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "The form could not be read",
             "Go back to the page and press one of its buttons.",
-        );
+        ));
     };
     let confirmed = confirm_sender(
         &message_id,
@@ -303,42 +311,44 @@ pub async fn confirm(
     .await;
     let outcome = match confirmed {
         Ok(outcome) => outcome,
-        Err(ConfirmError::Unknown) => return unknown(),
-        Err(ConfirmError::NotAwaiting) => return not_awaiting(),
-        Err(ConfirmError::Expired(at)) => return expired(at),
+        Err(ConfirmError::Unknown) => return Err(unknown()),
+        Err(ConfirmError::NotAwaiting) => return Err(not_awaiting()),
+        Err(ConfirmError::Expired(at)) => return Err(expired(at)),
         Err(ConfirmError::Refused) => {
-            return message(
+            return Err(PageError::message(
                 StatusCode::CONFLICT,
                 "Refused",
                 "You refused this invitation: Rollcall has done nothing with it.",
-            );
+            ));
         }
         Err(error @ ConfirmError::TooManyDelegates) => {
-            return message(
+            return Err(PageError::message(
                 StatusCode::CONFLICT,
                 "Too many delegates",
                 &format!(
                     "Nothing was changed: {error}. Revoke some in your dashboard, then come back."
                 ),
-            );
+            ));
         }
         Err(ConfirmError::NoDelegate) => {
-            return message(
+            return Err(PageError::message(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Nothing to allow",
                 "This invitation was not sent by a delegate. Go back and press Confirm.",
-            );
+            ));
         }
         Err(ConfirmError::RawMissing(id)) => {
             tracing::error!(message = %id, "confirmation: the stored message is missing");
-            return message(
+            return Err(PageError::message(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The invitation could not be found",
                 "Rollcall no longer has the invitation this link is about, so nothing was \
                  changed. Please send it again from your calendar.",
-            );
+            ));
         }
-        Err(ConfirmError::Store(error)) => return unavailable("confirming failed", error),
+        Err(ConfirmError::Store(error)) => {
+            return Err(PageError::unavailable("confirming failed", error));
+        }
     };
     // The events it changed render afresh.
     for event in outcome.event_ids() {
@@ -346,15 +356,20 @@ pub async fn confirm(
     }
     let record = match state.store.message_record(&message_id).await {
         Ok(record) => record,
-        Err(error) => return unavailable("reading a message record failed", error),
+        Err(error) => {
+            return Err(PageError::unavailable(
+                "reading a message record failed",
+                error,
+            ));
+        }
     };
     if choice == Choice::Refuse {
-        return message(
+        return Ok(message(
             StatusCode::OK,
             "Refused",
             "Rollcall will do nothing with this invitation. If someone keeps sending \
              invitations in your name, tell the operator of this Rollcall server.",
-        );
+        ));
     }
     let lead = match choice {
         Choice::AllowForEvent => {
@@ -371,5 +386,8 @@ pub async fn confirm(
     if let Some(record) = &record {
         page = page.about(record);
     }
-    render(StatusCode::OK, page.results(&state, &outcome).render())
+    Ok(render(
+        StatusCode::OK,
+        page.results(&state, &outcome).render(),
+    ))
 }

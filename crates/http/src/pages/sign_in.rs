@@ -3,7 +3,7 @@
 //! session. `/signin` asks for a new link: it answers the same whether or not the address has
 //! events, and is limited per client and per address.
 
-use super::{checked_form, render, unavailable};
+use super::{OrUnavailable, PageError, checked_form, render, unavailable};
 use crate::AppState;
 use crate::forms::{self, ClientKey};
 use crate::pages::TokenForm;
@@ -147,9 +147,9 @@ pub async fn request(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<RequestInput>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let now = Utc::now();
-    let (input, _) = match checked_form(
+    let (input, _) = checked_form(
         &state,
         &client,
         &headers,
@@ -158,26 +158,18 @@ pub async fn request(
         REQUEST_SCOPE,
         "/signin",
         now,
-    ) {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
+    )?;
     let email = input.email.trim().to_ascii_lowercase();
     if email.is_empty() || email.len() > forms::MAX_EMAIL_CHARS {
-        return request_page(
+        return Ok(request_page(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             "Sign in to Rollcall",
             "Please enter your email address.",
-        );
+        ));
     }
-    link_requested(
-        &state,
-        &email,
-        &session::link_requested_message(&email),
-        now,
-    )
-    .await
+    let lead = session::link_requested_message(&email);
+    Ok(link_requested(&state, &email, &lead, now).await)
 }
 
 /// Asks for a link for `email` (within the per-address limit) and answers with `lead`.
@@ -190,13 +182,15 @@ async fn link_requested(state: &AppState, email: &str, lead: &str, now: DateTime
 }
 
 /// `GET /o/{token}`: the Continue button (nothing is used up by opening the link).
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let now = Utc::now();
-    let link = match state.store.credential(&hash_secret(&token)).await {
-        Ok(link) => link.filter(|c| c.kind == rollcall_core::ports::CredentialKind::SignInLink),
-        Err(error) => return unavailable("sign-in link", error),
-    };
-    match link {
+    let link = state.store.credential(&hash_secret(&token)).await;
+    let link = (link.or_unavailable("sign-in link")?)
+        .filter(|c| c.kind == rollcall_core::ports::CredentialKind::SignInLink);
+    Ok(match link {
         Some(link) if link.expires_at.is_none_or(|at| at > now) => {
             let page = SignInPage {
                 heading: "Continue to your dashboard",
@@ -212,7 +206,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         }
         Some(_) => old_link_page(&state, &token, EXPIRED).await,
         None => old_link_page(&state, &token, SPENT).await,
-    }
+    })
 }
 
 /// `POST /o/{token}/renew`: mails a fresh link to the address an old link was for, with the
@@ -223,22 +217,18 @@ pub async fn renew(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<ContinueInput>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let now = Utc::now();
     let scope = renew_scope(&token);
     let reload = format!("/o/{token}");
-    if let Err(refused) = checked_form(&state, &client, &headers, form, None, &scope, &reload, now)
-    {
-        return refused;
-    }
-    let address = match access::renewal_address(state.store.as_ref(), &token, now).await {
-        Ok(Some(address)) => address,
-        Ok(None) => return old_link_page(&state, &token, SPENT).await,
-        Err(error) => return unavailable("sign-in link", error),
+    checked_form(&state, &client, &headers, form, None, &scope, &reload, now)?;
+    let address = access::renewal_address(state.store.as_ref(), &token, now).await;
+    let Some(address) = address.or_unavailable("sign-in link")? else {
+        return Ok(old_link_page(&state, &token, SPENT).await);
     };
     let lead = "A new sign-in link is on its way to the address this one was sent to. It works \
                 once, for a short time.";
-    link_requested(&state, &address, lead, now).await
+    Ok(link_requested(&state, &address, lead, now).await)
 }
 
 /// `POST /o/{token}`: uses the link up, starts a session (a new id; any session the browser
@@ -249,32 +239,31 @@ pub async fn sign_in(
     client: ClientKey,
     headers: HeaderMap,
     form: Result<Form<ContinueInput>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let now = Utc::now();
     let scope = continue_scope(&token);
     let reload = format!("/o/{token}");
-    if let Err(refused) = checked_form(&state, &client, &headers, form, None, &scope, &reload, now)
-    {
-        return refused;
-    }
-    match access::sign_in(state.store.as_ref(), &token, &state.access, now).await {
-        Ok(new) => {
-            if let Some(old) = session::cookie_secret(&headers, &state) {
-                // Rotation: the id the browser had before signing in is not kept.
-                let _ = access::sign_out(state.store.as_ref(), &old).await;
+    checked_form(&state, &client, &headers, form, None, &scope, &reload, now)?;
+    Ok(
+        match access::sign_in(state.store.as_ref(), &token, &state.access, now).await {
+            Ok(new) => {
+                if let Some(old) = session::cookie_secret(&headers, &state) {
+                    // Rotation: the id the browser had before signing in is not kept.
+                    let _ = access::sign_out(state.store.as_ref(), &old).await;
+                }
+                let cookie = session::cookie(&state, &new.secret, state.access.session_lifetime);
+                (
+                    StatusCode::SEE_OTHER,
+                    [
+                        (axum::http::header::SET_COOKIE, cookie),
+                        (axum::http::header::LOCATION, "/app/".to_string()),
+                    ],
+                )
+                    .into_response()
             }
-            let cookie = session::cookie(&state, &new.secret, state.access.session_lifetime);
-            (
-                StatusCode::SEE_OTHER,
-                [
-                    (axum::http::header::SET_COOKIE, cookie),
-                    (axum::http::header::LOCATION, "/app/".to_string()),
-                ],
-            )
-                .into_response()
-        }
-        Err(SignInError::Expired) => old_link_page(&state, &token, EXPIRED).await,
-        Err(SignInError::Unknown) => old_link_page(&state, &token, SPENT).await,
-        Err(SignInError::Store(error)) => unavailable("sign-in", error),
-    }
+            Err(SignInError::Expired) => old_link_page(&state, &token, EXPIRED).await,
+            Err(SignInError::Unknown) => old_link_page(&state, &token, SPENT).await,
+            Err(SignInError::Store(error)) => unavailable("sign-in", error),
+        },
+    )
 }
