@@ -119,7 +119,7 @@ pub async fn rsvp(
             .await?
             .ok_or(RsvpError::UnknownEvent)?;
         refuse_closed(&event, now)?;
-        if let Some(known) = store.invitee_by_email(&event.id, &email).await? {
+        if let Some(known) = store.invitee_by_email(&event.id, email).await? {
             if known.reachable() {
                 store
                     .commit(&Commit {
@@ -168,7 +168,7 @@ pub async fn rsvp(
             Committed::Applied => Ok(Attempt::Done(Rsvped::Invited(invitee_id))),
             // The same form twice: the first submit already did everything.
             Committed::AlreadyRecorded => {
-                let known = store.invitee_by_email(request.event_id, &email).await?;
+                let known = store.invitee_by_email(request.event_id, email).await?;
                 let known = known.ok_or(RsvpError::UnknownInvitee)?;
                 Ok(Attempt::Done(Rsvped::Invited(known.id)))
             }

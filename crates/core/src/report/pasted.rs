@@ -13,6 +13,9 @@ pub const MAX_PASTED_LINES: usize = 1_000;
 /// Longest part of a line shown back in the results.
 const MAX_INPUT_CHARS: usize = 300;
 
+/// A line's address (normalized) and name.
+pub type Parsed = (String, Option<String>);
+
 /// One line of a pasted list, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PastedLine {
@@ -20,7 +23,7 @@ pub struct PastedLine {
     pub line: usize,
     pub input: String,
     /// The normalized address and the name, or `None` when the line has no valid address.
-    pub parsed: Option<(String, Option<String>)>,
+    pub parsed: Option<Parsed>,
 }
 
 /// Reads a pasted list or a contacts export; blank lines and the header row are skipped.
@@ -192,7 +195,7 @@ fn read_typed(text: &str) -> Option<Vec<PastedLine>> {
 
 /// One record without a header to say what is where: `Name <email>` or a bare address in one
 /// cell (`;` and tab split it further), or a name and an address in either order.
-fn read_cells(record: &StringRecord) -> Option<(String, Option<String>)> {
+fn read_cells(record: &StringRecord) -> Option<Parsed> {
     let cells: Vec<&str> = record.iter().map(str::trim).collect();
     match cells.as_slice() {
         [one] => read_one(one),
@@ -205,7 +208,7 @@ fn read_cells(record: &StringRecord) -> Option<(String, Option<String>)> {
     }
 }
 
-fn read_one(cell: &str) -> Option<(String, Option<String>)> {
+fn read_one(cell: &str) -> Option<Parsed> {
     if let (Some(open), Some(close)) = (cell.rfind('<'), cell.rfind('>'))
         && open < close
     {
@@ -243,7 +246,7 @@ fn shown(record: &StringRecord, delimiter: u8) -> String {
 mod tests {
     use super::*;
 
-    fn parsed(text: &str) -> Vec<(usize, Option<(String, Option<String>)>)> {
+    fn parsed(text: &str) -> Vec<(usize, Option<Parsed>)> {
         read_pasted(text)
             .expect("short")
             .into_iter()
@@ -251,7 +254,7 @@ mod tests {
             .collect()
     }
 
-    fn found(email: &str, name: Option<&str>) -> Option<(String, Option<String>)> {
+    fn found(email: &str, name: Option<&str>) -> Option<Parsed> {
         Some((email.to_string(), name.map(str::to_string)))
     }
 

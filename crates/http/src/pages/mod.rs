@@ -238,33 +238,34 @@ pub async fn not_found() -> Response {
 
 /// A page that refuses or fails, as the one error type page handlers return with `?`: the
 /// page that says so. Store failures are logged with what was being done and shown as a 503.
+/// Boxed: a response is large, and the happy path should not carry its size.
 #[derive(Debug)]
-pub struct PageError(Response);
+pub struct PageError(Box<Response>);
 
 impl PageError {
     pub fn not_found() -> PageError {
-        PageError(render(StatusCode::NOT_FOUND, NotFoundPage.render()))
+        render(StatusCode::NOT_FOUND, NotFoundPage.render()).into()
     }
 
     pub fn unavailable(context: &str, error: impl Display) -> PageError {
-        PageError(unavailable(context, error))
+        unavailable(context, error).into()
     }
 
     pub fn message(status: StatusCode, title: &str, text: &str) -> PageError {
-        PageError(message(status, title, text))
+        message(status, title, text).into()
     }
 }
 
 /// A refusal already rendered (a form check's, `over()`, `cancelled()`).
 impl From<Response> for PageError {
     fn from(response: Response) -> PageError {
-        PageError(response)
+        PageError(Box::new(response))
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
