@@ -21,12 +21,14 @@
 use crate::batch::{BatchOutcome, Failure, handle_batch};
 use crate::effects::ring;
 use aws_lambda_events::event::sqs::SqsEvent;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rollcall_aws::queue::JobQueue;
 use rollcall_aws::stream::EventStream;
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, Requeue, deliver_due, requeue};
+use rollcall_core::deliver::{
+    DeliveryReport, DeliverySettings, Next, Pacer, Requeue, Stop, requeue, send_paced,
+};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ports::{Composer, Mailer, Store};
+use rollcall_core::ports::{Composer, Mailer, Store, StoreError};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -123,43 +125,30 @@ impl Worker {
     /// Sends due messages, one batch (the rate) a second, until none is due or the budget is
     /// spent. What it did, in total.
     pub async fn deliver_due(&self) -> Result<DeliveryReport, Failure> {
-        let rate = self.rate.max(1) as usize;
-        let settings = DeliverySettings {
-            batch: rate,
-            ..self.settings.clone()
+        let mut pacer = BudgetPacer {
+            worker: self,
+            started: Instant::now(),
         };
-        let started = Instant::now();
-        let mut total = DeliveryReport::default();
-        loop {
-            let second = Instant::now();
-            let report = deliver_due(
-                self.store.as_ref(),
-                &RandomIds,
-                self.composer.as_ref(),
-                self.mailer.as_ref(),
-                &settings,
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| Failure::Retry(e.to_string()))?;
-            self.alert(&report).await;
-            let handled = report.handled();
-            total.add(report);
-            // Nothing handled: nothing due, or the outbox is paused and waits for its probe.
-            if handled == 0 {
-                break;
-            }
-            if started.elapsed() >= self.budget {
+        let run = send_paced(
+            self.store.as_ref(),
+            &RandomIds,
+            self.composer.as_ref(),
+            self.mailer.as_ref(),
+            &self.settings,
+            self.rate,
+            &mut pacer,
+        )
+        .await;
+        let total = run.total;
+        match run.stop {
+            Stop::Failed(error) => return Err(Failure::Retry(error.to_string())),
+            Stop::WorkLeft => {
                 tracing::info!("time budget spent with work left; ringing for the next run");
                 if let Some(doorbell) = &self.doorbell {
                     ring(doorbell).await;
                 }
-                break;
             }
-            // Only a full batch means more may be due now; pace to the rate.
-            if handled >= rate {
-                tokio::time::sleep_until(second + Duration::from_secs(1)).await;
-            }
+            Stop::Idle => {}
         }
         tracing::info!(
             sent = total.sent,
@@ -205,6 +194,38 @@ impl Worker {
             && let Err(error) = alarms.publish(&alarm).await
         {
             tracing::error!(%error, "alarm not published");
+        }
+    }
+}
+
+/// One invocation's side of the send loop: it keeps going while its time budget lasts, stops
+/// when nothing is due (the next doorbell or sweep starts another) or the store fails (the job
+/// is retried), and raises the outbox's alarms as passes report them.
+struct BudgetPacer<'a> {
+    worker: &'a Worker,
+    started: Instant,
+}
+
+#[async_trait::async_trait]
+impl Pacer for BudgetPacer<'_> {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    async fn passed(&mut self, pass: &Result<DeliveryReport, StoreError>) {
+        if let Ok(report) = pass {
+            self.worker.alert(report).await;
+        }
+    }
+
+    async fn wait(&mut self, next: Next) -> bool {
+        match next {
+            Next::After(_) if self.started.elapsed() >= self.worker.budget => false,
+            Next::After(pause) => {
+                tokio::time::sleep(pause).await;
+                true
+            }
+            Next::Idle | Next::Failed => false,
         }
     }
 }

@@ -13,12 +13,14 @@
 mod attendees;
 mod calendar_copy;
 mod fan_out;
+mod paced;
 mod requeue;
 pub mod retry;
 mod sign_in;
 mod signals;
 
 pub use calendar_copy::{occurrence_partstats, partstat};
+pub use paced::{Next, PacedRun, Pacer, Stop, send_paced};
 pub use requeue::{Requeue, requeue};
 pub use retry::{Jitter, parse_span};
 pub use signals::SUPPRESSED_PREFIX;
@@ -124,6 +126,7 @@ impl DeliveryReport {
         self.sent += later.sent;
         self.retrying += later.retrying;
         self.failed += later.failed;
+        self.suppressed += later.suppressed;
         self.deferred += later.deferred;
         self.fanned_out += later.fanned_out;
         self.over_quota += later.over_quota;

@@ -3,13 +3,13 @@
 
 use crate::store::SqliteStore;
 use crate::trust::SenderCheck;
-use chrono::{Duration as ChronoDuration, Utc};
-use rollcall_core::deliver::{DeliverySettings, deliver_due};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use rollcall_core::deliver::{DeliveryReport, DeliverySettings, Next, Pacer, send_paced};
 use rollcall_core::ids::RandomIds;
 use rollcall_core::ingest::{
     InboundMessage, IngestSettings, ingest, recipient_of, reject_unaddressed,
 };
-use rollcall_core::ports::{Composer, Mailer};
+use rollcall_core::ports::{Composer, Mailer, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -118,68 +118,87 @@ impl std::fmt::Debug for OutboxSender {
 }
 
 impl OutboxSender {
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let rate = self.rate_per_second.max(1);
-        let settings = DeliverySettings {
-            batch: rate as usize,
-            ..self.settings.clone()
+    /// Sends what the outbox holds, paced to the rate, until the server shuts down.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let mut pacer = ServePacer {
+            wake: self.wake.clone(),
+            shutdown,
         };
-        loop {
-            let started = tokio::time::Instant::now();
-            let mut full_batch = false;
-            match deliver_due(
-                &self.store,
-                &RandomIds,
-                self.composer.as_ref(),
-                self.mailer.as_ref(),
-                &settings,
-                Utc::now(),
-            )
-            .await
-            {
-                Ok(report) => {
-                    let handled = report.handled();
-                    full_batch = handled >= settings.batch;
-                    log_pause(&report);
-                    if handled > 0 {
-                        tracing::info!(
-                            sent = report.sent,
-                            retrying = report.retrying,
-                            failed = report.failed,
-                            deferred = report.deferred,
-                            fanned_out = report.fanned_out,
-                            listed = report.listed,
-                            "outbox"
-                        );
-                    }
-                    if report.over_quota > 0 {
-                        tracing::warn!(
-                            jobs = report.over_quota,
-                            "a change reached an organizer's daily invitation quota \
-                             (--quota-invitations); the rest of its invitees get it tomorrow"
-                        );
-                    }
-                }
-                Err(error) => tracing::error!(%error, "outbox sender"),
-            }
-            // One batch per second at most: that is the rate limit.
-            let pause = if full_batch {
-                Duration::from_secs(1).saturating_sub(started.elapsed())
-            } else {
-                POLL
-            };
-            tokio::select! {
-                _ = self.wake.notified(), if !full_batch => {}
-                _ = tokio::time::sleep(pause) => {}
-                _ = shutdown.changed() => return,
-            }
+        send_paced(
+            &self.store,
+            &RandomIds,
+            self.composer.as_ref(),
+            self.mailer.as_ref(),
+            &self.settings,
+            self.rate_per_second,
+            &mut pacer,
+        )
+        .await;
+    }
+}
+
+/// The server's side of the send loop: it waits on the clock, the doorbell (a change queued
+/// mail) or the shutdown, never gives up on a store error, and says what each pass did in the
+/// log.
+struct ServePacer {
+    wake: Arc<Notify>,
+    shutdown: watch::Receiver<bool>,
+}
+
+#[async_trait::async_trait]
+impl Pacer for ServePacer {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    async fn passed(&mut self, pass: &Result<DeliveryReport, StoreError>) {
+        let report = match pass {
+            Ok(report) => report,
+            Err(error) => return tracing::error!(%error, "outbox sender"),
+        };
+        log_pause(report);
+        if report.handled() > 0 {
+            tracing::info!(
+                sent = report.sent,
+                retrying = report.retrying,
+                failed = report.failed,
+                deferred = report.deferred,
+                fanned_out = report.fanned_out,
+                listed = report.listed,
+                "outbox"
+            );
+        }
+        if report.over_quota > 0 {
+            tracing::warn!(
+                jobs = report.over_quota,
+                "a change reached an organizer's daily invitation quota \
+                 (--quota-invitations); the rest of its invitees get it tomorrow"
+            );
+        }
+    }
+
+    async fn wait(&mut self, next: Next) -> bool {
+        if *self.shutdown.borrow() {
+            return false;
+        }
+        match next {
+            Next::After(pause) => tokio::select! {
+                _ = tokio::time::sleep(pause) => true,
+                _ = self.shutdown.changed() => false,
+            },
+            // Retries that became due are found by looking again.
+            Next::Idle | Next::Failed => tokio::select! {
+                _ = self.wake.notified() => true,
+                _ = tokio::time::sleep(POLL) => true,
+                _ = self.shutdown.changed() => false,
+            },
         }
     }
 }
 
 /// Says in the log when the outbox pauses, when a probe finds it still refused, and when it
 /// resumes: a paused outbox is the operator's business (`rollcall outbox` shows it too).
-fn log_pause(report: &rollcall_core::deliver::DeliveryReport) {
+fn log_pause(report: &DeliveryReport) {
     let next = |p: &rollcall_core::ports::OutboxPause| p.next_probe_at.format("%H:%M:%S UTC");
     match (&report.pause_began, &report.paused) {
         (Some(reason), Some(pause)) => tracing::error!(

@@ -57,6 +57,8 @@ macro_rules! store_contract_tests {
             several_senders_share_one_pause_and_one_probe,
             a_delayed_invitation_shows_its_invitee_delayed_until_it_is_sent,
             a_requeued_failed_message_is_sent_once,
+            paced_sending_sends_one_full_batch_a_second_until_nothing_is_due,
+            a_paced_run_stopped_with_mail_due_says_work_is_left,
             delivery_sends_after_a_transient_failure_clears,
             delivery_does_not_retry_a_permanent_failure,
             an_untrusted_invitation_creates_nothing_and_asks_its_organizer_once,

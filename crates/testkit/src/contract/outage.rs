@@ -2,19 +2,22 @@
 //! transport that refuses everything pauses the outbox (in the store, shared by every sender)
 //! and one probe at a time finds out when it is back; nothing waiting is dropped or sent twice;
 //! an invitation that waits shows its invitee as delayed; a failed message an operator
-//! re-queues is sent once.
+//! re-queues is sent once; the paced send loop both runtimes share sends a batch of the rate a
+//! second and says when it stopped with mail still due.
 
 use super::{OLGA, at, commit, counters, counts, due, event, ids, insert, notice};
 use crate::{FailWith, PlainComposer, RecordingMailer, SequentialIds};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rollcall_core::deliver::{
-    DeliveryReport, DeliverySettings, Jitter, Requeue, deliver_due, requeue,
+    DeliveryReport, DeliverySettings, Jitter, Next, Pacer, Requeue, Stop, deliver_due, requeue,
+    send_paced,
 };
 use rollcall_core::event::Event;
 use rollcall_core::invitee::InviteeId;
-use rollcall_core::ports::{Commit, Committed, EventStore, OutboxPause, Store};
+use rollcall_core::ports::{Commit, Committed, EventStore, OutboxPause, Store, StoreError};
 use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, Rsvped, rsvp};
 use rollcall_core::status::Answer;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 fn settings() -> DeliverySettings {
     DeliverySettings {
@@ -290,4 +293,112 @@ where
     );
     assert_eq!(counted(&pass(store, &mailer, 86_400).await), (0, 0, 0, 0));
     assert_eq!(ids_of(&mailer, false), ["a", "b"], "each sent once");
+}
+
+/// A pacer on a clock that moves a quarter of a second each time it is read; it writes down
+/// what the loop asked of it and grants a number of `After` waits (its budget) before it stops
+/// the run. Idle ends the run.
+struct ScriptedPacer {
+    millis: AtomicI64,
+    asked: Vec<Next>,
+    grants: usize,
+    passes: usize,
+}
+
+impl ScriptedPacer {
+    fn new(grants: usize) -> Self {
+        ScriptedPacer {
+            millis: AtomicI64::new(0),
+            asked: Vec::new(),
+            grants,
+            passes: 0,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Pacer for ScriptedPacer {
+    fn now(&self) -> DateTime<Utc> {
+        at(0) + Duration::milliseconds(self.millis.fetch_add(250, Ordering::Relaxed))
+    }
+
+    async fn passed(&mut self, pass: &Result<DeliveryReport, StoreError>) {
+        assert!(pass.is_ok(), "{pass:?}");
+        self.passes += 1;
+    }
+
+    async fn wait(&mut self, next: Next) -> bool {
+        self.asked.push(next);
+        match next {
+            Next::After(_) if self.grants > 0 => {
+                self.grants -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+pub async fn paced_sending_sends_one_full_batch_a_second_until_nothing_is_due<S>(store: &S)
+where
+    S: Store,
+{
+    queue(store, &["a", "b", "c", "d", "e"]).await;
+    let mailer = RecordingMailer::new();
+    let mut pacer = ScriptedPacer::new(usize::MAX);
+    let run = send_paced(
+        store,
+        &SequentialIds::new(),
+        &PlainComposer,
+        &mailer,
+        &settings(),
+        2,
+        &mut pacer,
+    )
+    .await;
+
+    assert!(matches!(run.stop, Stop::Idle), "{run:?}");
+    assert_eq!(run.total.sent, 5, "{run:?}");
+    assert_eq!(ids_of(&mailer, false), ["a", "b", "c", "d", "e"]);
+    // Each pass reads the clock as it begins and once more after a full batch, a quarter of a
+    // second later: the rest of that second is waited. The last, partial batch may have fanned
+    // out new mail, so the loop looks again at once, finds nothing and goes idle.
+    let rest = Next::After(std::time::Duration::from_millis(750));
+    assert_eq!(
+        pacer.asked,
+        [
+            rest,
+            rest,
+            Next::After(std::time::Duration::ZERO),
+            Next::Idle
+        ]
+    );
+    assert_eq!(pacer.passes, 4);
+}
+
+pub async fn a_paced_run_stopped_with_mail_due_says_work_is_left<S>(store: &S)
+where
+    S: Store,
+{
+    queue(store, &["a", "b", "c"]).await;
+    let mailer = RecordingMailer::new();
+    let mut pacer = ScriptedPacer::new(0);
+    let run = send_paced(
+        store,
+        &SequentialIds::new(),
+        &PlainComposer,
+        &mailer,
+        &settings(),
+        2,
+        &mut pacer,
+    )
+    .await;
+
+    assert!(matches!(run.stop, Stop::WorkLeft), "{run:?}");
+    assert_eq!(ids_of(&mailer, false), ["a", "b"], "one batch of the rate");
+    assert_eq!(
+        due(store, at(10)).await.len(),
+        1,
+        "the rest waits in the outbox for the next run"
+    );
 }
