@@ -165,7 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/site.css", get(pages::stylesheet))
         .route("/assets/local-time.js", get(pages::local_time_script))
         .route("/e/{event_id}", get(pages::event::show))
-        .route("/e/{event_id}/rsvp", post(pages::event::rsvp))
+        .route("/e/{event_id}/rsvp", post(pages::rsvp_form::submit))
         .route(
             "/signin",
             get(pages::sign_in::ask).post(pages::sign_in::request),

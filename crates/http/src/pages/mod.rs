@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod event;
 pub mod invitee;
+pub mod rsvp_form;
 pub mod sign_in;
 pub mod unsubscribe;
 
