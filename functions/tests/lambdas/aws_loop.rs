@@ -4,14 +4,12 @@
 //! through SES (read back from moto); the invitee's calendar replies by mail; SES's delivery,
 //! bounce and complaint events go SNS → SQS → `events`. The state is asserted in DynamoDB.
 
-mod support;
-
+use crate::support::{World, drain, form_token, invitation, run_batch, ses_event};
 use rollcall_core::Limits;
 use rollcall_core::imip::read_message;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::{EventStore, InviteeStore};
-use support::{World, drain, form_token, invitation, run_batch, ses_event};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_functions() {

@@ -1,10 +1,8 @@
 //! The dashboard on AWS: the acknowledgement that SES sent carries a sign-in link; the `api`
 //! function (the same router) signs the organizer in and answers the report from DynamoDB.
 
-mod support;
-
+use crate::support::{World, form_token, header, invitation, run_batch};
 use mail_parser::MessageParser;
-use support::{World, form_token, header, invitation, run_batch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_acknowledgement_signs_the_organizer_in_to_the_report_on_dynamodb() {

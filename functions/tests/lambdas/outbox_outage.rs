@@ -7,8 +7,7 @@
 //! goes to the alarm topic, the mail that finally leaves is read back from moto's SES, and the
 //! redrive is a `retry-failed` job.
 
-mod support;
-
+use crate::support::{World, drain, invitation, run_batch};
 use async_trait::async_trait;
 use rollcall_aws::mailer::{Class, send_error};
 use rollcall_core::deliver::Jitter;
@@ -16,7 +15,6 @@ use rollcall_core::ports::{ComposedMail, Mailer, OutboxControl, SendError};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use support::{World, drain, invitation, run_batch};
 
 /// What the switch answers instead of sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

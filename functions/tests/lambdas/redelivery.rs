@@ -3,11 +3,9 @@
 //! handler that wrote to the store but died before its message was acknowledged repeats
 //! nothing when SQS hands the message out again.
 
-mod support;
-
+use crate::support::{World, ack, drain, invitation, sqs_event};
 use rollcall_core::ports::{EventStore, InviteeStore};
 use std::sync::Arc;
-use support::{World, ack, drain, invitation, sqs_event};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_notification_twice_and_at_once_creates_one_event_and_one_acknowledgement() {
@@ -95,7 +93,7 @@ async fn a_poison_message_fails_alone_and_the_rest_of_its_batch_is_handled() {
         .await
         .expect("send");
     // A notification for an object that is not in the bucket (deleted by the lifecycle rule).
-    let ghost = support::receipt(
+    let ghost = crate::support::receipt(
         "ghost",
         &world.bed.bucket,
         "inbound/ghost",
@@ -150,7 +148,7 @@ async fn a_poison_message_fails_alone_and_the_rest_of_its_batch_is_handled() {
         .expect("send");
     world
         .bed
-        .notify_ses_event(&support::ses_event(
+        .notify_ses_event(&crate::support::ses_event(
             "Delivery",
             &format!("inv-aaaaaaaaaaaaaaaa-1@{}", world.bed.domain),
             "ann@example.org",

@@ -2,13 +2,11 @@
 //! creates nothing; the claimed organizer is mailed a link, and only its POST, through the
 //! `api` function (which reads the raw mail back from S3), creates the event.
 
-mod support;
-
+use crate::support::{World, form_token, invitation, run_batch};
 use mail_parser::MessageParser;
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::EventStore;
 use std::sync::Arc;
-use support::{World, form_token, invitation, run_batch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dmarc_failure_waits_for_the_organizer_to_confirm_by_link() {
@@ -61,9 +59,9 @@ async fn a_dmarc_failure_waits_for_the_organizer_to_confirm_by_link() {
     let text = mail.body_text(0).expect("a text body").into_owned();
     let link = text
         .split_whitespace()
-        .find(|w| w.starts_with(&format!("{}/c/", support::BASE_URL)))
+        .find(|w| w.starts_with(&format!("{}/c/", crate::support::BASE_URL)))
         .expect("a confirmation link")
-        .trim_start_matches(support::BASE_URL)
+        .trim_start_matches(crate::support::BASE_URL)
         .to_string();
 
     // Looking changes nothing; confirming creates the event, once.
@@ -116,7 +114,8 @@ async fn mail_ses_judges_spam_is_dropped_without_being_read() {
         rollcall_aws::dynamo::emulator::unique_table_name().replace('-', "")
     );
     let key = format!("inbound/{id}");
-    let mut receipt = support::receipt(&id, &world.bed.bucket, &key, &[&world.invites()], "PASS");
+    let mut receipt =
+        crate::support::receipt(&id, &world.bed.bucket, &key, &[&world.invites()], "PASS");
     receipt["receipt"]["spamVerdict"]["status"] = "FAIL".into();
     world.bed.notify_inbound(&receipt).await;
     let inbound = Arc::new(world.inbound().await);
