@@ -1,6 +1,10 @@
-//! A real `rollcall serve` process on free loopback ports with its own data folder.
+//! A real Rollcall server on loopback ports with its own data folder: booted inside the test
+//! process ([`Server::start`], where the binary is not the point), or the `rollcall serve`
+//! process itself ([`Server::start_in`]: restarts on a kept folder, SIGKILL, flags and exits).
 
 use crate::smtp_client::{Reply, send_mail};
+use rollcall_local::app::App;
+use rollcall_local::config::ServeConfig;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -33,8 +37,19 @@ fn free_port() -> SocketAddr {
 }
 
 #[derive(Debug)]
+enum Running {
+    /// `target/debug/rollcall serve`, a process of its own.
+    Process(Child),
+    /// [`App::run`] on a thread of this test process, with a runtime of its own.
+    InProcess {
+        stop: tokio::sync::oneshot::Sender<()>,
+        thread: std::thread::JoinHandle<anyhow::Result<()>>,
+    },
+}
+
+#[derive(Debug)]
 pub struct Server {
-    child: Option<Child>,
+    running: Option<Running>,
     pub data_dir: PathBuf,
     pub http: SocketAddr,
     pub smtp: SocketAddr,
@@ -42,12 +57,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts a server with a fresh temporary data folder.
+    /// Boots the application in this process with a fresh temporary data folder.
     pub fn start() -> Server {
-        let temp = tempfile::tempdir().expect("temp dir");
-        let mut server = Server::start_in(temp.path().join("data"));
-        server._temp = Some(temp);
-        server
+        Server::start_with(&[])
     }
 
     /// Starts a server on `data_dir` (kept by the caller, e.g. across a restart).
@@ -59,12 +71,58 @@ impl Server {
         Server::start_in_with(data_dir, &[])
     }
 
-    /// Starts a server with a fresh temporary data folder and extra `serve` flags.
+    /// Boots the application in this process with a fresh temporary data folder and extra
+    /// `serve` flags: the sockets are bound on port 0 by the server itself (no race for a free
+    /// port) and nothing waits for a process to start. `kill` stops it the way SIGTERM does.
     pub fn start_with(extra: &[&str]) -> Server {
         let temp = tempfile::tempdir().expect("temp dir");
-        let mut server = Server::start_in_with(temp.path().join("data"), extra);
-        server._temp = Some(temp);
-        server
+        let data_dir = temp.path().join("data");
+        let data = data_dir.to_string_lossy().into_owned();
+        let mut args = vec![
+            "--domain",
+            DOMAIN,
+            "--data-dir",
+            &data,
+            "--http-addr",
+            "127.0.0.1:0",
+            "--smtp-addr",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        let config = ServeConfig::from_args(args).unwrap_or_else(|e| panic!("serve flags: {e}"));
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let app = match App::build(config).await {
+                    Ok(app) => app,
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(format!("{error:#}")));
+                        return Ok(());
+                    }
+                };
+                let _ = ready_tx.send(Ok((app.http_addr(), app.smtp_addr())));
+                app.run(async {
+                    let _ = stopped.await;
+                })
+                .await
+            })
+        });
+        let (http, smtp) = ready
+            .recv()
+            .expect("the boot thread answers")
+            .unwrap_or_else(|error| panic!("rollcall did not start: {error}"));
+        Server {
+            running: Some(Running::InProcess { stop, thread }),
+            data_dir,
+            http,
+            smtp,
+            _temp: Some(temp),
+        }
     }
 
     /// [`Server::start_in`] with extra `serve` flags.
@@ -88,7 +146,7 @@ impl Server {
                 .spawn()
                 .expect("rollcall serve starts");
             let mut server = Server {
-                child: Some(child),
+                running: Some(Running::Process(child)),
                 data_dir: data_dir.clone(),
                 http,
                 smtp,
@@ -106,10 +164,13 @@ impl Server {
     fn wait_until_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            let exited = self
-                .child
-                .as_mut()
-                .is_none_or(|c| c.try_wait().map(|s| s.is_some()).unwrap_or(true));
+            let exited = match self.running.as_mut() {
+                Some(Running::Process(child)) => {
+                    child.try_wait().map(|s| s.is_some()).unwrap_or(true)
+                }
+                Some(Running::InProcess { thread, .. }) => thread.is_finished(),
+                None => true,
+            };
             if exited {
                 return false;
             }
@@ -295,11 +356,25 @@ impl Server {
         }
     }
 
-    /// SIGKILL: no shutdown code runs, as in a crash or power loss of the process.
+    /// A process gets SIGKILL: no shutdown code runs, as in a crash or power loss. A server
+    /// booted in-process is stopped the way SIGTERM stops the binary, and must stop cleanly.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        match self.running.take() {
+            Some(Running::Process(mut child)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Some(Running::InProcess { stop, thread }) => {
+                let _ = stop.send(());
+                let stopped = thread.join();
+                if !std::thread::panicking() {
+                    match stopped {
+                        Ok(result) => result.expect("the in-process server stops cleanly"),
+                        Err(_) => panic!("the in-process server's thread panicked"),
+                    }
+                }
+            }
+            None => {}
         }
     }
 }

@@ -154,6 +154,22 @@ impl ServeConfig {
             None => format!("http://{}", self.http_addr),
         }
     }
+
+    /// The settings `rollcall serve ARGS…` runs with (flags, then `ROLLCALL_*` variables, then
+    /// defaults), for code that boots the server in-process ([`crate::app::App`]).
+    pub fn from_args<I, T>(args: I) -> Result<ServeConfig, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            config: ServeConfig,
+        }
+        let args = std::iter::once("serve".into()).chain(args.into_iter().map(Into::into));
+        <Serve as clap::Parser>::try_parse_from(args).map(|serve| serve.config)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
