@@ -114,6 +114,12 @@ enum TokenAction {
     },
 }
 
+/// mimalloc instead of the system allocator: reading a message allocates thousands of small
+/// strings (attendees, parameters), and glibc's malloc and free were a sixth of `rollcall
+/// parse`'s time on realistic invitations (docs/performance.md has the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -134,8 +140,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Parse { files } => {
-            let stdout = std::io::stdout();
-            match rollcall_local::commands::parse::run(&files, &mut stdout.lock()) {
+            // Buffered: stdout is line-buffered, and one write per JSON line was a tenth of
+            // the time of reading a folder of invitations (`run` flushes at the end).
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match rollcall_local::commands::parse::run(&files, &mut out) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(error) => fail(&format!("parse: {error}")),
