@@ -3,8 +3,8 @@
 //! the variable, if it is missing).
 
 use rollcall_core::Limits;
-use rollcall_core::access::AccessSettings;
 use rollcall_core::quota::QuotaSettings;
+use rollcall_core::usecase::access::AccessSettings;
 use std::collections::HashMap;
 use thiserror::Error;
 
@@ -125,14 +125,14 @@ impl Config {
     pub fn outbox_lifetime(&self) -> Result<chrono::Duration, ConfigError> {
         match self.optional(OUTBOX_LIFETIME) {
             None => Ok(chrono::Duration::days(
-                rollcall_core::deliver::DEFAULT_LIFETIME_DAYS,
+                rollcall_core::usecase::deliver::DEFAULT_LIFETIME_DAYS,
             )),
-            Some(text) => {
-                rollcall_core::deliver::parse_span(text).map_err(|why| ConfigError::Invalid {
+            Some(text) => rollcall_core::usecase::deliver::parse_span(text).map_err(|why| {
+                ConfigError::Invalid {
                     name: OUTBOX_LIFETIME,
                     why,
-                })
-            }
+                }
+            }),
         }
     }
 

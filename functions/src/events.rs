@@ -9,7 +9,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use rollcall_aws::ses::{EventMessage, Mapped, parse_event, provider_action};
 use rollcall_core::ports::Store;
-use rollcall_core::provider::{ProviderOutcome, apply_provider_action};
+use rollcall_core::usecase::provider::{ProviderOutcome, apply_provider_action};
 use std::sync::Arc;
 
 #[derive(Clone)]

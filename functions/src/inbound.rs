@@ -9,12 +9,12 @@ use chrono::Utc;
 use rollcall_aws::archive::{ArchiveError, RawMailArchive};
 use rollcall_aws::ses::{ReceiptMessage, parse_receipt};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ingest::{
+use rollcall_core::outcome::Outcome;
+use rollcall_core::ports::{Commit, MessageRecord, Store, StoreError};
+use rollcall_core::usecase::ingest::{
     InboundMessage, IngestSettings, NO_RECIPIENT, SenderTrust, ingest, recipient_of,
     reject_unaddressed,
 };
-use rollcall_core::outcome::Outcome;
-use rollcall_core::ports::{Commit, MessageRecord, Store, StoreError};
 use std::sync::Arc;
 
 #[derive(Clone)]

@@ -24,11 +24,11 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
 use rollcall_aws::queue::JobQueue;
 use rollcall_aws::stream::EventStream;
-use rollcall_core::deliver::{
-    DeliveryReport, DeliverySettings, Next, Pacer, Requeue, Stop, requeue, send_paced,
-};
 use rollcall_core::ids::RandomIds;
 use rollcall_core::ports::{Composer, Mailer, Store, StoreError};
+use rollcall_core::usecase::deliver::{
+    DeliveryReport, DeliverySettings, Next, Pacer, Requeue, Stop, requeue, send_paced,
+};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 //! any) and one incoming VEVENT, what should happen. No I/O, no clock, no randomness: the use
 //! case in `ingest` supplies those and applies the result.
 
-use crate::delegation::{self, Delegation};
 use crate::event::{CancelledOccurrence, Event, EventId, EventState, normalize_email};
 use crate::ical::{CalendarEvent, Method, TimeValue};
+use crate::usecase::delegation::{self, Delegation};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -31,7 +31,7 @@ pub enum Action {
 
 /// Who sent an accepted VEVENT, as far as the calendar data and the organizer's allowances
 /// say. Whether the sender was *authenticated* is the receiving adapter's verdict
-/// ([`crate::ingest::SenderTrust`]), judged beside this.
+/// ([`crate::usecase::ingest::SenderTrust`]), judged beside this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acting {
     /// The From address is the ORGANIZER's own.

@@ -1,16 +1,10 @@
 //! Rollcall's core: the iMIP reader, the event model, iTIP decisions and the use cases that
 //! drive them through port traits. No I/O, no runtime, no SQL: adapters live in other crates.
 
-pub mod access;
-pub mod confirm;
-pub mod delegation;
-pub mod deliver;
 pub mod event;
 pub mod ical;
 pub mod ids;
 pub mod imip;
-pub mod ingest;
-pub mod invite;
 pub mod invitee;
 pub mod ipnet;
 pub mod itip;
@@ -19,13 +13,10 @@ pub mod notice;
 pub mod outcome;
 pub mod ports;
 pub mod present;
-pub mod provider;
 pub mod quota;
 pub mod read_error;
 pub mod recurrence;
-pub mod report;
 pub mod retry;
-pub mod rsvp;
 pub mod schedule;
 pub mod status;
 pub mod suppression;
@@ -33,5 +24,6 @@ pub mod suppression;
 mod test_support;
 pub mod tokens;
 pub mod tracking;
+pub mod usecase;
 
 pub use limits::Limits;

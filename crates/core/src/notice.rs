@@ -89,7 +89,7 @@ pub enum Notice {
     /// every well-formed address, so answering the request takes the same work whether or not
     /// the address organizes anything; the sender looks that up and, if it has something to
     /// see, mails it a [`Notice::SignIn`]. About an address, not an event: `event` is empty
-    /// ([`crate::access::request_sign_in_link`]).
+    /// ([`crate::usecase::access::request_sign_in_link`]).
     SignInRequest {
         /// The domain whose events the address also sees, when it is a domain admin.
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,7 +5,7 @@
 //!
 //! A suppression is written in the same commit as the signal that caused it (see
 //! [`crate::tracking::track`]), checked before every mail to an invitee is sent
-//! ([`crate::deliver`]), shown to organizers beside the invitee, listed for the operator
+//! ([`crate::usecase::deliver`]), shown to organizers beside the invitee, listed for the operator
 //! (`rollcall suppressions`), and lifted only by the operator or by the address's owner from
 //! their own page.
 
@@ -83,7 +83,7 @@ pub fn from_signal(invitee: &Invitee, signal: &Signal) -> Option<Suppression> {
     // The list's own verdict applied to another event: the entry stays as it was made.
     if signal
         .dedupe_key
-        .starts_with(crate::deliver::SUPPRESSED_PREFIX)
+        .starts_with(crate::usecase::deliver::SUPPRESSED_PREFIX)
     {
         return None;
     }

@@ -45,7 +45,7 @@ impl Tracked {
                 event_id: invitee.event_id.clone(),
                 invitee_id: invitee.id.clone(),
                 signal,
-                effect: crate::provider::RECORDED_ONLY.to_string(),
+                effect: crate::usecase::provider::RECORDED_ONLY.to_string(),
             }],
             ..Tracked::default()
         }
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(get(CURRENT_ANSWERS_BY_CHANNEL, "calendar-reply"), 1);
         assert_eq!(get(CURRENT_ANSWERS_BY_DOMAIN, "example.org"), 1);
         assert_eq!(get(ANSWERS_BY_CHANNEL, "calendar-reply"), 2);
-        let report = crate::report::report(
+        let report = crate::usecase::report::report(
             &now.iter()
                 .map(|((t, v), n)| (t.clone(), v.clone(), *n))
                 .collect::<Vec<_>>(),
@@ -377,15 +377,18 @@ mod tests {
         assert_eq!(report.activity.answers, 3);
     }
 
-    fn report_of(counters: &[CounterDelta], occurrence: Option<&str>) -> crate::report::Report {
+    fn report_of(
+        counters: &[CounterDelta],
+        occurrence: Option<&str>,
+    ) -> crate::usecase::report::Report {
         let flat: Vec<_> = sums(counters)
             .into_iter()
             .map(|((t, v), n)| (t, v, n))
             .collect();
-        crate::report::report(&crate::report::counters_for(&flat, occurrence))
+        crate::usecase::report::report(&crate::usecase::report::counters_for(&flat, occurrence))
     }
 
-    fn stage(report: &crate::report::Report, name: &str) -> i64 {
+    fn stage(report: &crate::usecase::report::Report, name: &str) -> i64 {
         report
             .funnel
             .iter()

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use rollcall_core::Limits;
-use rollcall_core::delegation::{Delegation, DelegationScope};
 use rollcall_core::event::{Event, EventId, normalize_email};
 use rollcall_core::ical::{CalendarEvent, CalendarObject, read_calendars};
 use rollcall_core::itip::{Acting, Action, Sender, apply, decide};
+use rollcall_core::usecase::delegation::{Delegation, DelegationScope};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 

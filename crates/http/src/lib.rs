@@ -25,11 +25,11 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use rollcall_core::Limits;
-use rollcall_core::access::AccessSettings;
-use rollcall_core::ingest::IngestSettings;
 use rollcall_core::ipnet::IpNet;
 use rollcall_core::ports::{IdSource, RawMailSource, Store};
 use rollcall_core::tokens::TokenKey;
+use rollcall_core::usecase::access::AccessSettings;
+use rollcall_core::usecase::ingest::IngestSettings;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]

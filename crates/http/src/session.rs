@@ -5,9 +5,9 @@ use crate::AppState;
 use crate::forms::from_our_site;
 use axum::http::{HeaderMap, Method, header};
 use chrono::{DateTime, Duration, Utc};
-use rollcall_core::access::{self, Viewer, hash_secret};
 use rollcall_core::ports::StoreError;
 use rollcall_core::tokens::constant_time_eq;
+use rollcall_core::usecase::access::{self, Viewer, hash_secret};
 use std::time::Instant;
 
 /// `__Host-` binds the cookie to our host, path `/` and HTTPS; plain-HTTP loopback (a local

@@ -9,10 +9,12 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use common::{BASE_URL, Reply, form, hidden_token, request, unescape};
 use rollcall_core::Limits;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::{EventStore, OutboxStore};
 use rollcall_core::tokens::TokenKey;
+use rollcall_core::usecase::ingest::{
+    InboundMessage, IngestSettings, Recipient, SenderTrust, ingest,
+};
 use rollcall_http::{AppState, HttpSettings, router};
 use rollcall_testkit::{InMemoryStore, MemoryRawMail, SequentialIds};
 use std::sync::Arc;

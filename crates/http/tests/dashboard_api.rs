@@ -7,13 +7,13 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use common::{Reply, Site, form, site};
-use rollcall_core::access::{MAX_LIVE_SIGN_IN_LINKS, mint_sign_in_link};
-use rollcall_core::deliver::{DeliverySettings, deliver_due};
 use rollcall_core::event::EventId;
 use rollcall_core::notice::Notice;
 use rollcall_core::ports::{
     Commit, ComposedMail, EventStore, EventWrite, InviteeStore, OutboxStore,
 };
+use rollcall_core::usecase::access::{MAX_LIVE_SIGN_IN_LINKS, mint_sign_in_link};
+use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
 use rollcall_http::{AppState, HttpSettings, WebAssets, router};
 use rollcall_testkit::{PlainComposer, RecordingMailer, SequentialIds};
 use serde_json::Value;
@@ -235,10 +235,10 @@ async fn an_old_acknowledgements_link_mails_a_fresh_one_in_one_click() {
         let again = site.post(&uri, &form(&[("form_token", &token)])).await;
         assert_ne!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
         assert!(again.header(header::SET_COOKIE).is_empty());
-        let taken = rollcall_core::access::sign_in(
+        let taken = rollcall_core::usecase::access::sign_in(
             site.store.as_ref(),
             old,
-            &rollcall_core::access::AccessSettings::default(),
+            &rollcall_core::usecase::access::AccessSettings::default(),
             Utc::now(),
         )
         .await;
@@ -1053,7 +1053,7 @@ async fn the_api_names_a_series_occurrences_with_the_organizers_changes() {
     // Ann says yes to the series and no to 17 March alone; each date counts her answer for it.
     site.rsvp("Ann", "ann@example.org", "yes").await;
     let ann = site.invitee_of("ann@example.org").await;
-    rollcall_core::rsvp::answer_occurrence(
+    rollcall_core::usecase::rsvp::answer_occurrence(
         &ann,
         "2037-03-17T09:00:00Z",
         rollcall_core::status::Answer::Declined,

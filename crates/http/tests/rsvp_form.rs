@@ -5,7 +5,7 @@ mod common;
 use axum::http::{Method, StatusCode, header};
 use chrono::Duration;
 use common::{BASE_URL, form, hidden_token, post_from, request, site, unescape};
-use rollcall_core::rsvp::MAX_NAME_CHARS;
+use rollcall_core::usecase::rsvp::MAX_NAME_CHARS;
 
 #[tokio::test]
 async fn a_valid_rsvp_says_check_your_email_and_the_invitee_page_shows_the_answer() {

@@ -7,7 +7,6 @@ use axum::body::Body;
 use axum::http::{Request, header};
 use chrono::{Duration, Utc};
 use rand::Rng;
-use rollcall_core::access::create_api_token;
 use rollcall_core::event::{Event, EventId, EventState};
 use rollcall_core::ical::CalendarEvent;
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
@@ -15,6 +14,7 @@ use rollcall_core::ports::{Commit, EventStore, EventWrite, IdSource, InviteeWrit
 use rollcall_core::status::{Answer, Channel, INVITEE_MODEL, InviteeStatus, Signal, SignalKind};
 use rollcall_core::tokens::TokenKey;
 use rollcall_core::tracking::{initial_counters, track};
+use rollcall_core::usecase::access::create_api_token;
 use rollcall_http::{AppState, HttpSettings, router};
 use rollcall_local::store::SqliteStore;
 use std::sync::Arc;

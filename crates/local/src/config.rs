@@ -52,7 +52,7 @@ pub struct ServeConfig {
     #[arg(long, env = "ROLLCALL_DNS_TIMEOUT", default_value_t = 10)]
     pub dns_timeout: u64,
     /// Days the claimed organizer of an unauthenticated message has to confirm it.
-    #[arg(long, env = "ROLLCALL_CONFIRM_DAYS", default_value_t = rollcall_core::ingest::DEFAULT_CONFIRM_EXPIRY_DAYS)]
+    #[arg(long, env = "ROLLCALL_CONFIRM_DAYS", default_value_t = rollcall_core::usecase::ingest::DEFAULT_CONFIRM_EXPIRY_DAYS)]
     pub confirm_days: i64,
     /// Most new events one organizer may create a day (0: no limit).
     #[arg(long, env = "ROLLCALL_QUOTA_EVENTS", default_value_t = 50)]
@@ -73,13 +73,13 @@ pub struct ServeConfig {
     pub send_rate: u32,
     /// How long outbound mail that keeps failing temporarily is retried before it is marked
     /// failed (`rollcall outbox retry` re-queues it): a whole number and s, m, h or d.
-    #[arg(long, env = "ROLLCALL_OUTBOX_LIFETIME", default_value = "5d", value_parser = rollcall_core::deliver::parse_span)]
+    #[arg(long, env = "ROLLCALL_OUTBOX_LIFETIME", default_value = "5d", value_parser = rollcall_core::usecase::deliver::parse_span)]
     pub outbox_lifetime: chrono::Duration,
     /// Longest wait between two tries of one message (waits double from 5 s, with jitter).
-    #[arg(long, env = "ROLLCALL_OUTBOX_MAX_BACKOFF", default_value = "1h", value_parser = rollcall_core::deliver::parse_span)]
+    #[arg(long, env = "ROLLCALL_OUTBOX_MAX_BACKOFF", default_value = "1h", value_parser = rollcall_core::usecase::deliver::parse_span)]
     pub outbox_max_backoff: chrono::Duration,
     /// Longest wait between two probes of a paused outbox (when the relay refuses everything).
-    #[arg(long, env = "ROLLCALL_OUTBOX_MAX_PROBE", default_value = "10m", value_parser = rollcall_core::deliver::parse_span)]
+    #[arg(long, env = "ROLLCALL_OUTBOX_MAX_PROBE", default_value = "10m", value_parser = rollcall_core::usecase::deliver::parse_span)]
     pub outbox_max_probe: chrono::Duration,
     /// Minutes a dashboard sign-in link works after it is mailed.
     #[arg(long, env = "ROLLCALL_LINK_TTL", default_value_t = 15)]
@@ -104,15 +104,15 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     /// The dashboard's sign-in settings from the flags.
-    pub fn access(&self) -> rollcall_core::access::AccessSettings {
-        rollcall_core::access::AccessSettings {
+    pub fn access(&self) -> rollcall_core::usecase::access::AccessSettings {
+        rollcall_core::usecase::access::AccessSettings {
             link_ttl: chrono::Duration::minutes(self.link_ttl.clamp(1, 24 * 60)),
             admins: self
                 .admin
                 .iter()
                 .filter_map(|a| rollcall_core::invitee::parse_email(a))
                 .collect(),
-            ..rollcall_core::access::AccessSettings::default()
+            ..rollcall_core::usecase::access::AccessSettings::default()
         }
     }
 }

@@ -18,7 +18,7 @@ use mail_auth::{
     AuthenticatedMessage, DkimOutput, DkimResult, DmarcResult, MX, MessageAuthenticator,
     Parameters, RecordSet, ResolverCache, SpfResult, Txt,
 };
-use rollcall_core::ingest::SenderTrust;
+use rollcall_core::usecase::ingest::SenderTrust;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -4,12 +4,12 @@
 use crate::store::SqliteStore;
 use crate::trust::SenderCheck;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, Next, Pacer, send_paced};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ingest::{
+use rollcall_core::ports::{Composer, Mailer, StoreError};
+use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, Next, Pacer, send_paced};
+use rollcall_core::usecase::ingest::{
     InboundMessage, IngestSettings, ingest, recipient_of, reject_unaddressed,
 };
-use rollcall_core::ports::{Composer, Mailer, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};

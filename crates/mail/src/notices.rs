@@ -9,7 +9,6 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::raw::Raw;
-use rollcall_core::deliver::{occurrence_partstats, partstat};
 use rollcall_core::ical::TimeValue;
 use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{InvitationCause, InvitationKind, Notice, OutboxMessage};
@@ -18,6 +17,7 @@ use rollcall_core::ports::{ComposedMail, Composer};
 use rollcall_core::present::{series_text, when_text};
 use rollcall_core::status::Channel;
 use rollcall_core::tokens::{Purpose, TokenKey};
+use rollcall_core::usecase::deliver::{occurrence_partstats, partstat};
 
 #[derive(Debug, Clone)]
 pub struct MailSettings {

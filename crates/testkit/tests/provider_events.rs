@@ -7,13 +7,13 @@ use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::ports::{
     Commit, Committed, EventStore, InviteeStore, InviteeWrite, Store, StoreError, StoreLayer,
 };
-use rollcall_core::provider::{
-    ProviderAction, ProviderOutcome, RECORDED_ONLY, apply_provider_action, apply_provider_signal,
-};
 use rollcall_core::status::{
     Channel, DELIVERY, INVITEE_MODEL, InviteeStatus, REACHABILITY, Signal, SignalKind,
 };
 use rollcall_core::tracking::{initial_counters, track};
+use rollcall_core::usecase::provider::{
+    ProviderAction, ProviderOutcome, RECORDED_ONLY, apply_provider_action, apply_provider_signal,
+};
 use rollcall_testkit::{InMemoryStore, SequentialIds};
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -136,7 +136,7 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
     );
     let message_id = message_id_of(&sent[0]);
     assert_eq!(
-        rollcall_core::provider::invitee_of_message_id(&message_id, &world.bed.domain),
+        rollcall_core::usecase::provider::invitee_of_message_id(&message_id, &world.bed.domain),
         Some(ann.id.clone())
     );
 

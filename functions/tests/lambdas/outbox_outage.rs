@@ -10,8 +10,8 @@
 use crate::support::{World, drain, invitation, run_batch};
 use async_trait::async_trait;
 use rollcall_aws::mailer::{Class, send_error};
-use rollcall_core::deliver::Jitter;
 use rollcall_core::ports::{ComposedMail, Mailer, OutboxControl, SendError};
+use rollcall_core::usecase::deliver::Jitter;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
-use rollcall_core::delegation::{Delegation, DelegationScope};
 use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError, SuppressionStore};
 use rollcall_core::suppression::Suppression;
+use rollcall_core::usecase::delegation::{Delegation, DelegationScope};
 
 const DELEGATE: &str = "delegate";
 const SCOPE: &str = "scope";

@@ -10,7 +10,7 @@
 //! - [`receipt`]: `notificationType: "Received"` with an S3 action → where the raw mail is, who
 //!   it was for, and the SPF/DKIM/DMARC/spam/virus verdicts.
 //! - [`events`]: configuration-set event records (Send, Delivery, Bounce, ...) → a
-//!   [`rollcall_core::provider::ProviderAction`] for the invitee named by our Message-ID.
+//!   [`rollcall_core::usecase::provider::ProviderAction`] for the invitee named by our Message-ID.
 
 mod body;
 mod error;

@@ -6,9 +6,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use rollcall_aws::ses::{EventMessage, Mapped, parse_event, provider_action};
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::ports::{Commit, EventStore, InviteeStore, InviteeWrite};
-use rollcall_core::provider::{ProviderOutcome, apply_provider_action};
 use rollcall_core::status::{Channel, DELIVERY, INVITEE_MODEL, InviteeStatus, REACHABILITY};
 use rollcall_core::tracking::initial_counters;
+use rollcall_core::usecase::provider::{ProviderOutcome, apply_provider_action};
 use rollcall_testkit::{InMemoryStore, SequentialIds, read_fixture};
 
 const DOMAIN: &str = "rollcall.example";

@@ -6,8 +6,8 @@ use rollcall_aws::ses::events::{BounceType, EventDetail};
 use rollcall_aws::ses::{
     EventMessage, MAX_BODY_BYTES, Mapped, SesError, SesEvent, parse_event, provider_action,
 };
-use rollcall_core::provider::ProviderAction;
 use rollcall_core::status::{Channel, SignalKind};
+use rollcall_core::usecase::provider::ProviderAction;
 use rollcall_testkit::{fixture_path, read_fixture};
 use serde_json::{Value, json};
 

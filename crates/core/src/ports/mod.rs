@@ -1,7 +1,6 @@
 //! The ports the use cases drive. Shaped by what DynamoDB can do atomically (conditional
 //! writes, bounded transactions, key lookups), so every adapter can honour them exactly.
 
-use crate::delegation::{Delegation, DelegationScope};
 use crate::event::{Event, EventId};
 use crate::imip::Mailbox;
 use crate::invitee::{Invitee, InviteeId};
@@ -9,6 +8,7 @@ use crate::notice::OutboxMessage;
 use crate::outcome::Outcome;
 use crate::status::Signal;
 use crate::suppression::Suppression;
+use crate::usecase::delegation::{Delegation, DelegationScope};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

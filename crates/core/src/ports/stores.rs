@@ -130,7 +130,7 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<Vec<SeriesPoint>, StoreError>;
 }
 
-/// Who may send an organizer's invitations for them (see [`crate::delegation`]).
+/// Who may send an organizer's invitations for them (see [`crate::usecase::delegation`]).
 #[async_trait]
 pub trait DelegationStore: Send + Sync {
     /// Every allowance `organizer` (normalized) has granted, in no particular order.

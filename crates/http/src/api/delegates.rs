@@ -6,7 +6,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rollcall_core::delegation::{DelegationScope, revoke};
+use rollcall_core::usecase::delegation::{DelegationScope, revoke};
 use serde_json::json;
 
 pub async fn list(

@@ -8,21 +8,21 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
-use rollcall_core::access::visible_events;
 use rollcall_core::event::Event;
 use rollcall_core::ical::TimeValue;
 use rollcall_core::ports::SeriesPoint;
 use rollcall_core::present::rsvp_button_html;
-use rollcall_core::report::listing::{EventSort, When, page, select_events};
-use rollcall_core::report::series::{
-    Granularity, buckets, default_from, fill, is_activity, previous,
-};
-use rollcall_core::report::{counters_for, report as report_of};
 use rollcall_core::status::{INVITEE_MODEL, RESPONSE};
 use rollcall_core::tracking::{
     ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, OCCURRENCE_ANSWERS, PROPOSALS,
     for_occurrence,
 };
+use rollcall_core::usecase::access::visible_events;
+use rollcall_core::usecase::report::listing::{EventSort, When, page, select_events};
+use rollcall_core::usecase::report::series::{
+    Granularity, buckets, default_from, fill, is_activity, previous,
+};
+use rollcall_core::usecase::report::{counters_for, report as report_of};
 
 /// Counters beside the status tracks that have time series too.
 const REPORT_TRACKS: [&str; 4] = [
@@ -54,7 +54,8 @@ fn zone(event: &Event) -> Option<String> {
 
 /// An event as lists show it, with its headline counts.
 pub fn summary(state: &AppState, event: &Event, counters: &[(String, String, i64)]) -> Value {
-    let count = |track: &str, value: &str| rollcall_core::report::count(counters, track, value);
+    let count =
+        |track: &str, value: &str| rollcall_core::usecase::report::count(counters, track, value);
     let invitees: i64 = counters
         .iter()
         .filter(|(t, _, _)| t == "reachability")
@@ -257,7 +258,9 @@ pub async fn series(
         Some("previous") => true,
         Some(_) => return Err(ApiError::BadRequest("compare is none or previous".into())),
     };
-    let bad = |e: rollcall_core::report::series::SeriesError| ApiError::BadRequest(e.to_string());
+    let bad = |e: rollcall_core::usecase::report::series::SeriesError| {
+        ApiError::BadRequest(e.to_string())
+    };
     let (mut current, end) = buckets(granularity, tz, from, to).map_err(bad)?;
     let Some(first) = current.first().cloned() else {
         return Err(ApiError::BadRequest("the span is empty".into()));

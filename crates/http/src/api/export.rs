@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use rollcall_core::event::EventId;
 use rollcall_core::invitee::Invitee;
 use rollcall_core::ports::{Store, StoreError};
-use rollcall_core::report::csv;
-use rollcall_core::report::walk::InviteePages;
+use rollcall_core::usecase::report::csv;
+use rollcall_core::usecase::report::walk::InviteePages;
 use std::sync::Arc;
 
 /// Invitees per store read (and per chunk of the body).

@@ -10,13 +10,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use rollcall_core::event::normalize_email;
-use rollcall_core::invite::add_invitees;
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::ports::SignalRecord;
-use rollcall_core::report::listing::{InviteeFilter, filtered_invitees};
-use rollcall_core::report::pasted::read_pasted;
-use rollcall_core::rsvp::{RsvpError, RsvpSettings};
 use rollcall_core::status::{INVITEE_MODEL, SignalKind};
+use rollcall_core::usecase::invite::add_invitees;
+use rollcall_core::usecase::report::listing::{InviteeFilter, filtered_invitees};
+use rollcall_core::usecase::report::pasted::read_pasted;
+use rollcall_core::usecase::rsvp::{RsvpError, RsvpSettings};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -241,7 +241,7 @@ pub async fn add(
     })?;
     let added = results
         .iter()
-        .filter(|r| r.result == rollcall_core::invite::AddResult::Added)
+        .filter(|r| r.result == rollcall_core::usecase::invite::AddResult::Added)
         .count();
     Ok(private_json(json!({"results": results, "added": added})))
 }

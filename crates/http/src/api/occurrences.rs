@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rollcall_core::event::{Event, Exceptions};
 use rollcall_core::present::occurrence_text;
 use rollcall_core::recurrence::{self, OccurrenceState};
-use rollcall_core::report::{counters_for, report};
+use rollcall_core::usecase::report::{counters_for, report};
 use serde::Deserialize;
 use serde_json::json;
 

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use rollcall_core::access;
+use rollcall_core::usecase::access;
 use serde::Deserialize;
 use serde_json::json;
 

@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use rollcall_core::access::{create_api_token, revoke_api_token, token_id};
 use rollcall_core::ports::{Credential, CredentialKind};
+use rollcall_core::usecase::access::{create_api_token, revoke_api_token, token_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -18,9 +18,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use rollcall_core::confirm::{Choice, ConfirmError, Confirmation, confirm_sender, confirmation};
 use rollcall_core::outcome::{EventResult, Outcome};
 use rollcall_core::ports::{MessageRecord, RawMailSource};
+use rollcall_core::usecase::confirm::{
+    Choice, ConfirmError, Confirmation, confirm_sender, confirmation,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]

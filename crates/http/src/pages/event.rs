@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rollcall_core::event::{EventId, EventState};
-use rollcall_core::rsvp::MAX_NAME_CHARS;
+use rollcall_core::usecase::rsvp::MAX_NAME_CHARS;
 
 struct RsvpForm {
     action: String,

@@ -21,9 +21,9 @@ use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::SignalRecord;
 use rollcall_core::present::{occurrence_id_text, occurrence_text};
 use rollcall_core::recurrence::{self, OccurrenceState};
-use rollcall_core::rsvp::{self, RsvpError};
 use rollcall_core::status::{Answer, Channel, MailKind, Signal, SignalKind};
 use rollcall_core::tokens::Purpose;
+use rollcall_core::usecase::rsvp::{self, RsvpError};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]

@@ -17,7 +17,9 @@ use axum::response::Response;
 use chrono::Utc;
 use rollcall_core::event::EventId;
 use rollcall_core::invitee::parse_email;
-use rollcall_core::rsvp::{self, MAX_NAME_CHARS, RsvpError, RsvpRequest, RsvpSettings, Rsvped};
+use rollcall_core::usecase::rsvp::{
+    self, MAX_NAME_CHARS, RsvpError, RsvpRequest, RsvpSettings, Rsvped,
+};
 use serde::Deserialize;
 
 /// What the RSVP form posts. Every field defaults, so a missing one is a message on the

@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use rollcall_core::access::{self, SignInError, hash_secret};
+use rollcall_core::usecase::access::{self, SignInError, hash_secret};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use rollcall_core::event::EventId;
-use rollcall_core::rsvp::{self, RsvpError, UnsubscribeScope};
 use rollcall_core::tokens::Purpose;
+use rollcall_core::usecase::rsvp::{self, RsvpError, UnsubscribeScope};
 
 #[derive(Template)]
 #[template(path = "pages/unsubscribe.html")]

@@ -7,8 +7,8 @@ use crate::commands::inbox::clip;
 use crate::store::{OutboxRow, SqliteStore};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
-use rollcall_core::deliver::{Requeue, requeue};
 use rollcall_core::ports::OutboxPause;
+use rollcall_core::usecase::deliver::{Requeue, requeue};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

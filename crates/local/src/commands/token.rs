@@ -22,17 +22,18 @@ pub fn create(data_dir: &Path, organizer: &str, label: &str, out: &mut impl Writ
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (credential, token) = runtime.block_on(rollcall_core::access::create_api_token(
-        &store,
-        &organizer,
-        label,
-        chrono::Utc::now(),
-    ))?;
+    let (credential, token) =
+        runtime.block_on(rollcall_core::usecase::access::create_api_token(
+            &store,
+            &organizer,
+            label,
+            chrono::Utc::now(),
+        ))?;
     writeln!(
         out,
         "{token}\n\nAPI token {} for {organizer} (\"{}\"). It is shown only now; send it as \
          `Authorization: Bearer <token>`.",
-        rollcall_core::access::token_id(&credential),
+        rollcall_core::usecase::access::token_id(&credential),
         credential.label
     )?;
     Ok(())

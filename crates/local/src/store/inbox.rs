@@ -4,9 +4,9 @@
 use super::time::{from_db, to_db};
 use super::{DbError, SqliteStore};
 use chrono::{DateTime, Utc};
-use rollcall_core::ingest::Recipient;
 use rollcall_core::ports::{RawMailSource, StoreError};
 use rollcall_core::tokens::TokenKey;
+use rollcall_core::usecase::ingest::Recipient;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 

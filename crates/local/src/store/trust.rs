@@ -5,9 +5,9 @@ use super::SqliteStore;
 use super::time::{from_db, to_db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rollcall_core::delegation::{Delegation, DelegationScope};
 use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError, SuppressionStore};
 use rollcall_core::suppression::Suppression;
+use rollcall_core::usecase::delegation::{Delegation, DelegationScope};
 use rusqlite::params;
 
 #[async_trait]

@@ -4,13 +4,13 @@
 use super::{OLGA, at, deliver, open_event_of as open};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
-use rollcall_core::access::{
+use rollcall_core::notice::Notice;
+use rollcall_core::ports::{Commit, Credential, CredentialKind, Store};
+use rollcall_core::usecase::access::{
     self, AccessSettings, SignInError, create_api_token, hash_secret, mint_sign_in_link,
     request_sign_in_link, revoke_api_token, sign_in, sign_out,
 };
-use rollcall_core::deliver::{DeliverySettings, deliver_due};
-use rollcall_core::notice::Notice;
-use rollcall_core::ports::{Commit, Credential, CredentialKind, Store};
+use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
 
 fn credential(secret: &str, kind: CredentialKind, organizer: &str, seconds: i64) -> Credential {
     Credential {

@@ -5,12 +5,12 @@ use super::crash::LosesFirstMarkSent;
 use super::use_cases::{self, organizer_mail};
 use super::{OLGA, at, counters, counts, due, ids};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
 use rollcall_core::event::EventId;
 use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{AttendeeList, Notice};
 use rollcall_core::ports::{InviteeStore, Store};
 use rollcall_core::status::{Answer, Channel};
+use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, deliver_due};
 
 const DOMAIN: &str = "rollcall.test";
 const GUESTS: usize = 60;
@@ -88,7 +88,7 @@ async fn run_ingest<S: Store>(
 
 async fn pass<S: Store>(store: &S, ids: &SequentialIds, seconds: i64) -> DeliveryReport {
     let settings = DeliverySettings {
-        jitter: rollcall_core::deliver::Jitter::NONE,
+        jitter: rollcall_core::usecase::deliver::Jitter::NONE,
         ..DeliverySettings::default()
     };
     let mailer = RecordingMailer::new();

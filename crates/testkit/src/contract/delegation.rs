@@ -7,11 +7,13 @@ use super::trust::{outbox, receive, settings, trusted, untrusted};
 use super::use_cases::{UID, invitation};
 use super::{OLGA, at};
 use crate::{MemoryRawMail, SequentialIds};
-use rollcall_core::confirm::{Choice, ConfirmError, Confirmation, confirm_sender, confirmation};
-use rollcall_core::delegation::{Delegation, DelegationScope};
 use rollcall_core::notice::Notice;
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::Store;
+use rollcall_core::usecase::confirm::{
+    Choice, ConfirmError, Confirmation, confirm_sender, confirmation,
+};
+use rollcall_core::usecase::delegation::{Delegation, DelegationScope};
 
 const ASSISTANT: &str = "assistant@example.org";
 const MALLORY: &str = "mallory@example.net";

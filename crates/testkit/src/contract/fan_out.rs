@@ -6,14 +6,14 @@ use super::crash::LosesFirstMarkSent;
 use super::web::{Form, invitation, open_event, pending, read, submit, values};
 use super::{OLGA, at, counters, counts, due, ids};
 use crate::{PlainComposer, RecordingMailer, SequentialIds};
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, deliver_due};
 use rollcall_core::event::Event;
 use rollcall_core::imip::Mailbox;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::notice::{FanOut, Notice, OutboxMessage};
 use rollcall_core::ports::{Commit, Committed, Store};
-use rollcall_core::rsvp::{UnsubscribeScope, unsubscribe};
 use rollcall_core::status::Answer;
+use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::usecase::rsvp::{UnsubscribeScope, unsubscribe};
 
 fn delivered(sent: usize, fanned_out: usize) -> DeliveryReport {
     DeliveryReport {

@@ -250,13 +250,13 @@ pub(crate) async fn deliver<S: rollcall_core::ports::Store>(
     store: &S,
     mailer: &crate::RecordingMailer,
     seconds: i64,
-) -> rollcall_core::deliver::DeliveryReport {
-    rollcall_core::deliver::deliver_due(
+) -> rollcall_core::usecase::deliver::DeliveryReport {
+    rollcall_core::usecase::deliver::deliver_due(
         store,
         &crate::SequentialIds::new(),
         &crate::PlainComposer,
         mailer,
-        &rollcall_core::deliver::DeliverySettings::default(),
+        &rollcall_core::usecase::deliver::DeliverySettings::default(),
         at(seconds),
     )
     .await

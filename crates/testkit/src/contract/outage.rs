@@ -8,15 +8,15 @@
 use super::{OLGA, at, commit, counters, counts, due, event, ids, insert, notice};
 use crate::{FailWith, PlainComposer, RecordingMailer, SequentialIds};
 use chrono::{DateTime, Duration, Utc};
-use rollcall_core::deliver::{
-    DeliveryReport, DeliverySettings, Jitter, Next, Pacer, Requeue, Stop, deliver_due, requeue,
-    send_paced,
-};
 use rollcall_core::event::Event;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::{Commit, Committed, EventStore, OutboxPause, Store, StoreError};
-use rollcall_core::rsvp::{RsvpRequest, RsvpSettings, Rsvped, rsvp};
 use rollcall_core::status::Answer;
+use rollcall_core::usecase::deliver::{
+    DeliveryReport, DeliverySettings, Jitter, Next, Pacer, Requeue, Stop, deliver_due, requeue,
+    send_paced,
+};
+use rollcall_core::usecase::rsvp::{RsvpRequest, RsvpSettings, Rsvped, rsvp};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 fn settings() -> DeliverySettings {

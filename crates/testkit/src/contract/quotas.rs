@@ -8,14 +8,16 @@ use super::use_cases::{UID, invitation};
 use super::{OLGA, at};
 use crate::SequentialIds;
 use rollcall_core::Limits;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::notice::Notice;
 use rollcall_core::outcome::OutcomeStatus;
 use rollcall_core::ports::Store;
 use rollcall_core::quota::{QuotaSettings, day_of};
-use rollcall_core::rsvp::{RsvpError, RsvpRequest, RsvpSettings, rsvp};
 use rollcall_core::status::Answer;
 use rollcall_core::tokens::TokenKey;
+use rollcall_core::usecase::ingest::{
+    InboundMessage, IngestSettings, Recipient, SenderTrust, ingest,
+};
+use rollcall_core::usecase::rsvp::{RsvpError, RsvpRequest, RsvpSettings, rsvp};
 
 pub async fn a_quota_is_taken_atomically_up_to_its_limit_per_key_and_day<S: Store>(store: &S) {
     let today = day_of(at(0));

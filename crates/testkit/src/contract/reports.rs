@@ -5,16 +5,16 @@ use super::{OLGA, at, open_event_of as open};
 use crate::SequentialIds;
 use chrono::{DateTime, Duration, Utc};
 use rollcall_core::event::Event;
-use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::ports::{Commit, CounterDelta, SeriesPoint, Store};
-use rollcall_core::report::pasted::read_pasted;
-use rollcall_core::rsvp::{
-    RsvpError, RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, answer_occurrence,
-    change_answer, rsvp, unsubscribe,
-};
 use rollcall_core::status::Answer;
 use rollcall_core::tracking::{
     ANSWERS_BY_CHANNEL, ANSWERS_BY_DOMAIN, INVITEES_BY_DOMAIN, OCCURRENCE_ANSWERS, for_occurrence,
+};
+use rollcall_core::usecase::invite::{AddResult, add_invitees};
+use rollcall_core::usecase::report::pasted::read_pasted;
+use rollcall_core::usecase::rsvp::{
+    RsvpError, RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, answer_occurrence,
+    change_answer, rsvp, unsubscribe,
 };
 
 pub async fn events_are_found_by_organizer_and_by_organizer_domain<S: Store>(store: &S) {
@@ -257,7 +257,9 @@ pub async fn answers_for_one_occurrence_are_counted_for_it_in_the_same_commit<S:
     assert_eq!(counters, before);
 
     let report = |occurrence| {
-        rollcall_core::report::report(&rollcall_core::report::counters_for(&counters, occurrence))
+        rollcall_core::usecase::report::report(&rollcall_core::usecase::report::counters_for(
+            &counters, occurrence,
+        ))
     };
     let series = report(None);
     assert_eq!(series.counts.response["accepted"], 2);

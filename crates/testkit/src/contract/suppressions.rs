@@ -7,14 +7,14 @@ use super::web::{invitation, read};
 use super::{at, commit, deliver, event, insert};
 use crate::{RecordingMailer, SequentialIds};
 use rollcall_core::event::Event;
-use rollcall_core::invite::{AddResult, add_invitees};
 use rollcall_core::invitee::Invitee;
 use rollcall_core::ports::{Commit, Committed, InviteeWrite, Store};
-use rollcall_core::provider::apply_provider_signal;
-use rollcall_core::report::pasted::read_pasted;
-use rollcall_core::rsvp::{RsvpSettings, UnsubscribeScope, resubscribe, unsubscribe};
 use rollcall_core::status::{Channel, Signal, SignalKind};
 use rollcall_core::suppression::{Suppression, SuppressionReason};
+use rollcall_core::usecase::invite::{AddResult, add_invitees};
+use rollcall_core::usecase::provider::apply_provider_signal;
+use rollcall_core::usecase::report::pasted::read_pasted;
+use rollcall_core::usecase::rsvp::{RsvpSettings, UnsubscribeScope, resubscribe, unsubscribe};
 
 const OLGA: &str = super::OLGA;
 const DOMAIN: &str = "rollcall.test";

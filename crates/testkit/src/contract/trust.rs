@@ -7,13 +7,17 @@ use super::{OLGA, at};
 use crate::{MemoryRawMail, PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
 use rollcall_core::Limits;
-use rollcall_core::confirm::{Choice, ConfirmError, Confirmation, confirm_sender, confirmation};
-use rollcall_core::deliver::{DeliverySettings, deliver_due};
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::notice::Notice;
 use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::Store;
 use rollcall_core::tokens::TokenKey;
+use rollcall_core::usecase::confirm::{
+    Choice, ConfirmError, Confirmation, confirm_sender, confirmation,
+};
+use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::usecase::ingest::{
+    InboundMessage, IngestSettings, Recipient, SenderTrust, ingest,
+};
 
 pub(super) fn settings() -> IngestSettings {
     IngestSettings::new(

@@ -5,14 +5,16 @@ use super::{OLGA, at, commit, counters, counts, due, event, ids, notice};
 use crate::{FailWith, PlainComposer, RecordingMailer, SequentialIds};
 use chrono::Duration;
 use rollcall_core::Limits;
-use rollcall_core::deliver::{DeliveryReport, DeliverySettings, Jitter, deliver_due};
 use rollcall_core::event::EventState;
-use rollcall_core::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use rollcall_core::notice::{FanOut, Notice};
 use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::{Committed, EventStore, Store};
 use rollcall_core::status::{Answer, Channel};
 use rollcall_core::tokens::TokenKey;
+use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, Jitter, deliver_due};
+use rollcall_core::usecase::ingest::{
+    InboundMessage, IngestSettings, Recipient, SenderTrust, ingest,
+};
 
 pub(super) const UID: &str = "contract-1@example.org";
 

@@ -9,10 +9,10 @@ use rollcall_core::imip::Mailbox;
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::notice::{InvitationKind, Notice, OutboxMessage};
 use rollcall_core::ports::{Commit, Committed, InviteeStore, OutboxStore, Store};
-use rollcall_core::rsvp::{
+use rollcall_core::status::{Answer, Channel};
+use rollcall_core::usecase::rsvp::{
     RsvpError, RsvpRequest, RsvpSettings, Rsvped, UnsubscribeScope, rsvp, unsubscribe,
 };
-use rollcall_core::status::{Answer, Channel};
 
 const DOMAIN: &str = "rollcall.test";
 
@@ -361,14 +361,16 @@ pub async fn a_past_event_takes_no_more_answers_or_guests_but_still_lets_people_
         "nobody new on the list"
     );
     let changed =
-        rollcall_core::rsvp::change_answer(&ann, Answer::Declined, "n3", store, at(over)).await;
+        rollcall_core::usecase::rsvp::change_answer(&ann, Answer::Declined, "n3", store, at(over))
+            .await;
     assert!(matches!(changed, Err(RsvpError::Over)), "{changed:?}");
     assert_eq!(
         read(store, &ann).await.status.value("response"),
         Some("accepted")
     );
-    let lines = rollcall_core::report::pasted::read_pasted("cy@example.org").expect("short");
-    let added = rollcall_core::invite::add_invitees(
+    let lines =
+        rollcall_core::usecase::report::pasted::read_pasted("cy@example.org").expect("short");
+    let added = rollcall_core::usecase::invite::add_invitees(
         &planning.id,
         lines,
         &RsvpSettings::new(DOMAIN),
@@ -401,7 +403,7 @@ pub async fn a_changed_answer_updates_the_invitees_calendar_copy_once<S: Store>(
     };
     let ann = submit(store, &source, &planning, form).await;
     let change = |answer, nonce: &'static str, seconds| {
-        rollcall_core::rsvp::change_answer(&ann, answer, nonce, store, at(seconds))
+        rollcall_core::usecase::rsvp::change_answer(&ann, answer, nonce, store, at(seconds))
     };
     change(Answer::Declined, "n2", 20).await.expect("changed");
     change(Answer::Declined, "n2", 21)

@@ -61,7 +61,7 @@ struct State {
     series: BTreeMap<(EventId, String, DateTime<Utc>, String), i64>,
     credentials: BTreeMap<String, Credential>,
     /// (organizer, delegate, scope key) → the allowance.
-    delegations: BTreeMap<(String, String, String), rollcall_core::delegation::Delegation>,
+    delegations: BTreeMap<(String, String, String), rollcall_core::usecase::delegation::Delegation>,
     /// (quota key, window start) → what was taken.
     quotas: HashMap<(String, DateTime<Utc>), u64>,
     /// Address → its suppression, in address order.

@@ -3,9 +3,9 @@
 use super::{InMemoryStore, micros};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rollcall_core::delegation::{Delegation, DelegationScope};
 use rollcall_core::ports::{DelegationStore, QuotaStore, StoreError, SuppressionStore};
 use rollcall_core::suppression::Suppression;
+use rollcall_core::usecase::delegation::{Delegation, DelegationScope};
 
 #[async_trait]
 impl DelegationStore for InMemoryStore {

@@ -23,8 +23,8 @@
 
 use super::{BounceType, EventDetail, RecipientReport, SesEvent};
 use chrono::{DateTime, Utc};
-use rollcall_core::provider::ProviderAction;
 use rollcall_core::status::{Channel, Provenance, Signal, SignalKind};
+use rollcall_core::usecase::provider::ProviderAction;
 
 /// Longest provenance note kept, in characters (remote diagnostics can be long).
 const MAX_NOTE_CHARS: usize = 500;
@@ -33,7 +33,7 @@ const MAX_NOTE_CHARS: usize = 500;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mapped {
-    /// Hand `action` to [`rollcall_core::provider::apply_provider_action`] with `message_id`.
+    /// Hand `action` to [`rollcall_core::usecase::provider::apply_provider_action`] with `message_id`.
     Invitee {
         message_id: String,
         action: ProviderAction,

@@ -2,7 +2,7 @@
 //! could not be authenticated, or it came from a delegate (SENT-BY) the organizer has not
 //! allowed. Its plan is not committed: the message's outcome says what it would do, and the
 //! ORGANIZER gets one mail asking them to confirm through a link. Only confirming (see
-//! [`crate::confirm`]) runs the message again, as
+//! [`crate::usecase::confirm`]) runs the message again, as
 //! [`SenderTrust::Confirmed`](super::SenderTrust::Confirmed).
 
 use super::{IngestSettings, record};

@@ -26,7 +26,6 @@ pub use retry::{Jitter, parse_span};
 pub use signals::SUPPRESSED_PREFIX;
 use signals::*;
 
-use crate::access;
 use crate::event::normalize_email;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{Notice, OutboxMessage};
@@ -37,6 +36,7 @@ use crate::quota::{self, QuotaSettings};
 use crate::retry::Attempt;
 use crate::status::{Answer, Channel, MailKind, Signal, SignalKind};
 use crate::tracking::{Tracked, track};
+use crate::usecase::access;
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 //! left out (does the address have anything to see, does it hold enough links already), and
 //! if a link is due, the sign-in mail, sent right here with its link minted as it leaves.
 
-use crate::access::{self, hash_secret};
 use crate::notice::{Notice, OutboxMessage};
 use crate::ports::{Composer, Mailer, SendError, Store};
+use crate::usecase::access::{self, hash_secret};
 use chrono::{DateTime, Duration, Utc};
 
 /// `Ok` when the request is answered: mailed, or nothing was due (then no mail at all).

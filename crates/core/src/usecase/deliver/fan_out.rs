@@ -7,10 +7,10 @@ use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{FanOut, InvitationKind, Notice, OutboxMessage};
 use crate::ports::{Commit, Committed, Store, StoreError};
 use crate::quota::{self, Quota};
-use crate::report::walk::InviteePages;
 use crate::retry::{Attempt, retrying};
 use crate::status::{MailKind, Signal, SignalKind};
 use crate::tracking::track;
+use crate::usecase::report::walk::InviteePages;
 use chrono::{DateTime, Utc};
 
 /// What one fan-out run did.

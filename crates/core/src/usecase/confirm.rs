@@ -7,10 +7,10 @@
 //! delegate's message the organizer may also allow the delegate, for this event or for all of
 //! theirs, so that its next messages need no question; or refuse, which closes the link.
 
-use crate::delegation::{Delegation, DelegationScope};
-use crate::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use crate::outcome::{Outcome, OutcomeStatus};
 use crate::ports::{Commit, IdSource, MessageRecord, RawMailSource, Store, StoreError};
+use crate::usecase::delegation::{Delegation, DelegationScope};
+use crate::usecase::ingest::{InboundMessage, IngestSettings, Recipient, SenderTrust, ingest};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -94,7 +94,7 @@ pub enum ConfirmError {
     /// The organizer holds as many allowances as one may.
     #[error(
         "you have allowed {} delegates already; revoke some first",
-        crate::delegation::MAX_PER_ORGANIZER
+        crate::usecase::delegation::MAX_PER_ORGANIZER
     )]
     TooManyDelegates,
     /// The outcome says it waits, but the raw mail is gone (deleted by an operator).
@@ -177,7 +177,7 @@ pub async fn confirm_sender(
         let delegate = delegate.ok_or(ConfirmError::NoDelegate)?;
         if let Some(change) = record.outcome.pending_changes().first() {
             let held = store.delegations_of(&change.organizer).await?.len();
-            if held >= crate::delegation::MAX_PER_ORGANIZER {
+            if held >= crate::usecase::delegation::MAX_PER_ORGANIZER {
                 return Err(ConfirmError::TooManyDelegates);
             }
         }

@@ -225,7 +225,11 @@ fn read_one(cell: &str) -> Option<Parsed> {
 /// A name as stored: trimmed of quotes and space, at most the RSVP form's length.
 fn clean_name(text: &str) -> Option<String> {
     let text = text.trim().trim_matches('"').trim();
-    (!text.is_empty()).then(|| text.chars().take(crate::rsvp::MAX_NAME_CHARS).collect())
+    (!text.is_empty()).then(|| {
+        text.chars()
+            .take(crate::usecase::rsvp::MAX_NAME_CHARS)
+            .collect()
+    })
 }
 
 /// The record as the results show it back: its non-empty cells, shortened.

@@ -4,7 +4,6 @@
 
 use super::untrusted::{self, Wait};
 use super::{IngestSettings, SenderTrust, ignored, record};
-use crate::delegation::Delegation;
 use crate::event::{Event, EventId, normalize_email};
 use crate::ical::{CalendarEvent, TimeValue};
 use crate::imip::{Mailbox, ReadMessage};
@@ -14,6 +13,7 @@ use crate::outcome::{EventResult, Outcome, PendingChange};
 use crate::ports::{Commit, EventWrite, IdSource, Store, StoreError};
 use crate::quota::{self, Quota};
 use crate::status::{Answer, Provenance};
+use crate::usecase::delegation::Delegation;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 

@@ -6,10 +6,10 @@ use crate::event::{EventId, normalize_email};
 use crate::invitee::{AddressRefusal, invitee_address};
 use crate::ports::{Committed, IdSource, Store};
 use crate::quota::{self, Quota};
-use crate::report::pasted::PastedLine;
 use crate::retry::{Attempt, retrying};
-use crate::rsvp::{NewInvitee, RsvpError, RsvpSettings, new_invitee};
 use crate::status::Channel;
+use crate::usecase::report::pasted::PastedLine;
+use crate::usecase::rsvp::{NewInvitee, RsvpError, RsvpSettings, new_invitee};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -89,7 +89,7 @@ async fn add_one(
             .event(event_id)
             .await?
             .ok_or(RsvpError::UnknownEvent)?;
-        crate::rsvp::refuse_closed(&event, now)?;
+        crate::usecase::rsvp::refuse_closed(&event, now)?;
         if let Some(known) = store.invitee_by_email(event_id, email).await? {
             return Ok(Attempt::Done(
                 if known.status.value("reachability") == Some("unsubscribed") {
