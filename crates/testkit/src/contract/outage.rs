@@ -13,8 +13,8 @@ use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::{Commit, Committed, EventStore, OutboxPause, Store, StoreError};
 use rollcall_core::status::Answer;
 use rollcall_core::usecase::deliver::{
-    DeliveryReport, DeliverySettings, Jitter, Next, Pacer, Requeue, Stop, deliver_due, requeue,
-    send_paced,
+    DeliveryReport, DeliverySettings, Jitter, Next, PacedRun, Pacer, Requeue, Stop, deliver_due,
+    requeue, send_paced,
 };
 use rollcall_core::usecase::rsvp::{RsvpRequest, RsvpSettings, Rsvped, rsvp};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -339,6 +339,24 @@ impl Pacer for ScriptedPacer {
     }
 }
 
+/// The shared send loop at two messages a second.
+async fn paced<S: Store>(
+    store: &S,
+    mailer: &RecordingMailer,
+    pacer: &mut ScriptedPacer,
+) -> PacedRun {
+    send_paced(
+        store,
+        &SequentialIds::new(),
+        &PlainComposer,
+        mailer,
+        &settings(),
+        2,
+        pacer,
+    )
+    .await
+}
+
 pub async fn paced_sending_sends_one_full_batch_a_second_until_nothing_is_due<S>(store: &S)
 where
     S: Store,
@@ -346,16 +364,7 @@ where
     queue(store, &["a", "b", "c", "d", "e"]).await;
     let mailer = RecordingMailer::new();
     let mut pacer = ScriptedPacer::new(usize::MAX);
-    let run = send_paced(
-        store,
-        &SequentialIds::new(),
-        &PlainComposer,
-        &mailer,
-        &settings(),
-        2,
-        &mut pacer,
-    )
-    .await;
+    let run = paced(store, &mailer, &mut pacer).await;
 
     assert!(matches!(run.stop, Stop::Idle), "{run:?}");
     assert_eq!(run.total.sent, 5, "{run:?}");
@@ -383,16 +392,7 @@ where
     queue(store, &["a", "b", "c"]).await;
     let mailer = RecordingMailer::new();
     let mut pacer = ScriptedPacer::new(0);
-    let run = send_paced(
-        store,
-        &SequentialIds::new(),
-        &PlainComposer,
-        &mailer,
-        &settings(),
-        2,
-        &mut pacer,
-    )
-    .await;
+    let run = paced(store, &mailer, &mut pacer).await;
 
     assert!(matches!(run.stop, Stop::WorkLeft), "{run:?}");
     assert_eq!(ids_of(&mailer, false), ["a", "b"], "one batch of the rate");
