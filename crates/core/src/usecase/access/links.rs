@@ -18,7 +18,7 @@ pub const SPENT_LINK_MEMORY: Duration = Duration::days(14);
 /// Makes the sign-in link a mail to `organizer` carries. Their other links stay valid (using
 /// any one ends the rest, [`sign_in`]); expired ones are cleared away here.
 pub async fn mint_sign_in_link(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     organizer: &str,
     ttl: Duration,
     now: DateTime<Utc>,
@@ -52,7 +52,7 @@ pub async fn mint_sign_in_link(
 
 /// How many of the organizer's sign-in links still work at `now`.
 pub async fn live_sign_in_links(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     organizer: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -67,7 +67,7 @@ pub async fn live_sign_in_links(
 /// Fills in the sign-in link of a notice that carries one, as it is about to be sent.
 pub async fn with_sign_in_link(
     message: &OutboxMessage,
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     ttl: Duration,
     now: DateTime<Utc>,
 ) -> Result<Option<OutboxMessage>, StoreError> {
@@ -108,7 +108,7 @@ pub struct NewSession {
 /// sign-in links stop working too: once they are in, links still lying in their mailbox would
 /// only be more ways in for whoever reads it next.
 pub async fn sign_in(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     link_token: &str,
     settings: &AccessSettings,
     now: DateTime<Utc>,
@@ -169,7 +169,7 @@ fn spent(link: &Credential, now: DateTime<Utc>) -> Credential {
 /// used or ended within [`SPENT_LINK_MEMORY`]): its page offers to mail them a fresh link.
 /// The address is only ever mailed, never shown to whoever holds the old link.
 pub async fn renewal_address(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     link_token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, StoreError> {

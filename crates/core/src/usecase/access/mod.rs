@@ -5,7 +5,7 @@
 use crate::event::{Event, EventId, EventState};
 use crate::ical::CalendarEvent;
 use crate::notice::{Notice, OutboxMessage, SignInLink};
-use crate::ports::{Commit, Credential, CredentialKind, Store, StoreError};
+use crate::ports::{Commit, Credential, CredentialKind, CredentialStore, Store, StoreError};
 use crate::tracking::email_domain;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;

@@ -5,7 +5,7 @@ use super::*;
 /// A session still valid at `now`, with when it ends. Its last use is recorded at most once
 /// a minute, so reading the dashboard does not turn every request into a write.
 pub async fn session(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     secret: &str,
     settings: &AccessSettings,
     now: DateTime<Utc>,
@@ -33,7 +33,7 @@ pub async fn session(
     Ok(Some((settings.viewer(&session.organizer), ends)))
 }
 
-pub async fn sign_out(store: &dyn Store, secret: &str) -> Result<(), StoreError> {
+pub async fn sign_out(store: &dyn CredentialStore, secret: &str) -> Result<(), StoreError> {
     let hash = hash_secret(secret);
     if store
         .credential(&hash)

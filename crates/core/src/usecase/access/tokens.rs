@@ -12,7 +12,7 @@ pub const MAX_LABEL_CHARS: usize = 80;
 
 /// A new API token for `organizer`; the token itself is returned only here.
 pub async fn create_api_token(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     organizer: &str,
     label: &str,
     now: DateTime<Utc>,
@@ -38,7 +38,7 @@ pub async fn create_api_token(
 
 /// Revokes the organizer's token with this id; `false` if they have none such.
 pub async fn revoke_api_token(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     organizer: &str,
     id: &str,
 ) -> Result<bool, StoreError> {
@@ -56,7 +56,7 @@ pub async fn revoke_api_token(
 
 /// The organizer an API token speaks for.
 pub async fn bearer(
-    store: &dyn Store,
+    store: &dyn CredentialStore,
     token: &str,
     settings: &AccessSettings,
     now: DateTime<Utc>,
