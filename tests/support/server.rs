@@ -366,6 +366,17 @@ impl Server {
             }
             Some(Running::InProcess { stop, thread }) => {
                 let _ = stop.send(());
+                // Bounded: a shutdown that hangs fails the test instead of the whole run.
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !thread.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if !thread.is_finished() {
+                    if !std::thread::panicking() {
+                        panic!("the in-process server did not stop within 30 s");
+                    }
+                    return;
+                }
                 let stopped = thread.join();
                 if !std::thread::panicking() {
                     match stopped {
