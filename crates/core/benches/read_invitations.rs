@@ -72,6 +72,31 @@ fn large() -> Vec<u8> {
     .into_bytes()
 }
 
+/// The peers' generated corpus (`../shared/bench/gen_corpus.py`: Outlook, Google and Apple
+/// invitations, replies and cancellations with up to 150 attendees, base64 everywhere), made
+/// at bench time into the system temp folder and kept there (the default seed makes the same
+/// files every time); empty when the generator is not beside the checkout.
+fn generated(count: usize) -> Vec<Vec<u8>> {
+    let generator = root().join("../shared/bench/gen_corpus.py");
+    if !generator.exists() {
+        eprintln!(
+            "{} is missing: the generated corpus is skipped",
+            generator.display()
+        );
+        return Vec::new();
+    }
+    let dir = std::env::temp_dir().join(format!("rollcall-bench-corpus-{count}"));
+    if !dir.join("manifest.jsonl").exists() {
+        let made = std::process::Command::new("python3")
+            .arg(&generator)
+            .arg(count.to_string())
+            .arg(&dir)
+            .status();
+        assert!(made.is_ok_and(|s| s.success()), "gen_corpus.py failed");
+    }
+    files_under(&dir, |p| p.extension().is_some_and(|e| e == "eml"))
+}
+
 fn bench(c: &mut Criterion) {
     let limits = Limits::default();
     let typical = typical();
@@ -105,6 +130,24 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let generated = generated(300);
+    if !generated.is_empty() {
+        group.throughput(Throughput::Elements(generated.len() as u64));
+        group.bench_function("generated corpus (gen_corpus.py 300)", |b| {
+            b.iter(|| {
+                for raw in &generated {
+                    let _ = black_box(read_message(black_box(raw), &limits));
+                }
+            })
+        });
+        group.bench_function("MIME decoding only (mail-parser), generated corpus", |b| {
+            b.iter(|| {
+                for raw in &generated {
+                    black_box(MessageParser::new().parse(black_box(raw)));
+                }
+            })
+        });
+    }
     group.throughput(Throughput::Elements(1));
     group.bench_function("large invitation (500 attendees, 2 copies)", |b| {
         b.iter(|| black_box(read_message(black_box(&large), &limits)))
