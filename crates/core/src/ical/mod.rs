@@ -10,5 +10,5 @@ mod zones;
 
 pub use model::{Attendee, CalendarEvent, CalendarObject, Method, Organizer, TimeValue, VTimezone};
 pub use normalize::normalize;
-pub use read::{mail_address, read_calendars};
+pub use read::{mail_address, read_calendars, read_normalized};
 pub use zones::Zones;

@@ -14,11 +14,15 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub fn normalize(input: &[u8]) -> String {
     let input = input.strip_prefix(BOM).unwrap_or(input);
     let mut out: Vec<u8> = Vec::with_capacity(input.len());
+    // Whether a finished line needs `quote_address_parameters`: asked here, in the one pass,
+    // because almost no calendar has such a line and every ATTENDEE line is asked.
+    let mut to_quote = false;
+    let mut line_start = 0;
     let mut i = 0;
     while i < input.len() {
         // Whole runs up to the next line break are copied at once: byte-by-byte pushes were
         // most of this function's cost on base64-decoded calendars of 150 attendees.
-        let Some(run) = input[i..].iter().position(|b| matches!(b, b'\r' | b'\n')) else {
+        let Some(run) = memchr::memchr2(b'\r', b'\n', &input[i..]) else {
             out.extend_from_slice(&input[i..]);
             break;
         };
@@ -35,11 +39,31 @@ pub fn normalize(input: &[u8]) -> String {
             continue;
         }
         trim_trailing_blanks(&mut out);
+        to_quote = to_quote || may_need_quoting(&out[line_start..]);
         out.push(b'\n');
+        line_start = out.len();
         i = next;
     }
     trim_trailing_blanks(&mut out);
-    quote_address_parameters(decode(out))
+    to_quote = to_quote || may_need_quoting(&out[line_start.min(out.len())..]);
+    let text = decode(out);
+    if to_quote {
+        quote_address_parameters(text)
+    } else {
+        text
+    }
+}
+
+/// An ORGANIZER or ATTENDEE line with a parameter value that starts with a bare `mailto:`.
+/// Checked on the bytes without allocating; [`needs_quoting`] decides exactly.
+fn may_need_quoting(line: &[u8]) -> bool {
+    let name_end = line
+        .iter()
+        .position(|b| matches!(b, b';' | b':'))
+        .unwrap_or(line.len());
+    let name = &line[..name_end];
+    (name.eq_ignore_ascii_case(b"ORGANIZER") || name.eq_ignore_ascii_case(b"ATTENDEE"))
+        && has_bare_mailto(line)
 }
 
 /// Parameters whose value is a calendar address.
@@ -50,9 +74,6 @@ const ADDRESS_PARAMETERS: [&str; 4] = ["SENT-BY", "DELEGATED-TO", "DELEGATED-FRO
 /// ORGANIZER (or ATTENDEE) is lost. On those two properties, a bare `mailto:` value of an
 /// address parameter is quoted, up to the `;` or `:` that ends the address.
 fn quote_address_parameters(text: String) -> String {
-    if !text.lines().any(needs_quoting) {
-        return text;
-    }
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.split_inclusive('\n') {
         if needs_quoting(line) {
@@ -79,8 +100,10 @@ fn needs_quoting(line: &str) -> bool {
 /// Nearly no line has one, and every ATTENDEE line is asked: this answers without allocating,
 /// so only the rare line that has one pays for the exact search.
 fn has_bare_mailto(line: &[u8]) -> bool {
-    line.windows(8)
-        .any(|w| w[0] == b'=' && w[1..].eq_ignore_ascii_case(b"mailto:"))
+    memchr::memchr_iter(b'=', line).any(|at| {
+        line.get(at + 1..at + 8)
+            .is_some_and(|value| value.eq_ignore_ascii_case(b"mailto:"))
+    })
 }
 
 /// Where the next bare `mailto:` value of an address parameter starts in `upper` (the line in

@@ -23,9 +23,14 @@ pub fn read_calendars(bytes: &[u8], limits: &Limits) -> Result<Vec<CalendarObjec
             limit: limits.max_calendar_bytes,
         });
     }
-    let text = normalize(bytes);
-    let timezones = timezone_blocks::extract(&text);
-    let mut parser = Parser::new(&text);
+    read_normalized(&normalize(bytes), limits)
+}
+
+/// Reads every VCALENDAR in calendar text that [`normalize`] made; for a caller that compares
+/// or keeps the normalized text.
+pub fn read_normalized(text: &str, limits: &Limits) -> Result<Vec<CalendarObject>, ReadError> {
+    let timezones = timezone_blocks::extract(text);
+    let mut parser = Parser::new(text);
     let mut objects = Vec::new();
     let mut problem = None;
     loop {

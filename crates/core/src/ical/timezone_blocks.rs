@@ -26,34 +26,35 @@ const ALLOWED_COMPONENTS: &[&str] = &["VTIMEZONE", "STANDARD", "DAYLIGHT"];
 const MAX_LINES: usize = 400;
 
 /// Every VTIMEZONE block in normalized (unfolded, LF) calendar text.
+///
+/// Every line of the calendar passes here, most of them ATTENDEEs outside any block: those
+/// cost a look at the property name and no allocation.
 pub fn extract(text: &str) -> Vec<VTimezone> {
-    if !text.contains("BEGIN:VTIMEZONE") && !text.to_ascii_uppercase().contains("BEGIN:VTIMEZONE") {
-        return Vec::new();
-    }
     let mut blocks = Vec::new();
     let mut current: Option<Vec<String>> = None;
     for line in text.lines() {
-        let upper_name = line
-            .split([':', ';'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
+        let name = line.split([':', ';']).next().unwrap_or_default();
+        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+        if current.is_none() && !is("BEGIN") {
+            continue;
+        }
         let value = line
             .split_once(':')
             .map(|(_, v)| v.trim())
             .unwrap_or_default();
-        match (&mut current, upper_name.as_str()) {
-            (None, "BEGIN") if value.eq_ignore_ascii_case("VTIMEZONE") => {
+        match &mut current {
+            None if value.eq_ignore_ascii_case("VTIMEZONE") => {
                 current = Some(vec!["BEGIN:VTIMEZONE".to_string()]);
             }
-            (Some(lines), "END") if value.eq_ignore_ascii_case("VTIMEZONE") => {
+            None => {}
+            Some(lines) if is("END") && value.eq_ignore_ascii_case("VTIMEZONE") => {
                 lines.push("END:VTIMEZONE".to_string());
                 if let Some(block) = current.take().and_then(finish) {
                     blocks.push(block);
                 }
             }
-            (Some(lines), name) if lines.len() < MAX_LINES && ALLOWED.contains(&name) => {
-                let component_ok = !matches!(name, "BEGIN" | "END")
+            Some(lines) if lines.len() < MAX_LINES && ALLOWED.iter().any(|a| is(a)) => {
+                let component_ok = !(is("BEGIN") || is("END"))
                     || ALLOWED_COMPONENTS
                         .iter()
                         .any(|c| value.eq_ignore_ascii_case(c));
@@ -61,7 +62,7 @@ pub fn extract(text: &str) -> Vec<VTimezone> {
                     lines.push(line.to_string());
                 }
             }
-            _ => {}
+            Some(_) => {}
         }
     }
     blocks

@@ -9,11 +9,14 @@ pub use dsn::{Dsn, read_dsn};
 // Defined below both readers (`ical` reports it too), named here where callers look for it.
 pub use crate::read_error::ReadError;
 
-use crate::ical::{CalendarEvent, CalendarObject, Method, read_calendars};
+use crate::ical::{
+    CalendarEvent, CalendarObject, Method, normalize, read_calendars, read_normalized,
+};
 use crate::limits::Limits;
 use mail_parser::{HeaderName, MessageParser};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 /// A mailbox from a header, as the message claimed it (not verified here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +112,18 @@ pub fn read_headers(raw: &[u8], limits: &Limits) -> (Option<Mailbox>, Option<Str
     }
 }
 
+/// The headers Rollcall reads out of an invitation, each parsed by its own parser; every
+/// other header is skipped unparsed (its name is kept). Real mail carries kilobytes of
+/// Received, ARC and DKIM headers, and mail-parser's default parses each of them.
+static INVITATION_HEADERS: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .header_address(HeaderName::From)
+        .header_text(HeaderName::Subject)
+        .header_id(HeaderName::MessageId)
+        .default_header_ignore()
+});
+
 /// Reads an email or a bare iCalendar file.
 pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadError> {
     if raw.len() > limits.max_message_bytes {
@@ -137,7 +152,7 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
         });
     }
     let raw = skip_blank_lines(raw);
-    let message = MessageParser::new().parse(raw).ok_or(ReadError::NotMail)?;
+    let message = INVITATION_HEADERS.parse(raw).ok_or(ReadError::NotMail)?;
     // mail-parser reads almost anything as a message; without a single header every mail has,
     // it is not one, and saying so helps more than "no calendar part".
     let known = [
@@ -170,8 +185,26 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
         });
     }
     let mut first_error = None;
+    // Clients send the same calendar inline and again as `invite.ics`, one maybe with CRLF and
+    // the other with LF: a part whose normalized text equals an earlier part's that read well is
+    // not parsed again (a clone costs a fraction of a parse), and goes on like a part read anew,
+    // so `finish` sees the same calendars. `read_well` holds (the text, the range of
+    // `read.calendars` its objects went to).
+    let mut read_well: Vec<(String, std::ops::Range<usize>)> = Vec::new();
     for part in found.calendars {
-        match read_calendars(&part.bytes, limits) {
+        // The inline copy loses its last line break to the MIME boundary; the attachment keeps it.
+        let text = normalize(&part.bytes);
+        let same = |earlier: &String| earlier.trim_end_matches('\n') == text.trim_end_matches('\n');
+        let earlier = read_well.iter().find(|(earlier, _)| same(earlier));
+        let result = match earlier {
+            Some((_, range)) => Ok(read.calendars[range.clone()]
+                .iter()
+                .map(|found| found.object.clone())
+                .collect::<Vec<CalendarObject>>()),
+            None => read_normalized(&text, limits),
+        };
+        let first = read.calendars.len();
+        match result {
             Ok(objects) => {
                 let mime_method = part.mime_method.as_deref().map(Method::parse);
                 for object in objects {
@@ -192,6 +225,7 @@ pub fn read_message(raw: &[u8], limits: &Limits) -> Result<ReadMessage, ReadErro
                         origin: part.origin.clone(),
                     });
                 }
+                read_well.push((text, first..read.calendars.len()));
             }
             // A broken limit is a verdict on the whole message; a broken part is not if
             // another copy of the calendar (inline vs attachment) reads fine.
