@@ -83,7 +83,9 @@ async function request<T>(method: string, path: string, options: Options = {}, r
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (options.body !== undefined) headers['Content-Type'] = 'application/json'
   if (method !== 'GET' && !options.anonymous) {
-    headers['X-CSRF-Token'] = (await getSession()).csrf_token
+    // A session always has one; only API-token callers (not the dashboard) get null.
+    const csrf = (await getSession()).csrf_token
+    if (csrf) headers['X-CSRF-Token'] = csrf
   }
   let response: Response
   try {

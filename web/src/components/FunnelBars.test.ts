@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import FunnelBars from './FunnelBars.vue'
+import type { FunnelStage } from '../types'
 
-const stages = [
+const stages: FunnelStage[] = [
   { stage: 'invited', count: 12 },
   { stage: 'sent', count: 11 },
   { stage: 'delivered', count: 8 },

@@ -16,6 +16,7 @@ const series: Series = {
     { start: '2026-11-03T00:00:00+01:00', label: '2026-11-03', counts: { accepted: 2 } },
   ],
   previous: null,
+  occurrence: null,
 }
 const withPrevious: Series = {
   ...series,

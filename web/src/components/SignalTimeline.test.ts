@@ -12,6 +12,7 @@ const signals: Signal[] = [
     occurred_at: '2026-11-20T09:00:00Z',
     received_at: '2026-11-20T09:00:00Z',
     provenance: none,
+    comment: null,
     effect: 'response needs-action → accepted',
     applied: true,
   },
@@ -22,6 +23,7 @@ const signals: Signal[] = [
     occurred_at: '2026-11-19T08:00:00Z',
     received_at: '2026-11-21T10:30:00Z',
     provenance: { message_id: '<abc@mail.example.org>', producer: 'Microsoft Outlook 16.0', sender_auth: 'dmarc=pass', note: null },
+    comment: null,
     effect: 'ignored: older than the recorded answer',
     applied: false,
   },
@@ -74,6 +76,7 @@ describe('SignalTimeline', () => {
       occurred_at: '2026-11-22T09:00:00Z',
       received_at: '2026-11-22T09:00:00Z',
       provenance: { ...none, mail: 'update' },
+      comment: null,
       effect: 'recorded',
       applied: true,
     }
