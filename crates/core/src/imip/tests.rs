@@ -83,6 +83,33 @@ fn the_same_event_inline_and_attached_is_read_once_and_other_calendars_are_kept(
 }
 
 #[test]
+fn a_copy_that_differs_only_in_line_endings_reads_like_the_first_and_keeps_its_own_warnings() {
+    // Google's shape: inline with CRLF and its last line break lost to the boundary, then the
+    // same calendar again with LF, here under a Content-Type method that disagrees.
+    let lf = ICS.replace("\r\n", "\n");
+    let raw = format!(
+        "From: o@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{}\r\n\
+         --b\r\nContent-Type: text/calendar; method=CANCEL; name=invite.ics\r\n\r\n{lf}\r\n--b--\r\n",
+        ICS.trim_end()
+    );
+    let read = read(raw.as_bytes());
+    assert_eq!(
+        read.calendars.len(),
+        1,
+        "one calendar: {:?}",
+        read.calendars
+    );
+    assert_eq!(read.events().count(), 1);
+    assert_eq!(read.warnings.len(), 1, "{:?}", read.warnings);
+    assert!(
+        read.warnings[0].contains("METHOD:REQUEST disagrees with Content-Type method=CANCEL"),
+        "{:?}",
+        read.warnings
+    );
+}
+
+#[test]
 fn the_icalendar_method_wins_over_the_mime_parameter_and_the_disagreement_is_noted() {
     let raw =
         format!("From: o@example.com\r\nContent-Type: text/calendar; method=CANCEL\r\n\r\n{ICS}");
