@@ -25,5 +25,6 @@ mod test_support;
 pub mod tokens;
 pub mod tracking;
 pub mod usecase;
+pub mod webhook;
 
 pub use limits::Limits;
