@@ -850,13 +850,14 @@ async fn the_app_is_served_with_fingerprint_caching_and_route_fallback() {
     let empty = std::env::temp_dir().join(format!("rollcall-web-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("dir");
     let unbuilt = Site {
-        app: router(state.with_web(WebAssets::Folder(empty))),
+        app: router(state.with_web(WebAssets::Folder(empty.clone()))),
         ..with_app
     };
     let page = unbuilt.get("/app/").await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.body.contains("npm run build"), "{}", page.body);
     let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(empty);
 }
 
 #[tokio::test]
