@@ -112,9 +112,10 @@ pub fn check_address(address: IpAddr, policy: Policy) -> Result<(), TargetError>
 /// Whether `address` is a public unicast internet address: not unspecified, loopback,
 /// private, shared (CGNAT), link-local (the cloud metadata address 169.254.169.254 among
 /// them), documentation, benchmarking, multicast, reserved or broadcast, and for IPv6 also not
-/// unique-local (AWS's fd00:ec2::254), site-local, discard-only or IETF-reserved. An IPv6
-/// address that carries an IPv4 one (mapped, compatible, NAT64, 6to4) is refused too, rather
-/// than trusted to be translated somewhere public.
+/// unique-local (AWS's fd00:ec2::254), site-local, discard-only or IETF-reserved. An
+/// IPv4-mapped address is judged by the IPv4 address it carries; the other forms that embed
+/// one (compatible, NAT64, 6to4) are refused, rather than trusted to be translated somewhere
+/// public.
 pub fn is_public(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => is_public_v4(v4),
