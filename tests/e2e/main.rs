@@ -16,3 +16,4 @@ mod sender_trust;
 mod slow_clients;
 mod suppression;
 mod trust_rules;
+mod webhook_signatures;
