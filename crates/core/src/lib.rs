@@ -1,6 +1,7 @@
 //! Rollcall's core: the iMIP reader, the event model, iTIP decisions and the use cases that
 //! drive them through port traits. No I/O, no runtime, no SQL: adapters live in other crates.
 
+pub mod change;
 pub mod event;
 pub mod ical;
 pub mod ids;

@@ -1,11 +1,13 @@
 //! Applying status signals to an invitee, with everything the store must record alongside:
 //! the history entries and the counter deltas, so one commit carries all of it.
 
+use crate::change::{ChangeType, InviteeChange};
+use crate::event::Event;
 use crate::invitee::Invitee;
 use crate::ports::{Commit, CounterDelta, InviteeWrite, SignalRecord};
 use crate::status::{
-    Effect, INVITEE_MODEL, InviteeStatus, MailKind, RESPONSE, Signal, SignalKind, apply,
-    counter_deltas,
+    Applied, DELIVERY, Effect, INVITEE_MODEL, InviteeStatus, MailKind, REACHABILITY, RESPONSE,
+    Signal, SignalKind, apply, counter_deltas,
 };
 use crate::suppression::Suppression;
 use chrono::{DateTime, Utc};
@@ -17,22 +19,67 @@ pub struct Tracked {
     pub counters: Vec<CounterDelta>,
     /// Addresses an applied bounce or complaint suppresses deployment-wide.
     pub suppressions: Vec<Suppression>,
+    /// What changed that the organizer's stream tells of; [`Tracked::into_commit`] names
+    /// the event.
+    pub changes: Vec<InviteeChange>,
 }
 
 impl Tracked {
-    /// The commit that writes `invitee` (changed by `track`) in place of version `expected`,
-    /// with these history entries and counter deltas.
-    pub fn into_commit(self, mut invitee: Invitee, expected: u64, now: DateTime<Utc>) -> Commit {
-        invitee.version = expected + 1;
+    /// The commit that writes `invitee` (changed by `track`) of `event` in place of version
+    /// `expected` (`None`: a new invitee), with these history entries, counter deltas and
+    /// change records.
+    pub fn into_commit(
+        self,
+        event: &Event,
+        invitee: Invitee,
+        expected: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Commit {
+        self.commit(Some(event), invitee, expected, now)
+    }
+
+    /// [`Tracked::into_commit`] for a caller that has not read the invitee's event: it is
+    /// read only when there are changes to name it in (a record-only signal needs none). An
+    /// invitee whose event is gone commits without change records: no stream is theirs.
+    pub async fn into_commit_reading_event(
+        self,
+        events: &dyn crate::ports::EventStore,
+        invitee: Invitee,
+        expected: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Commit, crate::ports::StoreError> {
+        let event = match self.changes.is_empty() {
+            true => None,
+            false => events.event(&invitee.event_id).await?,
+        };
+        Ok(self.commit(event.as_ref(), invitee, Some(expected), now))
+    }
+
+    fn commit(
+        self,
+        event: Option<&Event>,
+        mut invitee: Invitee,
+        expected: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Commit {
+        invitee.version = expected.map_or(1, |v| v + 1);
         invitee.updated_at = now;
+        let mut changes = Vec::with_capacity(self.changes.len() + 1);
+        if let Some(event) = event {
+            if expected.is_none() {
+                changes.push(crate::change::invitee_added(event, &invitee, now));
+            }
+            changes.extend(self.changes.into_iter().map(|c| c.record(event)));
+        }
         Commit {
             invitees: vec![InviteeWrite {
                 invitee,
-                expected_version: Some(expected),
+                expected_version: expected,
             }],
             signals: self.records,
             counters: self.counters,
             suppressions: self.suppressions,
+            changes,
             ..Commit::default()
         }
     }
@@ -55,7 +102,81 @@ impl Tracked {
         self.records.extend(other.records);
         self.counters.extend(other.counters);
         self.suppressions.extend(other.suppressions);
+        self.changes.extend(other.changes);
     }
+}
+
+/// The changes applying `signal` to `invitee` (as they were before it) made, by type: a
+/// moved track is one record each; a proposal and an occurrence's changed answer, which move
+/// no track, are one too. Weak and repeated signals that change nothing make none.
+fn changes_of(invitee: &Invitee, signal: &Signal, applied: &Applied) -> Vec<InviteeChange> {
+    let change =
+        |kind: ChangeType, track: Option<&'static str>, old: &str, new: &str| InviteeChange {
+            kind,
+            invitee: invitee.id.clone(),
+            email: invitee.email.clone(),
+            name: invitee.name.clone(),
+            cause: signal.dedupe_key.clone(),
+            track,
+            old: (!old.is_empty()).then(|| old.to_string()),
+            new: (!new.is_empty()).then(|| new.to_string()),
+            channel: signal.channel,
+            occurrence: None,
+            proposed_start: None,
+            proposed_end: None,
+            comment: signal.comment.clone(),
+            at: signal.received_at,
+        };
+    let mut changes: Vec<InviteeChange> = applied
+        .changes
+        .iter()
+        .filter_map(|moved| {
+            let kind = match (moved.track, moved.to, &signal.kind) {
+                (RESPONSE, _, SignalKind::Reconfirm) => ChangeType::InviteeAnswerReset,
+                (RESPONSE, _, _) => ChangeType::InviteeAnswered,
+                (DELIVERY, _, _) => ChangeType::InviteeDelivery,
+                (REACHABILITY, "bounced", _) => ChangeType::InviteeBounced,
+                (REACHABILITY, "complained", _) => ChangeType::InviteeComplained,
+                (REACHABILITY, "unsubscribed", _) => ChangeType::InviteeUnsubscribed,
+                (REACHABILITY, _, _) => ChangeType::InviteeResubscribed,
+                _ => return None,
+            };
+            Some(change(kind, Some(moved.track), moved.from, moved.to))
+        })
+        .collect();
+    match (&signal.kind, applied.effect) {
+        (
+            SignalKind::Counter {
+                proposed_start,
+                proposed_end,
+                ..
+            },
+            Effect::Changed,
+        ) => changes.push(InviteeChange {
+            proposed_start: proposed_start.clone(),
+            proposed_end: proposed_end.clone(),
+            ..change(ChangeType::InviteeProposed, None, "", "")
+        }),
+        (SignalKind::OccurrenceAnswer { occurrence, .. }, Effect::Changed) => {
+            let (from, to) = (
+                invitee.status.answer_for(occurrence).answer,
+                applied.status.answer_for(occurrence).answer,
+            );
+            if from != to {
+                changes.push(InviteeChange {
+                    occurrence: Some(occurrence.clone()),
+                    ..change(
+                        ChangeType::InviteeAnswered,
+                        Some(RESPONSE),
+                        from.as_str(),
+                        to.as_str(),
+                    )
+                });
+            }
+        }
+        _ => {}
+    }
+    changes
 }
 
 /// Counters beside the model's tracks, for reports. The `answers-*` ones are activity: every
@@ -169,6 +290,9 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
     let mut tracked = Tracked::default();
     for signal in signals {
         let applied = apply(&INVITEE_MODEL, &invitee.status, &signal);
+        tracked
+            .changes
+            .extend(changes_of(invitee, &signal, &applied));
         let domain = email_domain(&invitee.email);
         let occurrences = adjustment_deltas(
             occurrence_adjustments(&invitee.status, domain),

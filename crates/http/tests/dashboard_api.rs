@@ -950,10 +950,11 @@ async fn counter_proposals_are_counted_listed_and_filtered() {
     );
     let expected = ann.version;
     let tracked = rollcall_core::tracking::track(&mut ann, vec![counter]);
-    site.store
-        .commit(&tracked.into_commit(ann, expected, Utc::now()))
+    let commit = tracked
+        .into_commit_reading_event(site.store.as_ref(), ann, expected, Utc::now())
         .await
-        .expect("proposal recorded");
+        .expect("read the event");
+    site.store.commit(&commit).await.expect("proposal recorded");
 
     let olga = signed_in(&site, OLGA).await;
     let event = site.event.as_str();

@@ -261,7 +261,9 @@ impl StoreLayer for RacingStore {
                 Channel::Provider,
                 at(1),
             );
-            let race = track(&mut invitee, vec![sent]).into_commit(invitee, expected, at(1));
+            let race = track(&mut invitee, vec![sent])
+                .into_commit_reading_event(&self.inner, invitee, expected, at(1))
+                .await?;
             self.inner.commit(&race).await?;
         }
         self.inner.commit(commit).await

@@ -13,6 +13,9 @@ pub(super) enum Role {
     Versioned,
     Counter,
     Outbox,
+    /// A change record, its id marker or its stream's head: failing means another commit
+    /// took the place, or stored the id, meanwhile.
+    Stream,
 }
 
 /// What a cancelled transaction means.
@@ -23,6 +26,8 @@ pub(super) enum Verdict {
     Conflict,
     /// Only outbox inserts failed: another commit queued one of the ids meanwhile.
     OutboxTaken,
+    /// A stream's head moved (or a change id was stored) meanwhile: read them again.
+    StreamMoved,
     /// Another transaction was writing one of the items: try again.
     Busy,
     Unavailable(String),
@@ -63,6 +68,13 @@ pub(super) fn classify(roles: &[Role], codes: &[Option<&str>]) -> Verdict {
             other.join(", ")
         ));
     }
+    // The head of an organizer's stream is written by every commit with a record for them,
+    // so it is where concurrent commits meet: a conflict on it is a moved head too.
+    if failed(&|r| r == Role::Stream, CONDITION)
+        || failed(&|r| r == Role::Stream, "TransactionConflict")
+    {
+        return Verdict::StreamMoved;
+    }
     if failed(&|r| r == Role::Outbox, CONDITION) {
         return Verdict::OutboxTaken;
     }
@@ -85,7 +97,7 @@ mod tests {
     const CCF: Option<&str> = Some("ConditionalCheckFailed");
     const NONE: Option<&str> = Some("None");
     const BUSY: Option<&str> = Some("TransactionConflict");
-    use Role::{Counter, Outbox, Recorded, Versioned};
+    use Role::{Counter, Outbox, Recorded, Stream, Versioned};
 
     #[test]
     fn a_recorded_marker_wins_over_every_other_failure() {
@@ -104,6 +116,19 @@ mod tests {
         assert_eq!(classify(&roles, &[None, None, CCF]), Verdict::OutboxTaken);
         assert_eq!(classify(&roles, &[BUSY, NONE, NONE]), Verdict::Busy);
         assert_eq!(classify(&roles, &[BUSY, NONE, CCF]), Verdict::OutboxTaken);
+    }
+
+    #[test]
+    fn a_moved_stream_head_is_read_again_unless_the_step_is_done_or_conflicts() {
+        let roles = [Recorded, Versioned, Stream, Stream, Outbox];
+        let moved = classify(&roles, &[NONE, NONE, NONE, CCF, CCF]);
+        assert_eq!(moved, Verdict::StreamMoved);
+        let busy = classify(&roles, &[NONE, NONE, NONE, BUSY, NONE]);
+        assert_eq!(busy, Verdict::StreamMoved);
+        let done = classify(&roles, &[CCF, NONE, NONE, CCF, NONE]);
+        assert_eq!(done, Verdict::AlreadyRecorded);
+        let conflict = classify(&roles, &[NONE, CCF, NONE, CCF, NONE]);
+        assert_eq!(conflict, Verdict::Conflict);
     }
 
     #[test]

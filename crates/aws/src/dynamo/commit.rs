@@ -15,6 +15,9 @@
 //! | counter's hour       | update `ADD count :delta` (if positive)  | none                      |
 //! | outbox message       | put `OUTBOX#<id>`, if absent (see below) | `attribute_not_exists`    |
 //! | suppression          | put `SUPPRESSIONS` / `ADDRESS#<address>` | none (the latest wins)    |
+//! | change record        | put `CHANGEID#<id>` (its marker)         | `attribute_not_exists`    |
+//! |                      | put `STREAM#<organizer>` / `CHANGE#<seq>`| `attribute_not_exists`    |
+//! | stream head          | put `STREAM#<organizer>` / `HEAD`        | `seq = :read` (or absent) |
 //!
 //! A signal item is both the history entry and the de-duplication marker of its
 //! (invitee, key): one item, so a signal costs one of the transaction's 100 actions and a
@@ -49,6 +52,14 @@
 //! (DynamoDB refuses two actions on one item): a second insert of the same id or key is a
 //! `Conflict`, as in every store; anything else is refused as `Unavailable`. So is a commit of
 //! more than [`MAX_TRANSACTION_ITEMS`] items, before anything is sent.
+//!
+//! **Change records get their places from their organizer's stream head.** The head (the
+//! last place handed out) and the id markers are read consistently first; the records whose
+//! id is not stored take the next places, and the head moves to the last of them on condition
+//! that it still holds what was read. A commit that read the head before another moved it
+//! fails that condition alone and reads again ([`MAX_STREAM_MOVES`] times at most), so places
+//! grow with commit order and are never handed out twice: a consumer that resumes after the
+//! last place it saw misses nothing.
 
 use super::cancellation::{Role, Verdict, classify, codes};
 use super::items::{self, Item};
@@ -57,6 +68,7 @@ use super::{DynamoStore, backoff, build_error, sdk_error};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use rollcall_core::change::ChangeRecord;
 use rollcall_core::notice::OutboxMessage;
 use rollcall_core::ports::{Commit, Committed, CounterDelta, SignalRecord, StoreError, hour_of};
 use sha2::{Digest, Sha256};
@@ -67,8 +79,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
 /// Transactions sent for one commit at most (retries after a concurrent outbox insert or a
-/// `TransactionConflict`).
+/// `TransactionConflict`), besides those after a moved stream head.
 const MAX_ATTEMPTS: u32 = 6;
+
+/// Retries after another commit moved a stream head this commit read: as many as there
+/// may be commits for one organizer in flight at once (a burst of answers to one event).
+const MAX_STREAM_MOVES: u32 = 64;
 
 struct Action {
     role: Role,
@@ -87,6 +103,17 @@ struct Plan<'a> {
     series: Vec<(&'a CounterDelta, DateTime<Utc>, i64)>,
     /// The first message of each id.
     outbox: Vec<&'a OutboxMessage>,
+    /// The first change record of each id.
+    changes: Vec<&'a ChangeRecord>,
+}
+
+/// The change records to append, as read just before the transaction: those whose id is
+/// not stored, and the head of each of their organizers' streams.
+#[derive(Default)]
+struct Stream<'a> {
+    records: Vec<&'a ChangeRecord>,
+    /// Each organizer once, in the order of their first record, with the head as read.
+    heads: Vec<(&'a str, Option<u64>)>,
 }
 
 /// An item the commit would write twice.
@@ -133,12 +160,19 @@ impl<'a> Plan<'a> {
         }
         let mut ids = HashSet::new();
         let outbox = commit.outbox.iter().filter(|m| ids.insert(&m.id)).collect();
+        let mut ids = HashSet::new();
+        let changes = commit
+            .changes
+            .iter()
+            .filter(|c| ids.insert(&c.id))
+            .collect();
         Plan {
             commit,
             signals,
             counters,
             series,
             outbox,
+            changes,
         }
     }
 
@@ -157,6 +191,17 @@ impl<'a> Plan<'a> {
             + self.series.len()
             + self.outbox.len()
             + self.suppressions().len()
+            + 2 * self.changes.len()
+            + self.organizers().len()
+    }
+
+    /// The organizers the change records are for, each once, in the order of their first.
+    fn organizers(&self) -> Vec<&'a str> {
+        let mut seen = HashSet::new();
+        (self.changes.iter())
+            .map(|c| c.organizer.as_str())
+            .filter(|o| seen.insert(*o))
+            .collect()
     }
 
     /// The suppressions, one per address (the last one given wins, as in every store).
@@ -186,12 +231,13 @@ impl<'a> Plan<'a> {
     }
 
     /// The transaction: the redelivery markers first, then events, invitees, counters, their
-    /// hour buckets and the outbox messages in `queue`. `stamp` orders this commit's signals
-    /// after earlier commits' at the same received time.
+    /// hour buckets, the outbox messages in `queue` and the change records in `stream`.
+    /// `stamp` orders this commit's signals after earlier commits' at the same received time.
     fn actions(
         &self,
         table: &str,
         queue: &[&OutboxMessage],
+        stream: &Stream<'_>,
         stamp: i64,
     ) -> Result<Result<Vec<Action>, Twice>, StoreError> {
         let mut actions = Actions {
@@ -256,6 +302,15 @@ impl<'a> Plan<'a> {
         for suppression in self.suppressions() {
             actions.put_index(super::trust::suppression_item(suppression)?)?;
         }
+        for (organizer, head) in &stream.heads {
+            let mut seq = head.unwrap_or(0);
+            for record in stream.records.iter().filter(|r| r.organizer == *organizer) {
+                seq += 1;
+                actions.put_new(Role::Stream, items::change_marker(&record.id))?;
+                actions.put_new(Role::Stream, items::change(record, seq)?)?;
+            }
+            actions.put_head(organizer, *head, seq)?;
+        }
         Ok(Ok(actions.list))
     }
 }
@@ -273,6 +328,28 @@ impl Actions<'_> {
     fn put_new(&mut self, role: Role, item: Item) -> Result<bool, StoreError> {
         let names = HashMap::from([("#pk".to_string(), keys::PK.to_string())]);
         self.put(role, item, Some("attribute_not_exists(#pk)"), names, None)
+    }
+
+    /// Moves `organizer`'s stream head to `seq` if it still holds `read` (`None`: absent).
+    fn put_head(&mut self, organizer: &str, read: Option<u64>, seq: u64) -> Result<(), StoreError> {
+        let item = items::stream_head(organizer, seq);
+        let (condition, names, values) = match read {
+            None => (
+                "attribute_not_exists(#pk)",
+                HashMap::from([("#pk".to_string(), keys::PK.to_string())]),
+                None,
+            ),
+            Some(read) => (
+                "#seq = :read",
+                HashMap::from([("#seq".to_string(), items::SEQ.to_string())]),
+                Some(HashMap::from([(
+                    ":read".to_string(),
+                    AttributeValue::N(read.to_string()),
+                )])),
+            ),
+        };
+        self.put(Role::Stream, item, Some(condition), names, values)?;
+        Ok(())
     }
 
     /// Puts an index item whatever is there (another action's condition guards it); `false`
@@ -396,6 +473,33 @@ impl DynamoStore {
         }
     }
 
+    /// The plan's change records whose ids are not stored yet, and their streams' heads.
+    async fn unstreamed<'a>(&self, plan: &Plan<'a>) -> Result<Stream<'a>, StoreError> {
+        if plan.changes.is_empty() {
+            return Ok(Stream::default());
+        }
+        let markers: Vec<Key> = plan
+            .changes
+            .iter()
+            .map(|c| keys::change_id(&c.id))
+            .collect();
+        let stored: HashSet<Key> = (self.get_many(&markers, true).await?.iter())
+            .map(items::read_key)
+            .collect::<Result<_, _>>()?;
+        let records: Vec<&ChangeRecord> = (plan.changes.iter())
+            .filter(|c| !stored.contains(&keys::change_id(&c.id)))
+            .copied()
+            .collect();
+        let mut heads = Vec::new();
+        for organizer in plan.organizers() {
+            if records.iter().any(|r| r.organizer == organizer) {
+                let head = self.get(&keys::stream_head(organizer)).await?;
+                heads.push((organizer, head.as_ref().map(items::read_seq).transpose()?));
+            }
+        }
+        Ok(Stream { records, heads })
+    }
+
     /// The plan's outbox messages whose ids are not queued yet.
     async fn unqueued<'a>(&self, plan: &Plan<'a>) -> Result<Vec<&'a OutboxMessage>, StoreError> {
         if plan.outbox.is_empty() {
@@ -423,9 +527,11 @@ pub(super) async fn commit(store: &DynamoStore, commit: &Commit) -> Result<Commi
         )));
     }
     let stamp = next_stamp();
-    for attempt in 0..MAX_ATTEMPTS {
+    let (mut attempt, mut moved) = (0, 0);
+    while attempt < MAX_ATTEMPTS && moved <= MAX_STREAM_MOVES {
         let queue = store.unqueued(&plan).await?;
-        let actions = match plan.actions(&store.table, &queue, stamp)? {
+        let stream = store.unstreamed(&plan).await?;
+        let actions = match plan.actions(&store.table, &queue, &stream, stamp)? {
             Ok(actions) => actions,
             Err(Twice::Insert) => return store.refused(&plan).await,
             Err(Twice::Write(why)) => return Err(StoreError::Unavailable(why)),
@@ -439,7 +545,7 @@ pub(super) async fn commit(store: &DynamoStore, commit: &Commit) -> Result<Commi
             .client
             .transact_write_items()
             .set_transact_items(Some(writes))
-            .client_request_token(request_token(&store.table, &plan, stamp, attempt))
+            .client_request_token(request_token(&store.table, &plan, stamp, attempt + moved))
             .send()
             .await;
         let error = match sent {
@@ -456,9 +562,16 @@ pub(super) async fn commit(store: &DynamoStore, commit: &Commit) -> Result<Commi
             Verdict::AlreadyRecorded => return Ok(Committed::AlreadyRecorded),
             Verdict::Conflict => return store.refused(&plan).await,
             Verdict::Unavailable(why) => return Err(StoreError::Unavailable(why)),
+            Verdict::StreamMoved => {
+                moved += 1;
+                // Jittered, so commits that met at one head do not meet again at once.
+                tokio::time::sleep(backoff(moved.min(3))).await;
+                continue;
+            }
             Verdict::OutboxTaken => {}
             Verdict::Busy => tokio::time::sleep(backoff(attempt)).await,
         }
+        attempt += 1;
     }
     // Other writers kept getting in the way: as for a version conflict, re-read and retry.
     store.refused(&plan).await

@@ -16,6 +16,7 @@
 use super::keys::{self, GSI1PK, GSI1SK, Key, PK, SK};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use rollcall_core::change::{ChangeRecord, StoredChange};
 use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId};
 use rollcall_core::notice::OutboxMessage;
@@ -62,6 +63,10 @@ pub const SINCE: &str = "since";
 pub const NEXT_PROBE_AT: &str = "next_probe_at";
 pub const PROBES: &str = "probes";
 pub const REASON: &str = "reason";
+/// A stream head: the last place handed out.
+pub const SEQ: &str = "seq";
+/// A change record: its type (`invitee.answered`), apart from the item's own `type`.
+pub const CHANGE_TYPE: &str = "change_type";
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -581,5 +586,44 @@ pub fn read_key(item: &Item) -> Result<Key, StoreError> {
     Ok(Key {
         pk: string(item, PK)?.to_string(),
         sk: string(item, SK)?.to_string(),
+    })
+}
+
+/// An organizer's stream head at place `seq`.
+pub fn stream_head(organizer: &str, seq: u64) -> Item {
+    let mut item = base(&keys::stream_head(organizer), "stream-head");
+    item.insert(SEQ.into(), n(seq));
+    item
+}
+
+/// The place a stream head holds.
+pub fn read_seq(item: &Item) -> Result<u64, StoreError> {
+    let seq = number(item, SEQ)?;
+    u64::try_from(seq).map_err(|e| corrupt(SEQ, e))
+}
+
+/// A change record at place `seq` of its organizer's stream (its `at` to the microsecond).
+pub fn change(record: &ChangeRecord, seq: u64) -> Result<Item, StoreError> {
+    let record = ChangeRecord {
+        at: micros(record.at),
+        ..record.clone()
+    };
+    let mut item = base(&keys::change(&record.organizer, seq), "change");
+    item.insert(DATA.into(), json(&record)?);
+    item.insert(SEQ.into(), n(seq));
+    item.insert(CHANGE_TYPE.into(), s(record.kind.as_str()));
+    item.insert(EVENT_ID.into(), s(record.data.event_id.as_str()));
+    Ok(item)
+}
+
+/// The marker that change `id` is stored.
+pub fn change_marker(id: &str) -> Item {
+    base(&keys::change_id(id), "change-id")
+}
+
+pub fn read_change(item: &Item) -> Result<StoredChange, StoreError> {
+    Ok(StoredChange {
+        seq: read_seq(item)?,
+        record: data(item, "change record")?,
     })
 }

@@ -20,6 +20,9 @@
 //! | organizer → credential    | `ORGCRED#<organizer>`      | `<kind>#<created at, µs>#<hash>`    |
 //! | delegation                | `DELEGATES#<organizer>`    | `DELEGATE#<delegate>#<scope>`       |
 //! | quota counter             | `QUOTA#<quota key>`        | `<window start, µs>`                |
+//! | organizer's stream head   | `STREAM#<organizer>`       | `HEAD`                              |
+//! | change record             | `STREAM#<organizer>`       | `CHANGE#<seq, 20 digits>`           |
+//! | change id (de-dup)        | `CHANGEID#<change id>`     | `CHANGEID`                          |
 //!
 //! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
 //! `GSI1SK = <next attempt, µs>#<outbox id>`; failed ones `GSI1PK = OUTBOX#FAILED` and
@@ -314,6 +317,33 @@ pub fn part(text: &str) -> Cow<'_, str> {
         let _ = write!(hashed, "{byte:02x}");
     }
     Cow::Owned(hashed)
+}
+
+/// Sort key prefix of the change records in an organizer's stream partition.
+pub const CHANGE_PREFIX: &str = "CHANGE#";
+
+/// The partition of one organizer's (normalized) change stream: its head and its records.
+pub fn stream_partition(organizer: &str) -> String {
+    format!("STREAM#{}", part(organizer))
+}
+
+/// The item holding the last place handed out in an organizer's stream.
+pub fn stream_head(organizer: &str) -> Key {
+    Key::new(stream_partition(organizer), "HEAD")
+}
+
+/// The sort key of the record at place `seq`: 20 digits, so keys sort as places do.
+pub fn change_sort(seq: u64) -> String {
+    format!("{CHANGE_PREFIX}{seq:020}")
+}
+
+pub fn change(organizer: &str, seq: u64) -> Key {
+    Key::new(stream_partition(organizer), change_sort(seq))
+}
+
+/// The marker that a change record with this id is stored.
+pub fn change_id(id: &str) -> Key {
+    Key::new(format!("CHANGEID#{}", part(id)), "CHANGEID")
 }
 
 #[cfg(test)]

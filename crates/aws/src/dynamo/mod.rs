@@ -29,7 +29,9 @@
 //! organizer and its organizer's domain), 1 when replaced; an invitee 3 when new (the invitee,
 //! its id key and its (event, email) key), 1 when replaced; a signal 1; a counter 1 (deltas of
 //! one counter merged), and 1 more for each hour in which it has positive deltas (its hour
-//! bucket; positive deltas of one counter in one hour merged); an outbox message 1.
+//! bucket; positive deltas of one counter in one hour merged); an outbox message 1; a change
+//! record 2 (the record and its id marker), and 1 for the stream head of each organizer the
+//! records are for.
 //!
 //! # Credentials
 //!
@@ -39,6 +41,7 @@
 
 mod access;
 mod cancellation;
+mod changes;
 mod commit;
 #[cfg(feature = "emulator")]
 pub mod emulator;

@@ -95,6 +95,10 @@ pub struct Commit {
     /// Addresses to mail no more, written (replacing one for the same address) with the
     /// signal that calls for it (see [`crate::suppression`]).
     pub suppressions: Vec<Suppression>,
+    /// The organizers' streams' records of what this commit changes, appended in this order
+    /// after everything committed before (see [`crate::change`]); a record whose id is
+    /// already stored is kept once.
+    pub changes: Vec<ChangeRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub trait Store:
     + DelegationStore
     + QuotaStore
     + SuppressionStore
+    + ChangeStore
 {
 }
 
@@ -25,7 +26,8 @@ impl<
         + ReportStore
         + DelegationStore
         + QuotaStore
-        + SuppressionStore,
+        + SuppressionStore
+        + ChangeStore,
 > Store for T
 {
 }
@@ -255,5 +257,16 @@ impl<T: StoreLayer> QuotaStore for T {
         limit: u64,
     ) -> Result<bool, StoreError> {
         self.inner().take_quota(key, window, amount, limit).await
+    }
+}
+
+#[async_trait]
+impl<T: StoreLayer> ChangeStore for T {
+    async fn changes_of(
+        &self,
+        organizer: &str,
+        query: &ChangeQuery,
+    ) -> Result<Vec<StoredChange>, StoreError> {
+        self.inner().changes_of(organizer, query).await
     }
 }

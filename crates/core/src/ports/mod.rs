@@ -1,6 +1,7 @@
 //! The ports the use cases drive. Shaped by what DynamoDB can do atomically (conditional
 //! writes, bounded transactions, key lookups), so every adapter can honour them exactly.
 
+use crate::change::{ChangeQuery, ChangeRecord, StoredChange};
 use crate::event::{Event, EventId};
 use crate::imip::Mailbox;
 use crate::invitee::{Invitee, InviteeId};

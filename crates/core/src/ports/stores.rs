@@ -1,5 +1,5 @@
-//! The store ports for events, invitees, credentials, reports, delegations, suppressions
-//! and quotas.
+//! The store ports for events, invitees, credentials, reports, change records, delegations,
+//! suppressions and quotas.
 
 use super::*;
 
@@ -175,4 +175,18 @@ pub trait QuotaStore: Send + Sync {
         amount: u64,
         limit: u64,
     ) -> Result<bool, StoreError>;
+}
+
+/// The organizers' change streams (see [`crate::change`]). Records are written by
+/// [`EventStore::commit`]; this reads them.
+#[async_trait]
+pub trait ChangeStore: Send + Sync {
+    /// `organizer`'s (normalized) records that `query` asks for, in commit order (growing
+    /// `seq`), at most `query.limit`. A record committed after another is never placed before
+    /// it, so a consumer that resumes after the last `seq` it saw misses nothing.
+    async fn changes_of(
+        &self,
+        organizer: &str,
+        query: &ChangeQuery,
+    ) -> Result<Vec<StoredChange>, StoreError>;
 }

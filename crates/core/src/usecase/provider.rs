@@ -130,7 +130,9 @@ pub async fn apply_provider_action(
             .first()
             .map(|r| r.effect.clone())
             .unwrap_or_default();
-        let commit = tracked.into_commit(invitee, expected, now);
+        let commit = tracked
+            .into_commit_reading_event(store, invitee, expected, now)
+            .await?;
         Attempt::of(store.commit(&commit).await, |committed| match committed {
             Committed::Applied => ProviderOutcome::Applied {
                 invitee: invitee_id.clone(),

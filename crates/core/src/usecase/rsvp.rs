@@ -8,7 +8,7 @@ use crate::invitee::{
     AddressRefusal, Invitee, InviteeId, SentVersions, invitee_address, personal_uid,
 };
 use crate::notice::{InvitationKind, Notice, OutboxMessage};
-use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
+use crate::ports::{Commit, Committed, IdSource, Store, StoreError};
 use crate::quota::{self, Quota, QuotaSettings};
 use crate::recurrence::{self, OccurrenceState};
 use crate::retry::{Attempt, committed, retrying};
@@ -16,7 +16,7 @@ use crate::status::{
     Answer, Channel, INVITEE_MODEL, InviteeStatus, MailKind, Provenance, Signal, SignalKind,
 };
 use crate::suppression::{Suppression, SuppressionReason};
-use crate::tracking::{initial_counters, track};
+use crate::tracking::{Tracked, initial_counters, track};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -387,10 +387,15 @@ async fn apply_web_signal(
                 detail: Some("asked for no more mail from Rollcall at all".into()),
             });
         }
-        let commit = Commit {
-            outbox,
-            ..tracked.into_commit(invitee, expected, now)
+        let commit = match &event {
+            Some(event) => tracked.into_commit(event, invitee, Some(expected), now),
+            None => {
+                tracked
+                    .into_commit_reading_event(store, invitee, expected, now)
+                    .await?
+            }
         };
+        let commit = Commit { outbox, ..commit };
         let Some(committed) = committed(store.commit(&commit).await)? else {
             return Ok(Attempt::Conflict);
         };
@@ -455,7 +460,6 @@ pub fn new_invitee(
     };
     let sequence = invitee.next_sequence(None);
     let outbox_id = format!("inv-{}-{sequence}", invitee.id);
-    let mut counters = initial_counters(&invitee);
     let signal = |key: String, kind| Signal::now(key, kind, new.channel, now);
     let signals = [
         Some(signal("listed".to_string(), SignalKind::Listed)),
@@ -468,8 +472,11 @@ pub fn new_invitee(
             ..signal(format!("queued:{outbox_id}"), SignalKind::Queued)
         }),
     ];
-    let tracked = track(&mut invitee, signals.into_iter().flatten().collect());
-    counters.extend(tracked.counters);
+    let mut tracked = Tracked {
+        counters: initial_counters(&invitee),
+        ..Tracked::default()
+    };
+    tracked.extend(track(&mut invitee, signals.into_iter().flatten().collect()));
     let outbox = OutboxMessage::invitation(
         outbox_id,
         &invitee,
@@ -479,14 +486,8 @@ pub fn new_invitee(
         now,
     );
     Commit {
-        invitees: vec![InviteeWrite {
-            invitee,
-            expected_version: None,
-        }],
-        signals: tracked.records,
-        counters,
         outbox: vec![outbox],
-        ..Commit::default()
+        ..tracked.into_commit(event, invitee, None, now)
     }
 }
 

@@ -132,6 +132,7 @@ fn write_commit(
     }
     invitees::record_signals(tx, &commit.signals)?;
     invitees::count(tx, &commit.counters)?;
+    super::changes::append(tx, &commit.changes)?;
     for item in &commit.outbox {
         tx.execute(
             "INSERT INTO outbox (id, created_at, next_attempt_at, data) VALUES (?1, ?2, ?2, ?3)

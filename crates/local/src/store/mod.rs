@@ -3,6 +3,7 @@
 //! blocking pool with the one connection behind a mutex (SQLite serializes writers anyway).
 
 mod access;
+mod changes;
 mod events;
 mod inbox;
 mod invitees;

@@ -155,3 +155,17 @@ CREATE TABLE IF NOT EXISTS quotas (
     taken         INTEGER NOT NULL,
     PRIMARY KEY (quota_key, window_start)
 ) WITHOUT ROWID;
+
+-- The organizers' change streams (/api/v1/changes): the JSON of a
+-- rollcall_core::change::ChangeRecord per row, in commit order. `seq` is the place a consumer
+-- resumes after: SQLite has one writer at a time, so a later commit always gets a greater
+-- one; AUTOINCREMENT so that a place is never handed out twice.
+CREATE TABLE IF NOT EXISTS changes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    organizer  TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    event_id   TEXT NOT NULL,
+    data       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_organizer ON changes (organizer, seq);

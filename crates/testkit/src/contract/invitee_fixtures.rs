@@ -1,9 +1,10 @@
 //! Invitees, signals and counter deltas for the invitee cases, and a snapshot of everything a
 //! refused commit could have touched.
 
-use super::{at, counters, due, insert, record};
+use super::{OLGA, at, counters, due, insert, record};
 use crate::SequentialIds;
 use chrono::{DateTime, Duration, Utc};
+use rollcall_core::change::{ChangeQuery, ChangeRecord, StoredChange};
 use rollcall_core::event::{Event, EventId};
 use rollcall_core::invitee::{Invitee, InviteeId, personal_uid};
 use rollcall_core::outcome::Outcome;
@@ -103,6 +104,44 @@ pub(super) fn listed(invitee: &Invitee) -> SignalRecord {
     signal_for(invitee, "listed", SignalKind::Listed, at(0))
 }
 
+/// The record that `invitee` answered `new` at `event`, caused by signal `key`.
+pub(super) fn answered_change(
+    event: &Event,
+    invitee: &Invitee,
+    key: &str,
+    new: &str,
+) -> ChangeRecord {
+    rollcall_core::change::InviteeChange {
+        kind: rollcall_core::change::ChangeType::InviteeAnswered,
+        invitee: invitee.id.clone(),
+        email: invitee.email.clone(),
+        name: invitee.name.clone(),
+        cause: key.to_string(),
+        track: Some(rollcall_core::status::RESPONSE),
+        old: Some("needs-action".into()),
+        new: Some(new.into()),
+        channel: Channel::Web,
+        occurrence: None,
+        proposed_start: None,
+        proposed_end: None,
+        comment: Some(format!("comment of {key}")),
+        at: at(0),
+    }
+    .record(event)
+}
+
+/// Every record of `organizer`'s stream, in order.
+pub(super) async fn stream<S: Store>(store: &S, organizer: &str) -> Vec<StoredChange> {
+    let all = ChangeQuery {
+        limit: 10_000,
+        ..ChangeQuery::default()
+    };
+    store
+        .changes_of(organizer, &all)
+        .await
+        .expect("read changes")
+}
+
 pub(super) fn delta(event: &Event, track: &str, value: &str, delta: i64) -> CounterDelta {
     CounterDelta {
         event_id: event.id.clone(),
@@ -145,6 +184,7 @@ pub(super) struct Snapshot {
     counters: Vec<(String, String, i64)>,
     due: Vec<(String, u32)>,
     message: Option<MessageRecord>,
+    changes: Vec<StoredChange>,
 }
 
 pub(super) async fn snapshot<S: Store>(
@@ -162,6 +202,7 @@ pub(super) async fn snapshot<S: Store>(
         counters: counters(store, event).await,
         due: due(store, at(86_400)).await,
         message: store.message_record(message_id).await.expect("record"),
+        changes: stream(store, OLGA).await,
     };
     for id in events {
         snapshot

@@ -1,8 +1,8 @@
 //! Cases for invitees: keys, versions, and redeliveries recognised by their signals.
 
 use super::invitee_fixtures::{
-    ANN, BOB, CAT, add, applied, change, delta, events_exist, invitee, listed, next_version,
-    signal_for, snapshot, with_message,
+    ANN, BOB, CAT, add, answered_change, applied, change, delta, events_exist, invitee, listed,
+    next_version, signal_for, snapshot, with_message,
 };
 use super::{OLGA, at, counters, counts, due, event, ids, insert, notice};
 use crate::SequentialIds;
@@ -75,6 +75,7 @@ pub async fn a_duplicate_event_and_email_insert_conflicts_and_writes_nothing<S: 
             event_id: None,
             detail: None,
         }],
+        changes: vec![answered_change(&planning, &cat, "listed", "accepted")],
     };
     let (events, invitees) = ([&planning.id, &review.id], [&ann.id, &twin.id, &cat.id]);
     let before = snapshot(store, &planning.id, &events, &invitees, "m2").await;
@@ -218,6 +219,7 @@ pub async fn a_commit_whose_signal_is_already_recorded_changes_nothing<S: Store>
         counters: vec![delta(&planning, "response", "declined", 1)],
         outbox: vec![notice("m2-0", &planning, at(9))],
         suppressions: vec![],
+        changes: vec![answered_change(&planning, &ann, "web:n2", "declined")],
     };
     let (events, invitees) = ([&planning.id, &review.id], [&ann.id, &bob.id]);
     let before = snapshot(store, &planning.id, &events, &invitees, "m2").await;

@@ -5,6 +5,7 @@
 
 mod access;
 mod attendees;
+mod changes;
 mod crash;
 mod delegation;
 mod events;
@@ -23,6 +24,7 @@ mod web;
 
 pub use access::*;
 pub use attendees::*;
+pub use changes::*;
 pub use delegation::*;
 pub use events::*;
 pub use fan_out::*;

@@ -2,6 +2,7 @@
 //! adapter (SQLite, DynamoDB) must have. The [`crate::contract`] suite checks them.
 
 mod access;
+mod changes;
 mod invitees;
 mod outbox;
 mod trust;
@@ -67,6 +68,10 @@ struct State {
     /// Address → its suppression, in address order.
     suppressions: BTreeMap<String, rollcall_core::suppression::Suppression>,
     outbox_pause: Option<OutboxPause>,
+    /// Every change record in commit order, each with its place.
+    changes: Vec<rollcall_core::change::StoredChange>,
+    /// The ids of `changes`.
+    change_ids: HashSet<String>,
 }
 
 /// [`EventStore`], [`InviteeStore`](rollcall_core::ports::InviteeStore) and
@@ -106,7 +111,12 @@ struct State {
 ///      counter in one commit all add up;
 ///   6. outbox messages are inserted if their id is absent (a present id keeps the first
 ///      copy), `Pending`, with no attempts, due at their `created_at`;
-///   7. the message record, if any, is kept and returned by `message_record` as given.
+///   7. the message record, if any, is kept and returned by `message_record` as given;
+///   8. change records whose id is not yet stored (nor earlier in the commit) are appended
+///      to their organizer's stream after everything committed before, with a `seq` greater
+///      than any that stream has (their `at` to the microsecond).
+/// - **`changes_of(organizer, query)`** returns the organizer's records with `seq > after`
+///   that the query wants (types, event), in `seq` order, at most `limit`.
 /// - **`signals_of(invitee)`** returns the invitee's signal records oldest first by
 ///   `signal.received_at` (to the microsecond); records received at the same time come in
 ///   the order they were committed (commit order, then position in the commit).
@@ -256,6 +266,9 @@ impl EventStore for InMemoryStore {
         }
         for message in &commit.outbox {
             next.queue(message);
+        }
+        for record in &commit.changes {
+            next.append_change(record);
         }
         for suppression in &commit.suppressions {
             let stored = rollcall_core::suppression::Suppression {

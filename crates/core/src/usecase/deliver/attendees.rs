@@ -6,7 +6,7 @@
 
 use crate::invitee::{Invitee, InviteeId, personal_uid};
 use crate::notice::{AttendeeList, ListedAttendee, OutboxMessage};
-use crate::ports::{Commit, Committed, IdSource, InviteeWrite, Store, StoreError};
+use crate::ports::{Committed, IdSource, Store, StoreError};
 use crate::retry::{Attempt, retrying};
 use crate::status::{Channel, INVITEE_MODEL, InviteeStatus, Signal, SignalKind};
 use crate::tracking::{Tracked, initial_counters, track};
@@ -86,18 +86,7 @@ async fn record_one(
             tracked.extend(track(&mut invitee, vec![listed]));
         }
         tracked.extend(track(&mut invitee, vec![signal.clone()]));
-        invitee.version += 1;
-        invitee.updated_at = now;
-        let commit = Commit {
-            invitees: vec![InviteeWrite {
-                invitee,
-                expected_version: expected,
-            }],
-            signals: tracked.records,
-            counters: tracked.counters,
-            suppressions: tracked.suppressions,
-            ..Commit::default()
-        };
+        let commit = tracked.into_commit(&job.event, invitee, expected, now);
         Attempt::of(store.commit(&commit).await, |committed| match committed {
             Committed::Applied => 1,
             Committed::AlreadyRecorded => 0,

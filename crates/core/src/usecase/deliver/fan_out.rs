@@ -226,7 +226,7 @@ async fn fan_out_one(
                 (InvitationKind::Cancel, Some(recurrence_id.clone()))
             }
         };
-        let mut commit = tracked.into_commit(invitee, expected, now);
+        let mut commit = tracked.into_commit(event, invitee, Some(expected), now);
         // The message carries the invitee as written.
         let written = &commit.invitees[0].invitee;
         let message =

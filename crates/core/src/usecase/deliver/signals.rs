@@ -99,7 +99,9 @@ pub(super) async fn record_signal(
             Apply::Track => track(&mut invitee, vec![signal.clone()]),
             Apply::RecordOnly => Tracked::recorded_only(&invitee, signal.clone()),
         };
-        let commit = tracked.into_commit(invitee, expected, now);
+        let commit = tracked
+            .into_commit_reading_event(store, invitee, expected, now)
+            .await?;
         Attempt::of(store.commit(&commit).await, |_| ())
     })
     .await

@@ -4,6 +4,7 @@
 
 use super::untrusted::{self, Wait};
 use super::{IngestSettings, SenderTrust, ignored, record};
+use crate::change::{self, ChangeType};
 use crate::event::{Event, EventId, normalize_email};
 use crate::ical::{CalendarEvent, TimeValue};
 use crate::imip::{Mailbox, ReadMessage};
@@ -258,6 +259,7 @@ pub(super) async fn plan(
     }
     let mut results = Vec::new();
     let mut notices: Vec<(Notice, Key)> = Vec::new();
+    let mut changes: Vec<(ChangeType, Option<String>, Key)> = Vec::new();
     let mut attendees: Vec<(Key, &CalendarEvent, Option<&str>)> = Vec::new();
     for entry in planned {
         match entry {
@@ -281,6 +283,9 @@ pub(super) async fn plan(
                 results.push(EventResult::applied(action, event_id));
                 if let Some(notice) = notice_for(action, placeholder) {
                     notices.push((notice, key.clone()));
+                }
+                if let Some((kind, occurrence)) = change_for(action, placeholder) {
+                    changes.push((kind, occurrence, key.clone()));
                 }
                 if let Some(fan_out) = fan_out {
                     notices.push((Notice::FanOut(fan_out), key.clone()));
@@ -319,6 +324,13 @@ pub(super) async fn plan(
             event: event.clone(),
             created_at: now,
         });
+    }
+    for (kind, occurrence, key) in changes {
+        if let Some((_, Some(event))) = touched.get(&key) {
+            let occurrence = occurrence.as_deref();
+            let record = change::event_changed(kind, event, occurrence, id, now);
+            commit.changes.push(record);
+        }
     }
     for (key, incoming, producer) in attendees {
         let Some((_, Some(event))) = touched.get(&key) else {
@@ -496,6 +508,24 @@ fn time_changed(before: &CalendarEvent, after: &CalendarEvent) -> bool {
 
 /// What the organizer is told about the change; nothing for a remembered cancellation (it
 /// concerns an event they were never told about).
+/// What the organizer's stream says of `action`, like [`notice_for`]: a cancellation that
+/// only arrived before its event is nothing yet.
+fn change_for(action: &Action, placeholder: bool) -> Option<(ChangeType, Option<String>)> {
+    Some(match action {
+        Action::Create => (ChangeType::EventCreated, None),
+        Action::Update { .. } if placeholder => (ChangeType::EventCreated, None),
+        Action::RememberCancel => return None,
+        Action::Update { .. } => (ChangeType::EventUpdated, None),
+        Action::UpdateOccurrence { recurrence_id } => {
+            (ChangeType::OccurrenceUpdated, Some(recurrence_id.clone()))
+        }
+        Action::Cancel => (ChangeType::EventCancelled, None),
+        Action::CancelOccurrence { recurrence_id } => {
+            (ChangeType::OccurrenceCancelled, Some(recurrence_id.clone()))
+        }
+    })
+}
+
 fn notice_for(action: &Action, placeholder: bool) -> Option<Notice> {
     Some(match action {
         Action::Create => Notice::EventCreated { sign_in: None },

@@ -208,7 +208,7 @@ pub(super) async fn plan(
     let commit = if tracked.records.is_empty() {
         Commit::default()
     } else {
-        tracked.into_commit(invitee, expected, now)
+        tracked.into_commit(&event, invitee, Some(expected), now)
     };
     Ok(Commit { message, ..commit })
 }
@@ -290,8 +290,11 @@ pub(super) async fn plan_bounce(
         invitee: invitee.email.clone(),
         status,
     };
+    let commit = tracked
+        .into_commit_reading_event(store, invitee, expected, now)
+        .await?;
     Ok(Commit {
         message: Some(record(id, None, Outcome::Processed(vec![result]), now)),
-        ..tracked.into_commit(invitee, expected, now)
+        ..commit
     })
 }
