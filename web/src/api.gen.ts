@@ -833,6 +833,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organizer's change records in commit order, resumable after a cursor
+         * @description Without event_id, the caller's own stream; with it, that event's changes (for whoever may see the event). Poll with after=next_cursor: a record committed later always comes after every record already returned.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A cursor (next_cursor, or a record's cursor): only records after it. */
+                    after?: string;
+                    /** @description Comma-separated change types; all types if absent. */
+                    types?: string;
+                    event_id?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangeList"];
+                    };
+                };
+                /** @description An error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/delegates": {
         parameters: {
             query?: never;
@@ -1178,6 +1251,43 @@ export interface components {
         };
         TokenList: {
             tokens: components["schemas"]["ApiToken"][];
+        };
+        /** @enum {string} */
+        ChangeType: "event.created" | "event.updated" | "event.cancelled" | "event.occurrence_updated" | "event.occurrence_cancelled" | "invitee.added" | "invitee.answered" | "invitee.answer_reset" | "invitee.proposed" | "invitee.delivery" | "invitee.bounced" | "invitee.complained" | "invitee.unsubscribed" | "invitee.resubscribed";
+        ChangeData: {
+            event_id: string;
+            event_title: string;
+            invitee_id?: string;
+            email?: string;
+            name?: string;
+            /** @enum {string} */
+            track?: "delivery" | "response" | "reachability";
+            old?: string;
+            new?: string;
+            /** @enum {string} */
+            channel?: "web" | "calendar-reply" | "organizer-list" | "provider" | "api";
+            occurrence?: string;
+            proposed_start?: string;
+            proposed_end?: string;
+            comment?: string;
+            sequence?: number;
+        };
+        Change: {
+            /** @description Stable: derived from the change's cause, so a consumer de-duplicates by it. */
+            id: string;
+            type: components["schemas"]["ChangeType"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description The shape of the record; 1. */
+            version: number;
+            cursor: string;
+            data: components["schemas"]["ChangeData"];
+        };
+        ChangeList: {
+            changes: components["schemas"]["Change"][];
+            /** @description Pass as after= to read on; the same cursor when nothing is new. */
+            next_cursor: string;
+            has_more: boolean;
         };
     };
     responses: never;

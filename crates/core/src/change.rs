@@ -119,6 +119,31 @@ pub struct ChangeRecord {
     pub data: ChangeData,
 }
 
+impl ChangeRecord {
+    /// The record as consumers get it (the API, webhooks, the event stream).
+    pub fn published(&self) -> Published<'_> {
+        Published {
+            id: &self.id,
+            kind: self.kind,
+            created_at: self.at,
+            version: CHANGE_VERSION,
+            data: &self.data,
+        }
+    }
+}
+
+/// A record as consumers get it: the organizer, who is the reader, left out; the shape's
+/// version in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published<'a> {
+    pub id: &'a str,
+    #[serde(rename = "type")]
+    pub kind: ChangeType,
+    pub created_at: DateTime<Utc>,
+    pub version: u32,
+    pub data: &'a ChangeData,
+}
+
 /// What a consumer needs to act on a change without calling back. Fields that do not apply
 /// to a type are absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1131,3 +1131,129 @@ fn the_document_check_catches_a_field_it_does_not_name_and_a_wrong_type() {
         common::openapi::check("GET", "/api/v1/nothing", 200, "application/json", "{}");
     assert!(undocumented.is_err());
 }
+
+/// The `changes` of a change-stream answer as (type, email, new value).
+fn change_rows(page: &Value) -> Vec<(String, String, String)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                text(&c["type"]),
+                text(&c["data"]["email"]),
+                text(&c["data"]["new"]),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_change_stream_pages_an_organizers_changes_in_commit_order_and_only_hers() {
+    let site = site().await;
+    let bob_event = bobs_event(&site).await;
+    for (email, answer) in [("ann@example.org", "yes"), ("bo@example.net", "no")] {
+        site.rsvp("", email, answer).await;
+    }
+    let page = site.get(&format!("/e/{bob_event}")).await;
+    let theirs = form(&[
+        ("form_token", &form_token(&page.body)),
+        ("name", "Cy"),
+        ("email", "cy@example.org"),
+        ("answer", "yes"),
+    ]);
+    let rsvp = site.post(&format!("/e/{bob_event}/rsvp"), &theirs).await;
+    assert_eq!(rsvp.status, StatusCode::OK, "{}", rsvp.body);
+
+    let olga = signed_in(&site, OLGA).await;
+    let all = get_json(&site, "/api/v1/changes", &olga).await;
+    let ann = "ann@example.org".to_string();
+    let bo = "bo@example.net".to_string();
+    let row = |kind: &str, who: &String, new: &str| (kind.to_string(), who.clone(), new.into());
+    assert_eq!(
+        change_rows(&all),
+        [
+            row("invitee.added", &ann, ""),
+            row("invitee.answered", &ann, "accepted"),
+            row("invitee.delivery", &ann, "queued"),
+            row("invitee.added", &bo, ""),
+            row("invitee.answered", &bo, "declined"),
+            row("invitee.delivery", &bo, "queued"),
+        ],
+        "hers only, in commit order: {all:#}"
+    );
+    assert_eq!(all["has_more"], false);
+    let first = &all["changes"][0];
+    assert_eq!(first["data"]["event_id"], site.event.as_str());
+    assert_eq!(first["data"]["event_title"], "Spring party");
+    assert_eq!(first["data"]["channel"], "web");
+    assert_eq!(first["version"], 1);
+    assert!(
+        first["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("chg_"))
+    );
+
+    // Page by page from the cursors: the same records, each once.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..10 {
+        let uri = format!("/api/v1/changes?limit=4&after={cursor}");
+        let page = get_json(&site, &uri, &olga).await;
+        paged.extend(change_rows(&page));
+        cursor = page["next_cursor"].as_str().expect("cursor").to_string();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(paged, change_rows(&all));
+    let after_all = get_json(&site, &format!("/api/v1/changes?after={cursor}"), &olga).await;
+    assert_eq!(change_rows(&after_all), []);
+    assert_eq!(
+        after_all["next_cursor"],
+        cursor.as_str(),
+        "poll again from there"
+    );
+
+    let answers = "/api/v1/changes?types=invitee.answered,invitee.bounced";
+    let answers = get_json(&site, answers, &olga).await;
+    assert_eq!(
+        change_rows(&answers),
+        [
+            row("invitee.answered", &ann, "accepted"),
+            row("invitee.answered", &bo, "declined")
+        ]
+    );
+    let own = format!(
+        "/api/v1/changes?event_id={}&types=invitee.added",
+        site.event
+    );
+    assert_eq!(change_rows(&get_json(&site, &own, &olga).await).len(), 2);
+
+    for (uri, status) in [
+        (
+            format!("/api/v1/changes?event_id={bob_event}"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/changes?after=x1".to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/changes?types=invitee.maybe".to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let reply = api(&site, Method::GET, &uri, &olga, None).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.body);
+    }
+    // Bob reads his own stream: Cy's answer, nothing of Olga's.
+    let bob = signed_in(&site, "bob@example.net").await;
+    let his = get_json(&site, "/api/v1/changes?types=invitee.answered", &bob).await;
+    let cy = "cy@example.org".to_string();
+    assert_eq!(
+        change_rows(&his),
+        [row("invitee.answered", &cy, "accepted")]
+    );
+}

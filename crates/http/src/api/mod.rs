@@ -2,6 +2,7 @@
 //! Every route answers JSON errors `{"error", "message"}`; an event the caller may not see is
 //! 404 like one that does not exist, so ids cannot be probed.
 
+mod changes;
 mod delegates;
 mod events;
 mod export;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/events/{event_id}/export/{file}", get(export::file))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{token_id}", delete(tokens::revoke))
+        .route("/api/v1/changes", get(changes::list))
         .route("/api/v1/delegates", get(delegates::list))
         .route(
             "/api/v1/delegates/{delegate}",
