@@ -17,6 +17,7 @@ use rollcall_core::ids::RandomIds;
 use rollcall_core::ports::Store;
 use rollcall_core::tokens::TokenKey;
 use rollcall_core::usecase::deliver::DeliverySettings;
+use rollcall_core::usecase::dispatch::Dispatching;
 use rollcall_core::usecase::ingest::IngestSettings;
 use rollcall_http::{AppState, HttpSettings};
 use rollcall_mail::{MailComposer, MailSettings};
@@ -31,20 +32,15 @@ pub enum BootError {
     Secret(#[from] SecretError),
 }
 
-/// The table, wrapped so commits ring the doorbell (`ring`) and publish the event stream.
+/// The table, wrapped so commits queue the dispatch of their change records (outermost, so
+/// the doorbell hears of it too) and ring the doorbell (`ring`).
 fn store(config: &Config, services: &Services, ring: bool) -> Arc<dyn Store> {
     let doorbell = ring
         .then(|| config.optional(JOBS_QUEUE_URL))
         .flatten()
         .map(|url| services.queue(url));
-    let stream = config
-        .optional(EVENTS_TOPIC_ARN)
-        .map(|arn| services.topic(arn));
-    Arc::new(Effects::new(
-        Arc::new(services.store(&config.table)),
-        doorbell,
-        stream,
-    ))
+    let table = Arc::new(services.store(&config.table));
+    Arc::new(Dispatching::new(Arc::new(Effects::new(table, doorbell))))
 }
 
 async fn token_key(config: &Config, services: &Services) -> Result<TokenKey, BootError> {
@@ -137,6 +133,9 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
         rate: config.send_rate()?,
         budget: DEFAULT_BUDGET,
         alarms,
+        stream: config
+            .optional(EVENTS_TOPIC_ARN)
+            .map(|arn| services.topic(arn)),
         doorbell: config
             .optional(JOBS_QUEUE_URL)
             .map(|url| services.queue(url)),

@@ -8,8 +8,9 @@
 //!
 //! Everything comes from the environment the template sets ([`config`]); the SQS handlers
 //! share one batch loop ([`batch`]) that answers with partial batch failures; every store
-//! write that queues mail rings the worker's doorbell and publishes Rollcall's event stream
-//! ([`effects`]).
+//! write that queues work for the outbox rings the worker's doorbell ([`effects`]), and the
+//! change records a write makes are queued with it for the worker to tell Rollcall's event
+//! stream.
 
 pub mod api;
 pub mod batch;

@@ -25,9 +25,9 @@ use chrono::{DateTime, Utc};
 use rollcall_aws::queue::JobQueue;
 use rollcall_aws::stream::EventStream;
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ports::{Composer, Mailer, Store, StoreError};
+use rollcall_core::ports::{ChangeSink, Composer, Mailer, Store, StoreError};
 use rollcall_core::usecase::deliver::{
-    DeliveryReport, DeliverySettings, Next, Pacer, Requeue, Stop, requeue, send_paced,
+    DeliveryReport, DeliverySettings, Next, Outlets, Pacer, Requeue, Stop, requeue, send_paced,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -68,6 +68,8 @@ pub struct Worker {
     pub doorbell: Option<JobQueue>,
     /// Where a human hears that the outbox paused (and resumed).
     pub alarms: Option<EventStream>,
+    /// Where the dispatches of change records are told (Rollcall's event stream).
+    pub stream: Option<EventStream>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -132,8 +134,10 @@ impl Worker {
         let run = send_paced(
             self.store.as_ref(),
             &RandomIds,
-            self.composer.as_ref(),
-            self.mailer.as_ref(),
+            &Outlets {
+                stream: self.stream.as_ref().map(|s| s as &dyn ChangeSink),
+                ..Outlets::mail(self.composer.as_ref(), self.mailer.as_ref())
+            },
             &self.settings,
             self.rate,
             &mut pacer,

@@ -1,10 +1,14 @@
-//! Rollcall's outgoing event stream: [`EventStream`] publishes status events as JSON to one SNS
-//! topic, each with a `type` message attribute (the event's `type` field) that subscriptions can
-//! filter on.
+//! Rollcall's outgoing event stream: [`EventStream`] publishes JSON to one SNS topic, each
+//! message with a `type` message attribute (the JSON's `type` field) that subscriptions can
+//! filter on. As the core's [`ChangeSink`] it publishes one message per change record, in the
+//! shape the API and webhooks give it; the alarm topic gets the worker's own alarms.
 
+use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::{DisplayErrorContext, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
+use rollcall_core::change::ChangeRecord;
+use rollcall_core::ports::{ChangeSink, SendError};
 use thiserror::Error;
 
 /// The message attribute that carries the event's type.
@@ -72,4 +76,21 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     StreamError::Unavailable(format!("SNS {operation}: {}", DisplayErrorContext(&error)))
+}
+
+#[async_trait]
+impl ChangeSink for EventStream {
+    /// One message per record, in order; an SNS failure is retried by the outbox (the records
+    /// published before it go again then: listeners de-duplicate by the record's `id`).
+    async fn publish(&self, records: &[ChangeRecord]) -> Result<(), SendError> {
+        for record in records {
+            let message = serde_json::json!(record.published());
+            match EventStream::publish(self, &message).await {
+                Ok(_) => {}
+                Err(StreamError::Invalid(why)) => return Err(SendError::Permanent(why)),
+                Err(StreamError::Unavailable(why)) => return Err(SendError::Transient(why)),
+            }
+        }
+        Ok(())
+    }
 }

@@ -96,6 +96,30 @@ pub struct Event {
 }
 
 impl Event {
+    /// The event of a job that is about no event: empty, with an id no stored event has
+    /// ([`EventId::NONE`]). The outbox keeps one event per item; a sign-in request must not
+    /// read the address's events to fill it in (that is the work it leaves to the sender),
+    /// and a dispatch of change records carries what it is about in the records.
+    pub fn none(now: DateTime<Utc>) -> Event {
+        Event {
+            id: EventId::NONE,
+            organizer_email: String::new(),
+            organizer_name: None,
+            uid: String::new(),
+            sequence: 0,
+            dtstamp: None,
+            state: EventState::Active,
+            details: CalendarEvent::default(),
+            overrides: Vec::new(),
+            cancelled_occurrences: Vec::new(),
+            producer: None,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+            placeholder: false,
+        }
+    }
+
     pub fn title(&self) -> &str {
         self.details
             .summary

@@ -95,6 +95,12 @@ pub enum Notice {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         domain_admin: Option<String>,
     },
+    /// Not mail: "tell whoever listens of these change records" (the event stream's topic).
+    /// Queued in the commit that wrote them ([`crate::usecase::dispatch`]), so a crash after
+    /// the commit delays the telling but never loses it.
+    Dispatch {
+        changes: Vec<crate::change::ChangeRecord>,
+    },
 }
 
 /// A dashboard sign-in link's secret, made as its mail is sent; the store keeps its hash.
@@ -270,6 +276,7 @@ impl OutboxMessage {
                 | Notice::FanOutFrom { .. }
                 | Notice::RecordAttendees(_)
                 | Notice::SignInRequest { .. }
+                | Notice::Dispatch { .. }
         )
     }
 }

@@ -13,7 +13,7 @@ use rollcall_core::ports::{
     Commit, ComposedMail, EventStore, EventWrite, InviteeStore, OutboxStore,
 };
 use rollcall_core::usecase::access::{MAX_LIVE_SIGN_IN_LINKS, mint_sign_in_link};
-use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::usecase::deliver::{DeliverySettings, Outlets, deliver_due};
 use rollcall_http::{AppState, HttpSettings, WebAssets, router};
 use rollcall_testkit::{PlainComposer, RecordingMailer, SequentialIds};
 use serde_json::Value;
@@ -733,8 +733,7 @@ async fn deliver(site: &Site, mailer: &RecordingMailer) {
     deliver_due(
         site.store.as_ref(),
         &SequentialIds::new(),
-        &PlainComposer,
-        mailer,
+        &Outlets::mail(&PlainComposer, mailer),
         &DeliverySettings::default(),
         Utc::now(),
     )

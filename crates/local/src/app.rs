@@ -14,9 +14,10 @@ use crate::worker::{InboundWorker, OutboxSender};
 use anyhow::{Context, Result};
 use rollcall_core::Limits;
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ports::{Composer, Mailer};
+use rollcall_core::ports::{Composer, Mailer, Store};
 use rollcall_core::tokens::TokenKey;
 use rollcall_core::usecase::deliver::DeliverySettings;
+use rollcall_core::usecase::dispatch::Dispatching;
 use rollcall_core::usecase::ingest::IngestSettings;
 use rollcall_http::{AppState, HttpSettings, router};
 use rollcall_mail::{MailComposer, MailSettings};
@@ -109,8 +110,11 @@ impl App {
         };
         // Shared by the web site and the worker, so a change by mail drops the event's page at once.
         let pages = Arc::new(rollcall_http::PageCache::default());
+        // The store as every use case writes it: commits queue their change records' dispatch.
+        let ports: Arc<dyn Store> = Arc::new(Dispatching::new(Arc::new(store.clone())));
         let worker = InboundWorker {
             store: store.clone(),
+            ports: ports.clone(),
             pages: pages.clone(),
             settings: ingest_settings.clone(),
             domain: config.domain.clone(),
@@ -118,7 +122,7 @@ impl App {
             wake: inbound_wake.clone(),
         };
         let sender = OutboxSender {
-            store: store.clone(),
+            store: ports.clone(),
             composer,
             mailer,
             // One sender per data folder (the folder lock), so claims need no lease: a message a
@@ -155,7 +159,7 @@ impl App {
             ..SmtpConfig::default()
         });
         let mut state = AppState::new(
-            Arc::new(store.clone()),
+            ports,
             Arc::new(RandomIds),
             tokens.clone(),
             HttpSettings {

@@ -5,8 +5,10 @@ use crate::store::SqliteStore;
 use crate::trust::SenderCheck;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ports::{Composer, Mailer, StoreError};
-use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, Next, Pacer, send_paced};
+use rollcall_core::ports::{Composer, Mailer, Store, StoreError};
+use rollcall_core::usecase::deliver::{
+    DeliveryReport, DeliverySettings, Next, Outlets, Pacer, send_paced,
+};
 use rollcall_core::usecase::ingest::{
     InboundMessage, IngestSettings, ingest, recipient_of, reject_unaddressed,
 };
@@ -20,9 +22,13 @@ const POLL: Duration = Duration::from_secs(1);
 /// kept) instead of being retried forever.
 const MAX_INBOUND_ATTEMPTS: u32 = 10;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct InboundWorker {
+    /// The inbox queue.
     pub store: SqliteStore,
+    /// The same database as the use cases write it: wrapped so that commits queue the
+    /// dispatch of their change records ([`rollcall_core::usecase::dispatch`]).
+    pub ports: Arc<dyn Store>,
     /// The web site's page cache: pages of events a message changed are dropped at once.
     pub pages: Arc<rollcall_http::PageCache>,
     pub settings: IngestSettings,
@@ -30,6 +36,14 @@ pub struct InboundWorker {
     /// Decides how far each message's sender is authenticated (trusted network, DMARC).
     pub sender: Arc<SenderCheck>,
     pub wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for InboundWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboundWorker")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InboundWorker {
@@ -65,7 +79,7 @@ impl InboundWorker {
                 let named = entry.rcpt_to.iter().map(String::as_str);
                 let Some(recipient) = recipient_of(named, &self.domain, &self.settings.tokens)
                 else {
-                    let outcome = reject_unaddressed(&entry.id, &self.store, now).await?;
+                    let outcome = reject_unaddressed(&entry.id, self.ports.as_ref(), now).await?;
                     tracing::warn!(message = %entry.id, %outcome, "processed");
                     return Ok(true);
                 };
@@ -76,7 +90,15 @@ impl InboundWorker {
                     recipient,
                     trust,
                 };
-                match ingest(&message, &self.settings, &self.store, &RandomIds, now).await {
+                match ingest(
+                    &message,
+                    &self.settings,
+                    self.ports.as_ref(),
+                    &RandomIds,
+                    now,
+                )
+                .await
+                {
                     Ok(outcome) => {
                         for event in outcome.event_ids() {
                             self.pages.forget(event);
@@ -100,7 +122,8 @@ impl InboundWorker {
 }
 
 pub struct OutboxSender {
-    pub store: SqliteStore,
+    /// Wrapped like [`InboundWorker::ports`]: delivery records signals too.
+    pub store: Arc<dyn Store>,
     pub composer: Arc<dyn Composer>,
     pub mailer: Arc<dyn Mailer>,
     pub settings: DeliverySettings,
@@ -125,10 +148,9 @@ impl OutboxSender {
             shutdown,
         };
         send_paced(
-            &self.store,
+            self.store.as_ref(),
             &RandomIds,
-            self.composer.as_ref(),
-            self.mailer.as_ref(),
+            &Outlets::mail(self.composer.as_ref(), self.mailer.as_ref()),
             &self.settings,
             self.rate_per_second,
             &mut pacer,

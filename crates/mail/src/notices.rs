@@ -282,6 +282,7 @@ impl MailComposer {
             | Notice::FanOutFrom { .. }
             | Notice::RecordAttendees(_)
             | Notice::SignInRequest { .. }
+            | Notice::Dispatch { .. }
             | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }
@@ -399,6 +400,9 @@ impl Composer for MailComposer {
             }
             Notice::SignInRequest { .. } => {
                 return Err("a sign-in request is not mail (its answer is)".to_string());
+            }
+            Notice::Dispatch { .. } => {
+                return Err("a dispatch of change records is not mail".to_string());
             }
             _ => {}
         }

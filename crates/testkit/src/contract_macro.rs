@@ -37,6 +37,7 @@ macro_rules! store_contract_tests {
             change_records_come_out_per_organizer_in_commit_order,
             concurrent_commits_each_get_their_own_place_in_the_stream,
             answers_on_the_web_tell_the_organizers_stream_once,
+            change_records_are_told_to_the_stream_through_the_outbox_once,
             a_duplicate_event_and_email_insert_conflicts_and_writes_nothing,
             a_duplicate_invitee_id_insert_conflicts,
             a_stale_invitee_version_conflicts_and_writes_nothing,

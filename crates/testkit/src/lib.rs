@@ -4,7 +4,8 @@
 //!   [`OutboxStore`]; its doc comments are the written form of the store contract.
 //! - [`contract`] and [`store_contract_tests!`]: the executable form of the same contract,
 //!   which every store adapter runs against itself.
-//! - [`SequentialIds`], [`RecordingMailer`], [`PlainComposer`], [`MemoryRawMail`]:
+//! - [`SequentialIds`], [`RecordingMailer`], [`PlainComposer`], [`MemoryRawMail`],
+//!   [`RecordingSink`]:
 //!   deterministic stand-ins for the other ports.
 //! - [`GuardedStore`]: a store that keeps something alive (a temporary directory) as long as
 //!   it lives.
@@ -22,6 +23,7 @@ mod ids;
 mod mailer;
 mod memory_store;
 mod raw_mail;
+mod sink;
 
 pub use fixtures::{fixture_path, read_fixture};
 pub use guarded::GuardedStore;
@@ -29,3 +31,4 @@ pub use ids::SequentialIds;
 pub use mailer::{FailWith, PlainComposer, RecordingMailer};
 pub use memory_store::{InMemoryStore, OutboxEntry, OutboxState};
 pub use raw_mail::MemoryRawMail;
+pub use sink::RecordingSink;

@@ -5,7 +5,7 @@ rollcall_testkit::store_contract_tests!(rollcall_testkit::InMemoryStore::new());
 /// What the ports cannot show, the reference adapter shows tests: delivery bookkeeping.
 #[tokio::test]
 async fn delivery_bookkeeping_is_kept_per_outbox_message() {
-    use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
+    use rollcall_core::usecase::deliver::{DeliverySettings, Outlets, deliver_due};
     use rollcall_testkit::{FailWith, InMemoryStore, OutboxState, PlainComposer, RecordingMailer};
 
     let store = InMemoryStore::new();
@@ -18,8 +18,7 @@ async fn delivery_bookkeeping_is_kept_per_outbox_message() {
     deliver_due(
         &store,
         &rollcall_testkit::SequentialIds::new(),
-        &PlainComposer,
-        &mailer,
+        &Outlets::mail(&PlainComposer, &mailer),
         &settings,
         now + chrono::Duration::hours(1),
     )

@@ -214,13 +214,32 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
     assert_eq!(count("response", "declined"), 1, "{counters:?}");
     assert_eq!(count("reachability", "complained"), 1, "{counters:?}");
 
-    // And Rollcall's event stream told integrators: SNS → the subscribed queue.
+    // And Rollcall's event stream told integrators, through the outbox: the commits queued
+    // their records' dispatch and rang the doorbell; the worker tells SNS → the subscribed
+    // queue, one message per change record, in the shape the API gives it.
+    let rang = run_batch(&world.bed.jobs_queue, |batch| worker.handle(batch)).await;
+    assert!(!rang.is_empty(), "the events' commits rang the doorbell");
     let (_, published) = drain(&world.bed.stream_queue).await;
+    let records: Vec<serde_json::Value> = published
+        .iter()
+        .filter_map(|m| serde_json::from_str::<serde_json::Value>(&m.body).ok())
+        .map(|body| match body["Message"].as_str() {
+            // Not raw delivery: the record is the SNS envelope's `Message`.
+            Some(message) => serde_json::from_str(message).unwrap_or(body),
+            None => body,
+        })
+        .collect();
+    let about_ann = |kind: &str, new: &str| {
+        records.iter().any(|r| {
+            r["type"] == kind
+                && r["data"]["invitee_id"] == ann.id.as_str()
+                && r["data"]["new"] == new
+                && r["version"] == 1
+        })
+    };
     assert!(
-        published
-            .iter()
-            .any(|m| m.body.contains("signals") && m.body.contains(ann.id.as_str())),
-        "signals published: {published:?}"
+        about_ann("invitee.answered", "declined") && about_ann("invitee.complained", "complained"),
+        "her reply and her complaint told: {records:#?}"
     );
 }
 

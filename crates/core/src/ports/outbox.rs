@@ -133,6 +133,15 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &ComposedMail) -> Result<(), SendError>;
 }
 
+/// Where change records are told besides the store: on AWS, the event stream's SNS topic
+/// (one message per record, its type as an attribute subscriptions filter on). Told at least
+/// once: a record is told again if the sender dies before the dispatch is marked done, so
+/// listeners de-duplicate by the record's id.
+#[async_trait]
+pub trait ChangeSink: Send + Sync {
+    async fn publish(&self, records: &[ChangeRecord]) -> Result<(), SendError>;
+}
+
 /// Turns an outbox message into MIME. Implemented by `rollcall-mail`.
 pub trait Composer: Send + Sync {
     fn compose(&self, message: &OutboxMessage) -> Result<ComposedMail, String>;

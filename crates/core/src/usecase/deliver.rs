@@ -30,7 +30,7 @@ use crate::event::normalize_email;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{Notice, OutboxMessage};
 use crate::ports::{
-    Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
+    ChangeSink, Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
 };
 use crate::quota::{self, QuotaSettings};
 use crate::retry::Attempt;
@@ -66,6 +66,34 @@ pub struct DeliverySettings {
     /// The organizer's daily quota of invitations, which the updates and cancellations a
     /// fan-out queues count against too (with the form and the pasted lists).
     pub quotas: QuotaSettings,
+}
+
+/// Where the outbox's items leave through: mail (composed, then sent), and the event stream
+/// that dispatches of change records are told to (none locally).
+#[derive(Clone, Copy)]
+pub struct Outlets<'a> {
+    pub composer: &'a dyn Composer,
+    pub mailer: &'a dyn Mailer,
+    pub stream: Option<&'a dyn ChangeSink>,
+}
+
+impl std::fmt::Debug for Outlets<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outlets")
+            .field("stream", &self.stream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Outlets<'a> {
+    /// Mail only: dispatches are done without telling anyone beyond the store.
+    pub fn mail(composer: &'a dyn Composer, mailer: &'a dyn Mailer) -> Outlets<'a> {
+        Outlets {
+            composer,
+            mailer,
+            stream: None,
+        }
+    }
 }
 
 /// Five days, as SMTP queues keep mail they cannot deliver yet (RFC 5321 §4.5.4.1).
@@ -154,11 +182,11 @@ enum Gate {
 pub async fn deliver_due(
     store: &dyn Store,
     ids: &dyn IdSource,
-    composer: &dyn Composer,
-    mailer: &dyn Mailer,
+    outlets: &Outlets<'_>,
     settings: &DeliverySettings,
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, StoreError> {
+    let (composer, mailer) = (outlets.composer, outlets.mailer);
     let mut report = DeliveryReport::default();
     let mut gate = match store.outbox_pause().await? {
         None => Gate::Open,
@@ -178,7 +206,10 @@ pub async fn deliver_due(
         }
         let is_mail = !matches!(
             message.notice,
-            Notice::FanOut(_) | Notice::FanOutFrom { .. } | Notice::RecordAttendees(_)
+            Notice::FanOut(_)
+                | Notice::FanOutFrom { .. }
+                | Notice::RecordAttendees(_)
+                | Notice::Dispatch { .. }
         );
         if is_mail && let Gate::ProbeDue(pause) = &gate {
             let until = now + probe_wait(settings, pause.probes + 1);
@@ -223,6 +254,9 @@ pub async fn deliver_due(
                 attendees::record_attendees(message, list, store, ids, now, &mut report.listed)
                     .await
                     .map_err(|error| SendError::Transient(error.to_string()))
+            }
+            Notice::Dispatch { .. } => {
+                crate::usecase::dispatch::tell(&message.notice, outlets.stream).await
             }
             Notice::SignInRequest { .. } => {
                 let ttl = settings.sign_in_link_ttl;

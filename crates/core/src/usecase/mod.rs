@@ -6,6 +6,8 @@
 //! - [`rsvp`], [`confirm`], [`invite`], [`delegation`]: what guests and organizers do on the web
 //!   and the API.
 //! - [`deliver`]: the outbox worked off (mail, fan-out, the paced send loop).
+//! - [`dispatch`]: change records told to the event stream, queued in the commit that wrote
+//!   them.
 //! - [`provider`]: delivery events from the mail provider.
 //! - [`access`]: sign-in links, sessions and API tokens.
 //! - [`report`]: the dashboard's read side (reports, lists, exports).
@@ -14,6 +16,7 @@ pub mod access;
 pub mod confirm;
 pub mod delegation;
 pub mod deliver;
+pub mod dispatch;
 pub mod ingest;
 pub mod invite;
 pub mod provider;

@@ -10,7 +10,7 @@ use rollcall_core::usecase::access::{
     self, AccessSettings, SignInError, create_api_token, hash_secret, mint_sign_in_link,
     request_sign_in_link, revoke_api_token, sign_in, sign_out,
 };
-use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::usecase::deliver::{DeliverySettings, Outlets, deliver_due};
 
 fn credential(secret: &str, kind: CredentialKind, organizer: &str, seconds: i64) -> Credential {
     Credential {
@@ -480,8 +480,7 @@ pub async fn the_acknowledgement_carries_a_working_sign_in_link<S: Store>(store:
     deliver_due(
         store,
         &SequentialIds::new(),
-        &PlainComposer,
-        &mailer,
+        &Outlets::mail(&PlainComposer, &mailer),
         &DeliverySettings::default(),
         at(1),
     )

@@ -10,7 +10,7 @@ use rollcall_core::invitee::Invitee;
 use rollcall_core::notice::{AttendeeList, Notice};
 use rollcall_core::ports::{InviteeStore, Store};
 use rollcall_core::status::{Answer, Channel};
-use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, Outlets, deliver_due};
 
 const DOMAIN: &str = "rollcall.test";
 const GUESTS: usize = 60;
@@ -92,8 +92,10 @@ async fn pass<S: Store>(store: &S, ids: &SequentialIds, seconds: i64) -> Deliver
         ..DeliverySettings::default()
     };
     let mailer = RecordingMailer::new();
-    let report = deliver_due(store, ids, &PlainComposer, &mailer, &settings, at(seconds));
-    report.await.expect("delivery reaches the store")
+    let outlets = Outlets::mail(&PlainComposer, &mailer);
+    deliver_due(store, ids, &outlets, &settings, at(seconds))
+        .await
+        .expect("delivery reaches the store")
 }
 
 fn report(sent: usize, retrying: usize, listed: usize) -> DeliveryReport {

@@ -238,3 +238,52 @@ pub async fn answers_on_the_web_tell_the_organizers_stream_once<S: Store>(store:
     assert_eq!(changed.at, at(20));
     assert_eq!(changed.data.track.as_deref(), Some("response"));
 }
+
+/// The dispatch of a commit's change records is queued in that commit and told to the event
+/// stream by the sender: after a failure of the stream, again, and then never again; a
+/// redelivered commit queues nothing more.
+pub async fn change_records_are_told_to_the_stream_through_the_outbox_once<S: Store>(store: &S) {
+    use crate::{PlainComposer, RecordingMailer, RecordingSink, SequentialIds};
+    use rollcall_core::usecase::deliver::{DeliverySettings, Jitter, Outlets, deliver_due};
+    use rollcall_core::usecase::dispatch::with_dispatch;
+    let planning = event(1, OLGA, "uid-1");
+    let changes = vec![
+        record_of(ChangeType::EventCreated, &planning, "m1", 0),
+        record_of(ChangeType::EventUpdated, &planning, "m1", 0),
+    ];
+    let commit = Commit {
+        events: vec![insert(&planning)],
+        ..changes_commit("m1", changes.clone())
+    };
+    let queued = with_dispatch(&commit).expect("a commit with records queues their dispatch");
+    commit_applies(store, &queued).await;
+    let again = store.commit(&queued).await;
+    assert!(matches!(again, Ok(Committed::AlreadyRecorded)), "{again:?}");
+    assert!(
+        with_dispatch(&changes_commit("m2", Vec::new())).is_none(),
+        "nothing to tell, nothing queued"
+    );
+
+    let (mailer, sink) = (RecordingMailer::new(), RecordingSink::new());
+    let outlets = Outlets {
+        stream: Some(&sink),
+        ..Outlets::mail(&PlainComposer, &mailer)
+    };
+    let settings = DeliverySettings {
+        jitter: Jitter::NONE,
+        ..DeliverySettings::default()
+    };
+    let ids = SequentialIds::new();
+    sink.fail_next(1);
+    let first = deliver_due(store, &ids, &outlets, &settings, at(1)).await;
+    assert_eq!(first.expect("pass").retrying, 1, "the stream was down");
+    assert!(sink.told().is_empty());
+    for second in [10, 20, 30] {
+        deliver_due(store, &ids, &outlets, &settings, at(second))
+            .await
+            .expect("pass");
+    }
+    let told: Vec<ChangeRecord> = sink.told();
+    assert_eq!(told, changes, "each record told once, in order");
+    assert!(mailer.sent().is_empty(), "a dispatch is not mail");
+}

@@ -12,7 +12,7 @@ use rollcall_core::invitee::InviteeId;
 use rollcall_core::notice::{FanOut, Notice, OutboxMessage};
 use rollcall_core::ports::{Commit, Committed, Store};
 use rollcall_core::status::Answer;
-use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, deliver_due};
+use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, Outlets, deliver_due};
 use rollcall_core::usecase::rsvp::{UnsubscribeScope, unsubscribe};
 
 fn delivered(sent: usize, fanned_out: usize) -> DeliveryReport {
@@ -56,7 +56,14 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
         ..DeliverySettings::default()
     };
     let mailer = RecordingMailer::new();
-    let report = deliver_due(store, &source, &PlainComposer, &mailer, &settings, at(50)).await;
+    let report = deliver_due(
+        store,
+        &source,
+        &Outlets::mail(&PlainComposer, &mailer),
+        &settings,
+        at(50),
+    )
+    .await;
     assert_eq!(
         report.expect("deliver"),
         delivered(3, 0),
@@ -90,8 +97,7 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
     let report = deliver_due(
         &crashing,
         &source,
-        &PlainComposer,
-        &mailer,
+        &Outlets::mail(&PlainComposer, &mailer),
         &settings,
         at(100),
     )
@@ -142,8 +148,7 @@ pub async fn a_fan_out_job_queues_one_invitation_per_reachable_invitee_once<S: S
     let report = deliver_due(
         &crashing,
         &source,
-        &PlainComposer,
-        &mailer,
+        &Outlets::mail(&PlainComposer, &mailer),
         &settings,
         restart,
     )
@@ -172,7 +177,14 @@ pub async fn a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once<S:
         ..DeliverySettings::default()
     };
     let mailer = RecordingMailer::new();
-    let first = deliver_due(store, &source, &PlainComposer, &mailer, &settings, at(50)).await;
+    let first = deliver_due(
+        store,
+        &source,
+        &Outlets::mail(&PlainComposer, &mailer),
+        &settings,
+        at(50),
+    )
+    .await;
     assert_eq!(
         first.expect("deliver"),
         delivered(5, 0),
@@ -184,8 +196,15 @@ pub async fn a_long_fan_out_continues_in_later_runs_and_reaches_everyone_once<S:
     let before = mailer.sent().len();
     let mut fanned_out = Vec::new();
     for pass in 0..10 {
-        let report = deliver_due(store, &source, &PlainComposer, &mailer, &settings, at(100));
-        let report = report.await.expect("deliver");
+        let report = deliver_due(
+            store,
+            &source,
+            &Outlets::mail(&PlainComposer, &mailer),
+            &settings,
+            at(100),
+        )
+        .await
+        .expect("deliver");
         fanned_out.push(report.fanned_out);
         if report == DeliveryReport::default() {
             break;
@@ -227,12 +246,12 @@ async fn passes<S: Store>(
         let report = deliver_due(
             store,
             &source,
-            &PlainComposer,
-            mailer,
+            &Outlets::mail(&PlainComposer, mailer),
             settings,
             at(seconds),
-        );
-        let report = report.await.expect("deliver");
+        )
+        .await
+        .expect("deliver");
         if report == DeliveryReport::default() {
             return total;
         }

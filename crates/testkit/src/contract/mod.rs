@@ -256,8 +256,7 @@ pub(crate) async fn deliver<S: rollcall_core::ports::Store>(
     rollcall_core::usecase::deliver::deliver_due(
         store,
         &crate::SequentialIds::new(),
-        &crate::PlainComposer,
-        mailer,
+        &rollcall_core::usecase::deliver::Outlets::mail(&crate::PlainComposer, mailer),
         &rollcall_core::usecase::deliver::DeliverySettings::default(),
         at(seconds),
     )

@@ -13,8 +13,8 @@ use rollcall_core::invitee::InviteeId;
 use rollcall_core::ports::{Commit, Committed, EventStore, OutboxPause, Store, StoreError};
 use rollcall_core::status::Answer;
 use rollcall_core::usecase::deliver::{
-    DeliveryReport, DeliverySettings, Jitter, Next, PacedRun, Pacer, Requeue, Stop, deliver_due,
-    requeue, send_paced,
+    DeliveryReport, DeliverySettings, Jitter, Next, Outlets, PacedRun, Pacer, Requeue, Stop,
+    deliver_due, requeue, send_paced,
 };
 use rollcall_core::usecase::rsvp::{RsvpRequest, RsvpSettings, Rsvped, rsvp};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -48,8 +48,7 @@ async fn pass<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) -> De
     deliver_due(
         store,
         &SequentialIds::new(),
-        &PlainComposer,
-        mailer,
+        &Outlets::mail(&PlainComposer, mailer),
         &settings(),
         at(seconds),
     )
@@ -348,8 +347,7 @@ async fn paced<S: Store>(
     send_paced(
         store,
         &SequentialIds::new(),
-        &PlainComposer,
-        mailer,
+        &Outlets::mail(&PlainComposer, mailer),
         &settings(),
         2,
         pacer,

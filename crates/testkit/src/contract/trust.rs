@@ -14,7 +14,7 @@ use rollcall_core::tokens::TokenKey;
 use rollcall_core::usecase::confirm::{
     Choice, ConfirmError, Confirmation, confirm_sender, confirmation,
 };
-use rollcall_core::usecase::deliver::{DeliverySettings, deliver_due};
+use rollcall_core::usecase::deliver::{DeliverySettings, Outlets, deliver_due};
 use rollcall_core::usecase::ingest::{
     InboundMessage, IngestSettings, Recipient, SenderTrust, ingest,
 };
@@ -259,9 +259,15 @@ pub async fn confirming_applies_the_message_once<S: Store>(store: &S) {
     // the sender was vouched for.
     let delivery = DeliverySettings::default();
     let mailer = RecordingMailer::new();
-    deliver_due(store, &ids, &PlainComposer, &mailer, &delivery, at(60))
-        .await
-        .expect("delivery reaches the store");
+    deliver_due(
+        store,
+        &ids,
+        &Outlets::mail(&PlainComposer, &mailer),
+        &delivery,
+        at(60),
+    )
+    .await
+    .expect("delivery reaches the store");
     let bob = store.invitee_by_email(&event.id, "bob@example.org").await;
     let bob = bob.expect("read invitee").expect("Bob is an invitee");
     let history = store.signals_of(&bob.id).await.expect("history");

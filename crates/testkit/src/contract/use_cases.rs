@@ -11,7 +11,9 @@ use rollcall_core::outcome::{Outcome, OutcomeStatus};
 use rollcall_core::ports::{Committed, EventStore, Store};
 use rollcall_core::status::{Answer, Channel};
 use rollcall_core::tokens::TokenKey;
-use rollcall_core::usecase::deliver::{DeliveryReport, DeliverySettings, Jitter, deliver_due};
+use rollcall_core::usecase::deliver::{
+    DeliveryReport, DeliverySettings, Jitter, Outlets, deliver_due,
+};
 use rollcall_core::usecase::ingest::{
     InboundMessage, IngestSettings, Recipient, SenderTrust, ingest,
 };
@@ -177,7 +179,14 @@ pub async fn the_ingest_use_case_creates_updates_and_ignores_stale<S: Store>(sto
         "not in the ingest commit"
     );
     let mailer = RecordingMailer::new();
-    let report = deliver_due(store, &ids, &PlainComposer, &mailer, &settings(), at(3600)).await;
+    let report = deliver_due(
+        store,
+        &ids,
+        &Outlets::mail(&PlainComposer, &mailer),
+        &settings(),
+        at(3600),
+    )
+    .await;
     let report = report.expect("delivery reaches the store");
     assert_eq!((report.sent, report.listed), (5, 2), "{report:?}");
     assert_eq!(
@@ -234,8 +243,7 @@ async fn pass<S: Store>(store: &S, mailer: &RecordingMailer, seconds: i64) -> De
     deliver_due(
         store,
         &ids,
-        &PlainComposer,
-        mailer,
+        &Outlets::mail(&PlainComposer, mailer),
         &settings(),
         at(seconds),
     )

@@ -213,7 +213,7 @@ pub async fn request_sign_in_link(
         notice: Notice::SignInRequest {
             domain_admin: viewer.domain_admin,
         },
-        event: no_event(now),
+        event: Event::none(now),
         created_at: now,
     };
     store
@@ -257,27 +257,4 @@ pub async fn answer_sign_in_request(
         event: latest,
         ..request.clone()
     }))
-}
-
-/// The event of a job that is about no event: empty, with an id no stored event has
-/// ([`EventId::NONE`]). The outbox keeps one event per item, and a sign-in request must not
-/// read the address's events to fill it in (that is the work it leaves to the sender).
-fn no_event(now: DateTime<Utc>) -> Event {
-    Event {
-        id: EventId::NONE,
-        organizer_email: String::new(),
-        organizer_name: None,
-        uid: String::new(),
-        sequence: 0,
-        dtstamp: None,
-        state: EventState::Active,
-        details: CalendarEvent::default(),
-        overrides: Vec::new(),
-        cancelled_occurrences: Vec::new(),
-        producer: None,
-        created_at: now,
-        updated_at: now,
-        version: 0,
-        placeholder: false,
-    }
 }

@@ -2,8 +2,7 @@
 //! starts a session; integrations use API tokens. Every secret is ≥128 bits from a CSPRNG and
 //! only its SHA-256 is stored, so a copy of the store lets nobody in.
 
-use crate::event::{Event, EventId, EventState};
-use crate::ical::CalendarEvent;
+use crate::event::Event;
 use crate::notice::{Notice, OutboxMessage, SignInLink};
 use crate::ports::{Commit, Credential, CredentialKind, CredentialStore, Store, StoreError};
 use crate::tracking::email_domain;

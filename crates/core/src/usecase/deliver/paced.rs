@@ -4,8 +4,8 @@
 //! What differs between them — how to wait, when to stop, whom to tell — is the [`Pacer`]
 //! each lends it; the pacing rule is written here once.
 
-use super::{DeliveryReport, DeliverySettings, deliver_due};
-use crate::ports::{Composer, IdSource, Mailer, Store, StoreError};
+use super::{DeliveryReport, DeliverySettings, Outlets, deliver_due};
+use crate::ports::{IdSource, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -59,8 +59,7 @@ pub struct PacedRun {
 pub async fn send_paced(
     store: &dyn Store,
     ids: &dyn IdSource,
-    composer: &dyn Composer,
-    mailer: &dyn Mailer,
+    outlets: &Outlets<'_>,
     settings: &DeliverySettings,
     rate: u32,
     pacer: &mut dyn Pacer,
@@ -73,7 +72,7 @@ pub async fn send_paced(
     let mut total = DeliveryReport::default();
     loop {
         let began = pacer.now();
-        let pass = deliver_due(store, ids, composer, mailer, &settings, began).await;
+        let pass = deliver_due(store, ids, outlets, &settings, began).await;
         pacer.passed(&pass).await;
         let next = match &pass {
             Err(_) => Next::Failed,
