@@ -101,6 +101,12 @@ pub enum Notice {
     Dispatch {
         changes: Vec<crate::change::ChangeRecord>,
     },
+    /// Not mail: one change record for one webhook endpoint (by id), fanned out from a
+    /// dispatch. Its outbox id is the delivery's `webhook-id`, the same on every attempt.
+    Webhook {
+        endpoint: String,
+        change: Box<crate::change::ChangeRecord>,
+    },
 }
 
 /// A dashboard sign-in link's secret, made as its mail is sent; the store keeps its hash.
@@ -277,6 +283,7 @@ impl OutboxMessage {
                 | Notice::RecordAttendees(_)
                 | Notice::SignInRequest { .. }
                 | Notice::Dispatch { .. }
+                | Notice::Webhook { .. }
         )
     }
 }

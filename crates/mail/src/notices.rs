@@ -283,6 +283,7 @@ impl MailComposer {
             | Notice::RecordAttendees(_)
             | Notice::SignInRequest { .. }
             | Notice::Dispatch { .. }
+            | Notice::Webhook { .. }
             | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }
@@ -401,8 +402,8 @@ impl Composer for MailComposer {
             Notice::SignInRequest { .. } => {
                 return Err("a sign-in request is not mail (its answer is)".to_string());
             }
-            Notice::Dispatch { .. } => {
-                return Err("a dispatch of change records is not mail".to_string());
+            Notice::Dispatch { .. } | Notice::Webhook { .. } => {
+                return Err("a dispatch of change records or a webhook is not mail".to_string());
             }
             _ => {}
         }

@@ -38,6 +38,8 @@ macro_rules! store_contract_tests {
             concurrent_commits_each_get_their_own_place_in_the_stream,
             answers_on_the_web_tell_the_organizers_stream_once,
             change_records_are_told_to_the_stream_through_the_outbox_once,
+            webhook_endpoints_are_kept_per_organizer_and_deleted_with_their_log,
+            a_dispatch_reaches_each_endpoint_that_wants_it_once_signed_and_retried,
             a_duplicate_event_and_email_insert_conflicts_and_writes_nothing,
             a_duplicate_invitee_id_insert_conflicts,
             a_stale_invitee_version_conflicts_and_writes_nothing,

@@ -5,7 +5,7 @@
 //! - [`contract`] and [`store_contract_tests!`]: the executable form of the same contract,
 //!   which every store adapter runs against itself.
 //! - [`SequentialIds`], [`RecordingMailer`], [`PlainComposer`], [`MemoryRawMail`],
-//!   [`RecordingSink`]:
+//!   [`RecordingSink`], [`RecordingWebhooks`]:
 //!   deterministic stand-ins for the other ports.
 //! - [`GuardedStore`]: a store that keeps something alive (a temporary directory) as long as
 //!   it lives.
@@ -31,4 +31,4 @@ pub use ids::SequentialIds;
 pub use mailer::{FailWith, PlainComposer, RecordingMailer};
 pub use memory_store::{InMemoryStore, OutboxEntry, OutboxState};
 pub use raw_mail::MemoryRawMail;
-pub use sink::RecordingSink;
+pub use sink::{RecordingSink, RecordingWebhooks};

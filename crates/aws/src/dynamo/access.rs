@@ -68,7 +68,10 @@ fn delete(table: &str, key: &Key, condition: Condition) -> Result<TransactWriteI
 impl DynamoStore {
     /// Sends `writes` as one transaction; `false` if a condition failed (nothing was written).
     /// Retried while another transaction is writing one of the items.
-    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+    pub(super) async fn transact(
+        &self,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
         for attempt in 0..MAX_ATTEMPTS {
             let sent = self
                 .client

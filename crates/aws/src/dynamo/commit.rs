@@ -428,7 +428,7 @@ impl Actions<'_> {
 /// A number that orders this process's commits (microseconds of the wall clock, made strictly
 /// increasing). Commits from different processes at the same microsecond of received time
 /// are ordered by their clocks: concurrent commits have no order of their own.
-fn next_stamp() -> i64 {
+pub(super) fn next_stamp() -> i64 {
     static LAST: AtomicI64 = AtomicI64::new(i64::MIN);
     let now = Utc::now().timestamp_micros();
     let step = |last: i64| now.max(last.saturating_add(1));

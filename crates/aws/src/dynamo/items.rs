@@ -24,6 +24,7 @@ use rollcall_core::ports::{
     Credential, CredentialKind, MessageRecord, OutboxPause, SeriesPoint, SignalRecord, StoreError,
 };
 use rollcall_core::tracking::email_domain;
+use rollcall_core::webhook::endpoint::{DeliveryAttempt, Endpoint};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -626,4 +627,43 @@ pub fn read_change(item: &Item) -> Result<StoredChange, StoreError> {
         seq: read_seq(item)?,
         record: data(item, "change record")?,
     })
+}
+
+/// An endpoint's own item and the item listing it under its organizer, both holding it whole
+/// (its times to the microsecond).
+pub fn endpoint(endpoint: &Endpoint) -> Result<(Item, Item), StoreError> {
+    let endpoint = Endpoint {
+        created_at: micros(endpoint.created_at),
+        previous: (endpoint.previous.clone()).map(|(secret, until)| (secret, micros(until))),
+        ..endpoint.clone()
+    };
+    let mut own = base(&keys::endpoint(&endpoint.id), "webhook-endpoint");
+    own.insert(DATA.into(), json(&endpoint)?);
+    own.insert(ORGANIZER.into(), s(&endpoint.organizer));
+    let key = keys::organizer_endpoint(&endpoint.organizer, endpoint.created_at, &endpoint.id);
+    let mut listed = base(&key, "organizer-webhook");
+    listed.insert(DATA.into(), json(&endpoint)?);
+    Ok((own, listed))
+}
+
+pub fn read_endpoint(item: &Item) -> Result<Endpoint, StoreError> {
+    data(item, "webhook endpoint")
+}
+
+/// One attempt of an endpoint's delivery log; `stamp` orders attempts at the same microsecond.
+pub fn attempt(attempt: &DeliveryAttempt, stamp: i64) -> Result<Item, StoreError> {
+    let attempt = DeliveryAttempt {
+        at: micros(attempt.at),
+        ..attempt.clone()
+    };
+    let mut item = base(
+        &keys::attempt(&attempt.endpoint, attempt.at, stamp),
+        "attempt",
+    );
+    item.insert(DATA.into(), json(&attempt)?);
+    Ok(item)
+}
+
+pub fn read_attempt(item: &Item) -> Result<DeliveryAttempt, StoreError> {
+    data(item, "delivery attempt")
 }

@@ -23,6 +23,9 @@
 //! | organizer's stream head   | `STREAM#<organizer>`       | `HEAD`                              |
 //! | change record             | `STREAM#<organizer>`       | `CHANGE#<seq, 20 digits>`           |
 //! | change id (de-dup)        | `CHANGEID#<change id>`     | `CHANGEID`                          |
+//! | webhook endpoint          | `WEBHOOK#<endpoint id>`    | `WEBHOOK`                           |
+//! | organizer → endpoint      | `ORGWEBHOOKS#<organizer>`  | `WEBHOOK#<created at, µs>#<id>`     |
+//! | delivery attempt          | `WEBHOOK#<endpoint id>`    | `ATTEMPT#<at, µs>#<stamp>`          |
 //!
 //! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
 //! `GSI1SK = <next attempt, µs>#<outbox id>`; failed ones `GSI1PK = OUTBOX#FAILED` and
@@ -344,6 +347,36 @@ pub fn change(organizer: &str, seq: u64) -> Key {
 /// The marker that a change record with this id is stored.
 pub fn change_id(id: &str) -> Key {
     Key::new(format!("CHANGEID#{}", part(id)), "CHANGEID")
+}
+
+/// Sort key prefixes of an organizer's endpoint items and of an endpoint's attempts.
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+pub const ATTEMPT_PREFIX: &str = "ATTEMPT#";
+
+/// The partition of one endpoint: the endpoint item and its delivery log.
+pub fn endpoint_partition(id: &str) -> String {
+    format!("WEBHOOK#{}", part(id))
+}
+
+pub fn endpoint(id: &str) -> Key {
+    Key::new(endpoint_partition(id), "WEBHOOK")
+}
+
+/// The partition listing an organizer's endpoints.
+pub fn organizer_endpoints_partition(organizer: &str) -> String {
+    format!("ORGWEBHOOKS#{}", part(organizer))
+}
+
+/// The item listing endpoint `id` under its organizer: by creation time, then id.
+pub fn organizer_endpoint(organizer: &str, created_at: DateTime<Utc>, id: &str) -> Key {
+    let sk = format!("{WEBHOOK_PREFIX}{}#{}", time(created_at), part(id));
+    Key::new(organizer_endpoints_partition(organizer), sk)
+}
+
+/// One attempt in an endpoint's log: by time, then the recording's stamp.
+pub fn attempt(endpoint: &str, at: DateTime<Utc>, stamp: i64) -> Key {
+    let sk = format!("{ATTEMPT_PREFIX}{}#{}", time(at), sortable(stamp));
+    Key::new(endpoint_partition(endpoint), sk)
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ pub mod keys;
 mod outbox;
 mod table;
 mod trust;
+mod webhooks;
 
 pub use commit::MAX_TRANSACTION_ITEMS;
 pub use table::create_table;

@@ -14,6 +14,7 @@ pub trait Store:
     + QuotaStore
     + SuppressionStore
     + ChangeStore
+    + WebhookStore
 {
 }
 
@@ -27,7 +28,8 @@ impl<
         + DelegationStore
         + QuotaStore
         + SuppressionStore
-        + ChangeStore,
+        + ChangeStore
+        + WebhookStore,
 > Store for T
 {
 }
@@ -268,5 +270,31 @@ impl<T: StoreLayer> ChangeStore for T {
         query: &ChangeQuery,
     ) -> Result<Vec<StoredChange>, StoreError> {
         self.inner().changes_of(organizer, query).await
+    }
+}
+
+#[async_trait]
+impl<T: StoreLayer> WebhookStore for T {
+    async fn put_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        self.inner().put_endpoint(endpoint).await
+    }
+    async fn endpoint(&self, id: &str) -> Result<Option<Endpoint>, StoreError> {
+        self.inner().endpoint(id).await
+    }
+    async fn endpoints_of(&self, organizer: &str) -> Result<Vec<Endpoint>, StoreError> {
+        self.inner().endpoints_of(organizer).await
+    }
+    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
+        self.inner().delete_endpoint(id).await
+    }
+    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
+        self.inner().record_attempt(attempt).await
+    }
+    async fn attempts_of(
+        &self,
+        endpoint: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        self.inner().attempts_of(endpoint, limit).await
     }
 }

@@ -10,6 +10,8 @@ use crate::outcome::Outcome;
 use crate::status::Signal;
 use crate::suppression::Suppression;
 use crate::usecase::delegation::{Delegation, DelegationScope};
+use crate::webhook::attempts::Answer;
+use crate::webhook::endpoint::{DeliveryAttempt, Endpoint};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -142,6 +142,33 @@ pub trait ChangeSink: Send + Sync {
     async fn publish(&self, records: &[ChangeRecord]) -> Result<(), SendError>;
 }
 
+/// One webhook delivery, signed, ready to post.
+#[derive(Debug, Clone)]
+pub struct WebhookPost {
+    pub url: String,
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature`, the content type.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What posting a delivery got.
+#[derive(Debug, Clone)]
+pub struct WebhookAnswer {
+    pub answer: Answer,
+    /// The connection error or refusal, for the delivery log; empty when it answered.
+    pub detail: String,
+    pub duration: std::time::Duration,
+}
+
+/// Posts webhook deliveries. An adapter resolves the URL's host, checks every address it
+/// resolves to against the operator's [`crate::webhook::target::Policy`], connects only to
+/// an address it checked, follows no redirect and gives up after
+/// [`crate::webhook::attempts::TIMEOUT`].
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    async fn post(&self, post: &WebhookPost) -> WebhookAnswer;
+}
+
 /// Turns an outbox message into MIME. Implemented by `rollcall-mail`.
 pub trait Composer: Send + Sync {
     fn compose(&self, message: &OutboxMessage) -> Result<ComposedMail, String>;

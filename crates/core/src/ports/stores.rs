@@ -1,5 +1,5 @@
-//! The store ports for events, invitees, credentials, reports, change records, delegations,
-//! suppressions and quotas.
+//! The store ports for events, invitees, credentials, reports, change records, webhook
+//! endpoints, delegations, suppressions and quotas.
 
 use super::*;
 
@@ -189,4 +189,25 @@ pub trait ChangeStore: Send + Sync {
         organizer: &str,
         query: &ChangeQuery,
     ) -> Result<Vec<StoredChange>, StoreError>;
+}
+
+/// Webhook endpoints and their delivery logs (see [`crate::webhook`]).
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Stores `endpoint`, replacing one with the same id.
+    async fn put_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
+    async fn endpoint(&self, id: &str) -> Result<Option<Endpoint>, StoreError>;
+    /// The endpoints of `organizer` (normalized), oldest first.
+    async fn endpoints_of(&self, organizer: &str) -> Result<Vec<Endpoint>, StoreError>;
+    /// Removes an endpoint and its delivery log; whether there was one.
+    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError>;
+    /// Adds one attempt to its endpoint's delivery log.
+    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError>;
+    /// The endpoint's latest attempts, newest first (by `at`, then as recorded), at most
+    /// `limit`.
+    async fn attempts_of(
+        &self,
+        endpoint: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError>;
 }

@@ -18,6 +18,7 @@ mod requeue;
 pub mod retry;
 mod sign_in;
 mod signals;
+pub mod webhooks;
 
 pub use calendar_copy::{occurrence_partstats, partstat};
 pub use paced::{Next, PacedRun, Pacer, Stop, send_paced};
@@ -31,6 +32,7 @@ use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{Notice, OutboxMessage};
 use crate::ports::{
     ChangeSink, Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
+    WebhookSender,
 };
 use crate::quota::{self, QuotaSettings};
 use crate::retry::Attempt;
@@ -68,19 +70,22 @@ pub struct DeliverySettings {
     pub quotas: QuotaSettings,
 }
 
-/// Where the outbox's items leave through: mail (composed, then sent), and the event stream
-/// that dispatches of change records are told to (none locally).
+/// Where the outbox's items leave through: mail (composed, then sent), the event stream that
+/// dispatches of change records are told to (none locally), and webhook deliveries.
 #[derive(Clone, Copy)]
 pub struct Outlets<'a> {
     pub composer: &'a dyn Composer,
     pub mailer: &'a dyn Mailer,
     pub stream: Option<&'a dyn ChangeSink>,
+    /// `None`: webhook deliveries wait (a runtime that cannot post them).
+    pub webhooks: Option<&'a dyn WebhookSender>,
 }
 
 impl std::fmt::Debug for Outlets<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outlets")
             .field("stream", &self.stream.is_some())
+            .field("webhooks", &self.webhooks.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +97,7 @@ impl<'a> Outlets<'a> {
             composer,
             mailer,
             stream: None,
+            webhooks: None,
         }
     }
 }
@@ -130,6 +136,8 @@ pub struct DeliveryReport {
     pub deferred: usize,
     /// Personal messages queued by fan-out jobs in this pass.
     pub fanned_out: usize,
+    /// Webhook deliveries queued from dispatches in this pass.
+    pub webhooks_queued: usize,
     /// Fan-out jobs that stopped at their organizer's daily invitation quota; the rest of each
     /// waits for the next day.
     pub over_quota: usize,
@@ -157,6 +165,7 @@ impl DeliveryReport {
         self.suppressed += later.suppressed;
         self.deferred += later.deferred;
         self.fanned_out += later.fanned_out;
+        self.webhooks_queued += later.webhooks_queued;
         self.over_quota += later.over_quota;
         self.listed += later.listed;
         self.pause_began = self.pause_began.take().or(later.pause_began);
@@ -193,6 +202,7 @@ pub async fn deliver_due(
         Some(pause) if pause.next_probe_at <= now => Gate::ProbeDue(pause),
         Some(pause) => Gate::Paused(pause),
     };
+    let mut webhooks = Vec::new();
     for due in store.due_outbox(now, settings.batch).await? {
         let message = &due.message;
         if !store.claim(&message.id, now, now + settings.lease).await? {
@@ -202,6 +212,10 @@ pub async fn deliver_due(
         if let Some(why) = suppressed(message, store, now).await? {
             store.mark_failed(&message.id, &why).await?;
             report.suppressed += 1;
+            continue;
+        }
+        if let Notice::Webhook { .. } = message.notice {
+            webhooks.push(due); // posted side by side after the rest of the pass
             continue;
         }
         let is_mail = !matches!(
@@ -255,9 +269,13 @@ pub async fn deliver_due(
                     .await
                     .map_err(|error| SendError::Transient(error.to_string()))
             }
-            Notice::Dispatch { .. } => {
-                crate::usecase::dispatch::tell(&message.notice, outlets.stream).await
-            }
+            Notice::Dispatch { changes } => match webhooks::fan_out(changes, store, now).await {
+                Ok(queued) => {
+                    report.webhooks_queued += queued;
+                    crate::usecase::dispatch::tell(changes, outlets.stream).await
+                }
+                Err(error) => Err(SendError::Transient(error.to_string())),
+            },
             Notice::SignInRequest { .. } => {
                 let ttl = settings.sign_in_link_ttl;
                 sign_in::answer_request(message, store, composer, mailer, ttl, now).await
@@ -359,6 +377,16 @@ pub async fn deliver_due(
                 store.mark_failed(&message.id, &error.to_string()).await?;
                 report.failed += 1;
             }
+        }
+    }
+    let posts = webhooks
+        .iter()
+        .map(|due| webhooks::post(due, outlets.webhooks, store, settings.jitter, now));
+    for posted in futures_util::future::join_all(posts).await {
+        match posted? {
+            webhooks::Posted::Delivered => report.sent += 1,
+            webhooks::Posted::Retrying => report.retrying += 1,
+            webhooks::Posted::Failed => report.failed += 1,
         }
     }
     report.paused = match gate {

@@ -68,13 +68,14 @@ pub fn with_dispatch(commit: &Commit) -> Option<Commit> {
     Some(commit)
 }
 
-/// What the sender does with a dispatch: tells the event stream, if there is one.
+/// What the sender does with a dispatch once its webhook deliveries are queued: tells the
+/// event stream, if there is one.
 pub(crate) async fn tell(
-    notice: &Notice,
+    changes: &[crate::change::ChangeRecord],
     stream: Option<&dyn ChangeSink>,
 ) -> Result<(), SendError> {
-    match (notice, stream) {
-        (Notice::Dispatch { changes }, Some(stream)) => stream.publish(changes).await,
-        _ => Ok(()),
+    match stream {
+        Some(stream) => stream.publish(changes).await,
+        None => Ok(()),
     }
 }

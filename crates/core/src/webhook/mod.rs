@@ -9,9 +9,12 @@
 //! - [`attempts`]: what an answer means for the delivery and the endpoint, and when a failed
 //!   delivery is tried again (the Standard Webhooks schedule, jittered, for about three days).
 //!
-//! Not built yet: registering endpoints (store, API, dashboard), the change records they are
-//! sent, and the outbox job that resolves, checks, connects and posts.
+//! - [`endpoint`]: a registered endpoint (its URL, types, secrets) and its delivery log.
+//!
+//! The deliveries themselves are outbox items fanned out from each dispatch of change records
+//! ([`crate::usecase::deliver`]).
 
 pub mod attempts;
+pub mod endpoint;
 pub mod signature;
 pub mod target;

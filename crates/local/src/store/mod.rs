@@ -10,6 +10,7 @@ mod invitees;
 mod outbox;
 mod time;
 mod trust;
+mod webhooks;
 
 pub use inbox::{InboxEntry, InboxRow, NewInbound};
 pub use outbox::OutboxRow;

@@ -169,3 +169,22 @@ CREATE TABLE IF NOT EXISTS changes (
     data       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS changes_by_organizer ON changes (organizer, seq);
+
+-- Webhook endpoints: the JSON of a rollcall_core::webhook::endpoint::Endpoint, by id.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id          TEXT PRIMARY KEY,
+    organizer   TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    data        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS webhook_endpoints_by_organizer
+    ON webhook_endpoints (organizer, created_at, id);
+
+-- Each endpoint's delivery log: the JSON of a DeliveryAttempt, newest read first.
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint  TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    data      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_by_endpoint ON webhook_attempts (endpoint, at, seq);

@@ -21,6 +21,7 @@ mod suppressions;
 mod trust;
 mod use_cases;
 mod web;
+mod webhooks;
 
 pub use access::*;
 pub use attendees::*;
@@ -38,6 +39,7 @@ pub use suppressions::*;
 pub use trust::*;
 pub use use_cases::*;
 pub use web::*;
+pub use webhooks::*;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rollcall_core::event::{Event, EventId, EventState};

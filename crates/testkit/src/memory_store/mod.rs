@@ -6,6 +6,7 @@ mod changes;
 mod invitees;
 mod outbox;
 mod trust;
+mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -72,6 +73,10 @@ struct State {
     changes: Vec<rollcall_core::change::StoredChange>,
     /// The ids of `changes`.
     change_ids: HashSet<String>,
+    /// Webhook endpoints by id.
+    endpoints: BTreeMap<String, rollcall_core::webhook::endpoint::Endpoint>,
+    /// Every delivery attempt, as recorded.
+    attempts: Vec<rollcall_core::webhook::endpoint::DeliveryAttempt>,
 }
 
 /// [`EventStore`], [`InviteeStore`](rollcall_core::ports::InviteeStore) and
@@ -117,6 +122,10 @@ struct State {
 ///      than any that stream has (their `at` to the microsecond).
 /// - **`changes_of(organizer, query)`** returns the organizer's records with `seq > after`
 ///   that the query wants (types, event), in `seq` order, at most `limit`.
+/// - **Webhook endpoints** are kept whole by id (times to the microsecond); `endpoints_of`
+///   lists an organizer's oldest first (by `created_at`, then id); deleting one deletes its
+///   delivery log; `attempts_of` lists an endpoint's attempts newest first (by `at`; the same
+///   microsecond in the reverse of their recording).
 /// - **`signals_of(invitee)`** returns the invitee's signal records oldest first by
 ///   `signal.received_at` (to the microsecond); records received at the same time come in
 ///   the order they were committed (commit order, then position in the commit).
