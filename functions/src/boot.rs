@@ -64,7 +64,11 @@ pub async fn api(config: &Config, services: &Services) -> Result<AppState, BootE
         },
     )
     .with_ingest_settings(ingest_settings(config, limits, tokens)?)
-    .with_access(config.access()?);
+    .with_access(config.access()?)
+    .with_webhooks(rollcall_http::WebhookSettings {
+        policy: config.webhook_policy()?,
+        lookup: Arc::new(rollcall_http::SystemLookup),
+    });
     Ok(match config.optional(RAW_MAIL_BUCKET) {
         Some(bucket) => state.with_raw_mail(Arc::new(InboundMail {
             archive: services
@@ -136,6 +140,16 @@ pub async fn worker(config: &Config, services: &Services) -> Result<Worker, Boot
         stream: config
             .optional(EVENTS_TOPIC_ARN)
             .map(|arn| services.topic(arn)),
+        webhooks: Arc::new(
+            rollcall_webhooks::HttpsSender::new(
+                config.webhook_policy()?,
+                Arc::new(rollcall_http::SystemLookup),
+            )
+            .map_err(|why| ConfigError::Invalid {
+                name: crate::config::WEBHOOK_ALLOW_PRIVATE,
+                why,
+            })?,
+        ),
         doorbell: config
             .optional(JOBS_QUEUE_URL)
             .map(|url| services.queue(url)),

@@ -50,8 +50,14 @@ pub const QUOTA_INVITATIONS: &str = "ROLLCALL_QUOTA_INVITATIONS";
 pub const QUOTA_CONFIRMATIONS: &str = "ROLLCALL_QUOTA_CONFIRMATIONS";
 /// How long mail that keeps failing temporarily is retried (`5d`, `12h`; default 5 days).
 pub const OUTBOX_LIFETIME: &str = "ROLLCALL_OUTBOX_LIFETIME";
+/// `true` lets webhook endpoints be at private addresses / be plain `http`, as
+/// `rollcall serve`'s flags of the same names (for tests; off in the template).
+pub const WEBHOOK_ALLOW_PRIVATE: &str = "ROLLCALL_WEBHOOK_ALLOW_PRIVATE";
+pub const WEBHOOK_ALLOW_HTTP: &str = "ROLLCALL_WEBHOOK_ALLOW_HTTP";
 
-const OPTIONAL: [&str; 15] = [
+const OPTIONAL: [&str; 17] = [
+    WEBHOOK_ALLOW_PRIVATE,
+    WEBHOOK_ALLOW_HTTP,
     OUTBOX_LIFETIME,
     QUOTA_EVENTS,
     QUOTA_INVITATIONS,
@@ -103,7 +109,24 @@ impl Config {
         config.access()?;
         config.outbox_lifetime()?;
         config.quotas()?;
+        config.webhook_policy()?;
         Ok(config)
+    }
+
+    /// Which webhook URLs and addresses endpoints may use: public `https` unless allowed.
+    pub fn webhook_policy(&self) -> Result<rollcall_core::webhook::target::Policy, ConfigError> {
+        let flag = |name: &'static str| match self.optional(name) {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(ConfigError::Invalid {
+                name,
+                why: format!("{other:?} is not true or false"),
+            }),
+        };
+        Ok(rollcall_core::webhook::target::Policy {
+            allow_http: flag(WEBHOOK_ALLOW_HTTP)?,
+            allow_private: flag(WEBHOOK_ALLOW_PRIVATE)?,
+        })
     }
 
     /// A variable only some functions need: an error naming it if it is missing.

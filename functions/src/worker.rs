@@ -70,6 +70,8 @@ pub struct Worker {
     pub alarms: Option<EventStream>,
     /// Where the dispatches of change records are told (Rollcall's event stream).
     pub stream: Option<EventStream>,
+    /// Posts webhook deliveries.
+    pub webhooks: Arc<dyn rollcall_core::ports::WebhookSender>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -136,6 +138,7 @@ impl Worker {
             &RandomIds,
             &Outlets {
                 stream: self.stream.as_ref().map(|s| s as &dyn ChangeSink),
+                webhooks: Some(self.webhooks.as_ref()),
                 ..Outlets::mail(self.composer.as_ref(), self.mailer.as_ref())
             },
             &self.settings,

@@ -17,3 +17,4 @@ mod slow_clients;
 mod suppression;
 mod trust_rules;
 mod webhook_signatures;
+mod webhooks;

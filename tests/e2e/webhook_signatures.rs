@@ -1,8 +1,7 @@
 //! Rollcall's Standard Webhooks signatures as a receiver checks them: signed by
 //! `rollcall_core::webhook::signature`, verified by the reference library from PyPI
 //! (`tests/verifiers/standard_webhooks.py`, installed once by `tests/verifiers/python.sh`).
-//! The deliveries that will carry these headers are not built yet; their end-to-end tests are
-//! to verify with the same script.
+//! `webhooks.rs` verifies real deliveries of `rollcall serve` with the same script.
 
 use rollcall_core::webhook::signature::{Secret, signature_header};
 use rollcall_tests::workspace_root;
@@ -28,7 +27,13 @@ fn python() -> &'static PathBuf {
 }
 
 /// What the reference library says of a delivery: "verified" or "refused: …".
-fn receiver_says(secret: &str, id: &str, timestamp: i64, signature: &str, body: &str) -> String {
+pub(crate) fn receiver_says(
+    secret: &str,
+    id: &str,
+    timestamp: i64,
+    signature: &str,
+    body: &str,
+) -> String {
     let delivery = serde_json::json!({
         "headers": {
             "webhook-id": id,

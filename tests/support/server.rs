@@ -257,6 +257,27 @@ impl Server {
         serde_json::from_str(&body).expect("JSON")
     }
 
+    /// A request with a JSON body and a bearer token: (status, the body read as JSON, or
+    /// null when it is not JSON).
+    pub fn api_json(&self, method: &str, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let body = body.to_string();
+        let mut stream = TcpStream::connect(self.http).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            self.http,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("head");
+        stream.write_all(body.as_bytes()).expect("body");
+        let (status, _, text) = read_response(stream).expect("the API answers");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// POSTs a form: (status, headers, body).
     pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> std::io::Result<Response> {
         self.request("POST", path, form, &[])

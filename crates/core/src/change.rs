@@ -60,10 +60,13 @@ pub enum ChangeType {
     /// They asked for this event's mail again.
     #[serde(rename = "invitee.resubscribed")]
     InviteeResubscribed,
+    /// What "send a test event" sends one webhook endpoint; never in a stream.
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
 }
 
 impl ChangeType {
-    pub const ALL: [ChangeType; 14] = [
+    pub const ALL: [ChangeType; 15] = [
         ChangeType::EventCreated,
         ChangeType::EventUpdated,
         ChangeType::EventCancelled,
@@ -78,6 +81,7 @@ impl ChangeType {
         ChangeType::InviteeComplained,
         ChangeType::InviteeUnsubscribed,
         ChangeType::InviteeResubscribed,
+        ChangeType::WebhookTest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +100,7 @@ impl ChangeType {
             ChangeType::InviteeComplained => "invitee.complained",
             ChangeType::InviteeUnsubscribed => "invitee.unsubscribed",
             ChangeType::InviteeResubscribed => "invitee.resubscribed",
+            ChangeType::WebhookTest => "webhook.test",
         }
     }
 

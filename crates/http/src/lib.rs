@@ -8,6 +8,8 @@ mod app;
 mod calendar_links;
 mod client_addr;
 mod forms;
+mod lookup;
+pub use lookup::SystemLookup;
 mod page_cache;
 
 pub use page_cache::PageCache;
@@ -65,6 +67,34 @@ pub struct AppState {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client for the rate
     /// limits; empty: the TCP peer is the client.
     pub trusted_proxies: Arc<[IpNet]>,
+    /// Which webhook URLs the operator allows, and how their hosts are resolved when an
+    /// endpoint is saved.
+    pub webhooks: WebhookSettings,
+}
+
+/// The operator's webhook policy, as the API applies it when an endpoint is saved.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    pub policy: rollcall_core::webhook::target::Policy,
+    pub lookup: Arc<dyn rollcall_core::ports::Lookup>,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for WebhookSettings {
+    /// Public `https` endpoints only, resolved by the system.
+    fn default() -> Self {
+        WebhookSettings {
+            policy: rollcall_core::webhook::target::Policy::default(),
+            lookup: Arc::new(SystemLookup),
+        }
+    }
 }
 
 impl AppState {
@@ -89,7 +119,14 @@ impl AppState {
             access: Arc::new(AccessSettings::default()),
             web: Arc::new(WebAssets::default()),
             trusted_proxies: Arc::new([]),
+            webhooks: WebhookSettings::default(),
         }
+    }
+
+    /// Saves webhook endpoints under this policy (and resolver) instead of the default.
+    pub fn with_webhooks(mut self, webhooks: WebhookSettings) -> AppState {
+        self.webhooks = webhooks;
+        self
     }
 
     /// Believes `Forwarded` / `X-Forwarded-For` from peers in these networks (the reverse

@@ -121,10 +121,14 @@ impl App {
             sender: Arc::new(sender_check),
             wake: inbound_wake.clone(),
         };
+        let lookup: Arc<dyn rollcall_core::ports::Lookup> = Arc::new(rollcall_http::SystemLookup);
+        let webhooks = rollcall_webhooks::HttpsSender::new(config.webhook_policy(), lookup.clone())
+            .map_err(anyhow::Error::msg)?;
         let sender = OutboxSender {
             store: ports.clone(),
             composer,
             mailer,
+            webhooks: Arc::new(webhooks),
             // One sender per data folder (the folder lock), so claims need no lease: a message a
             // crash interrupted is due again as soon as the server is back.
             settings: DeliverySettings {
@@ -170,7 +174,11 @@ impl App {
         .with_raw_mail(Arc::new(store.clone()))
         .with_ingest_settings(ingest_settings)
         .with_access(config.access())
-        .with_trusted_proxies(config.trusted_proxies.clone());
+        .with_trusted_proxies(config.trusted_proxies.clone())
+        .with_webhooks(rollcall_http::WebhookSettings {
+            policy: config.webhook_policy(),
+            lookup,
+        });
         if let Some(dir) = &config.web_dir {
             state = state.with_web(rollcall_http::WebAssets::Folder(dir.clone()));
         }

@@ -93,6 +93,13 @@ pub struct ServeConfig {
     /// rate limits. Empty (the default): the TCP peer is the client.
     #[arg(long, env = "ROLLCALL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpNet>,
+    /// Let webhook endpoints be at loopback, private and other non-public addresses (for
+    /// endpoints inside your own network, and for tests). Off: public addresses only.
+    #[arg(long, env = "ROLLCALL_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Let webhook endpoints be plain `http` URLs. Off: `https` only.
+    #[arg(long, env = "ROLLCALL_WEBHOOK_ALLOW_HTTP")]
+    pub webhook_allow_http: bool,
     /// Serve the dashboard app from this folder (a `web/dist` built by `npm run build`)
     /// instead of the copy built into the binary.
     #[arg(long, env = "ROLLCALL_WEB_DIR")]
@@ -121,6 +128,14 @@ impl ServeConfig {
     /// The trusted networks: as given, else loopback — except in open mode, where mail from
     /// anywhere arrives, often relayed by a server on this very machine, so that nothing is
     /// trusted for where it comes from unless the operator says so.
+    /// Which webhook URLs and addresses endpoints may use.
+    pub fn webhook_policy(&self) -> rollcall_core::webhook::target::Policy {
+        rollcall_core::webhook::target::Policy {
+            allow_http: self.webhook_allow_http,
+            allow_private: self.webhook_allow_private,
+        }
+    }
+
     pub fn trusted_networks(&self) -> Vec<IpNet> {
         match &self.trusted_networks {
             Some(networks) => networks.clone(),

@@ -5,7 +5,7 @@ use crate::store::SqliteStore;
 use crate::trust::SenderCheck;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rollcall_core::ids::RandomIds;
-use rollcall_core::ports::{Composer, Mailer, Store, StoreError};
+use rollcall_core::ports::{Composer, Mailer, Store, StoreError, WebhookSender};
 use rollcall_core::usecase::deliver::{
     DeliveryReport, DeliverySettings, Next, Outlets, Pacer, send_paced,
 };
@@ -126,6 +126,7 @@ pub struct OutboxSender {
     pub store: Arc<dyn Store>,
     pub composer: Arc<dyn Composer>,
     pub mailer: Arc<dyn Mailer>,
+    pub webhooks: Arc<dyn WebhookSender>,
     pub settings: DeliverySettings,
     /// Upper bound on messages per second, so a big fan-out does not trip a relay's limits.
     pub rate_per_second: u32,
@@ -150,7 +151,10 @@ impl OutboxSender {
         send_paced(
             self.store.as_ref(),
             &RandomIds,
-            &Outlets::mail(self.composer.as_ref(), self.mailer.as_ref()),
+            &Outlets {
+                webhooks: Some(self.webhooks.as_ref()),
+                ..Outlets::mail(self.composer.as_ref(), self.mailer.as_ref())
+            },
             &self.settings,
             self.rate_per_second,
             &mut pacer,

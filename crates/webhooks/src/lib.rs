@@ -15,30 +15,12 @@
 
 use async_trait::async_trait;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use rollcall_core::ports::{WebhookAnswer, WebhookPost, WebhookSender};
+use rollcall_core::ports::{Lookup, WebhookAnswer, WebhookPost, WebhookSender};
 use rollcall_core::webhook::attempts::{Answer, TIMEOUT};
-use rollcall_core::webhook::target::{Policy, Target, TargetHost, check_address};
-use std::net::{IpAddr, SocketAddr};
+use rollcall_core::webhook::target::{Policy, Target, TargetHost, check_address, check_resolved};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How a host name becomes addresses: the system's resolver, or a test's.
-#[async_trait]
-pub trait Lookup: Send + Sync {
-    async fn lookup(&self, host: &str) -> std::io::Result<Vec<IpAddr>>;
-}
-
-/// The system resolver, through tokio.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemLookup;
-
-#[async_trait]
-impl Lookup for SystemLookup {
-    async fn lookup(&self, host: &str) -> std::io::Result<Vec<IpAddr>> {
-        let found = tokio::net::lookup_host((host, 0)).await?;
-        Ok(found.map(|address| address.ip()).collect())
-    }
-}
 
 /// reqwest's resolver: resolves with a [`Lookup`], then lets through only an answer whose
 /// every address the policy allows.
@@ -62,42 +44,11 @@ impl Resolve for CheckedResolver {
         Box::pin(async move {
             let host = name.as_str().to_string();
             let found = lookup.lookup(&host).await?;
-            checked(&host, &found, policy)?;
+            check_resolved(&host, &found, policy).map_err(std::io::Error::other)?;
             // The port is reqwest's to set, from the URL.
             let addrs: Addrs = Box::new(found.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(addrs)
         })
-    }
-}
-
-/// Why a name's addresses may not be connected to, if they may not.
-fn checked(host: &str, found: &[IpAddr], policy: Policy) -> Result<(), std::io::Error> {
-    if found.is_empty() {
-        return Err(std::io::Error::other(format!(
-            "{host} resolves to no address"
-        )));
-    }
-    for address in found {
-        if let Err(why) = check_address(*address, policy) {
-            return Err(std::io::Error::other(format!(
-                "{host} resolves to {address}: {why}"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Checks `url` the way the sender will: the URL rules, and every address its host resolves
-/// to. For the API, when an endpoint is saved; `Err` is for the organizer to read.
-pub async fn check_url(url: &str, policy: Policy, lookup: &dyn Lookup) -> Result<(), String> {
-    let target = Target::parse(url, policy).map_err(|e| e.to_string())?;
-    match target.host() {
-        TargetHost::Address(address) => check_address(*address, policy).map_err(|e| e.to_string()),
-        TargetHost::Name(name) => {
-            let found =
-                (lookup.lookup(name).await).map_err(|e| format!("{name} does not resolve: {e}"))?;
-            checked(name, &found, policy).map_err(|e| e.to_string())
-        }
     }
 }
 
@@ -117,9 +68,9 @@ impl std::fmt::Debug for HttpsSender {
 }
 
 impl HttpsSender {
-    /// A sender resolving names with the system's resolver, giving up after [`TIMEOUT`].
-    pub fn new(policy: Policy) -> Result<HttpsSender, String> {
-        HttpsSender::with(policy, Arc::new(SystemLookup), TIMEOUT)
+    /// A sender resolving names with `lookup`, giving up after [`TIMEOUT`].
+    pub fn new(policy: Policy, lookup: Arc<dyn Lookup>) -> Result<HttpsSender, String> {
+        HttpsSender::with(policy, lookup, TIMEOUT)
     }
 
     /// A sender resolving with `lookup` and giving up after `timeout`.

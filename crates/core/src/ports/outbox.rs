@@ -142,6 +142,12 @@ pub trait ChangeSink: Send + Sync {
     async fn publish(&self, records: &[ChangeRecord]) -> Result<(), SendError>;
 }
 
+/// How a host name becomes addresses (the system's resolver; a test's).
+#[async_trait]
+pub trait Lookup: Send + Sync {
+    async fn lookup(&self, host: &str) -> std::io::Result<Vec<std::net::IpAddr>>;
+}
+
 /// One webhook delivery, signed, ready to post.
 #[derive(Debug, Clone)]
 pub struct WebhookPost {

@@ -1,9 +1,11 @@
 //! Telling the world of change records, through the outbox. A commit that writes change
 //! records also queues their dispatch ([`Notice::Dispatch`]) in the same transaction, so the
 //! telling is as durable as the change: a crash after the commit delays it, never loses it,
-//! and the outbox's retries carry it through an outage of whoever listens. The sender tells
-//! the event stream ([`ChangeSink`], on AWS the SNS topic) at least once; listeners
-//! de-duplicate by the records' ids, which are derived from their causes.
+//! and the outbox's retries carry it through an outage of whoever listens. The sender first
+//! queues one webhook delivery per record and endpoint that wants it
+//! ([`crate::usecase::deliver::webhooks`]), then tells the event stream ([`ChangeSink`], on
+//! AWS the SNS topic) at least once; listeners de-duplicate by the records' ids, which are
+//! derived from their causes.
 //!
 //! The queueing is a [`StoreLayer`], so no use case has to remember it: both runtimes wrap
 //! their store in [`Dispatching`] (outermost, so layers inside it see the queued item).

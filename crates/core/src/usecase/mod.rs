@@ -10,6 +10,7 @@
 //!   them.
 //! - [`provider`]: delivery events from the mail provider.
 //! - [`access`]: sign-in links, sessions and API tokens.
+//! - [`endpoints`]: the organizer's webhook endpoints.
 //! - [`report`]: the dashboard's read side (reports, lists, exports).
 
 pub mod access;
@@ -17,6 +18,7 @@ pub mod confirm;
 pub mod delegation;
 pub mod deliver;
 pub mod dispatch;
+pub mod endpoints;
 pub mod ingest;
 pub mod invite;
 pub mod provider;

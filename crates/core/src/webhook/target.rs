@@ -100,6 +100,41 @@ impl Target {
     }
 }
 
+/// Whether every address `host` resolved to may be connected to; the first that may not,
+/// in words, if one may not.
+pub fn check_resolved(host: &str, found: &[IpAddr], policy: Policy) -> Result<(), String> {
+    if found.is_empty() {
+        return Err(format!("{host} resolves to no address"));
+    }
+    for address in found {
+        if let Err(why) = check_address(*address, policy) {
+            return Err(format!("{host} resolves to {address}: {why}"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `url` as the sender will: the URL rules, and every address its host resolves to
+/// now. For saving an endpoint; the sender checks again at every connection.
+pub async fn check_url(
+    url: &str,
+    policy: Policy,
+    lookup: &dyn crate::ports::Lookup,
+) -> Result<Target, String> {
+    let target = Target::parse(url, policy).map_err(|e| e.to_string())?;
+    match target.host() {
+        TargetHost::Address(address) => {
+            check_address(*address, policy).map_err(|e| e.to_string())?;
+        }
+        TargetHost::Name(name) => {
+            let found =
+                (lookup.lookup(name).await).map_err(|e| format!("{name} does not resolve: {e}"))?;
+            check_resolved(name, &found, policy)?;
+        }
+    }
+    Ok(target)
+}
+
 /// Whether the sender may connect to `address` (one the endpoint's host resolved to).
 pub fn check_address(address: IpAddr, policy: Policy) -> Result<(), TargetError> {
     if policy.allow_private || is_public(address) {

@@ -10,6 +10,7 @@ mod invitees;
 mod occurrences;
 mod session;
 mod tokens;
+mod webhooks;
 
 use crate::AppState;
 use crate::session::{AuthError, Caller, caller};
@@ -56,6 +57,30 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{token_id}", delete(tokens::revoke))
         .route("/api/v1/changes", get(changes::list))
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}",
+            axum::routing::patch(webhooks::update).delete(webhooks::delete),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/rotate",
+            axum::routing::post(webhooks::rotate),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/test",
+            axum::routing::post(webhooks::test),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend",
+            axum::routing::post(webhooks::resend),
+        )
         .route("/api/v1/delegates", get(delegates::list))
         .route(
             "/api/v1/delegates/{delegate}",
