@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rollcall_core::ids::RandomIds;
 use rollcall_core::ports::{Composer, Mailer, Store, StoreError, WebhookSender};
 use rollcall_core::usecase::deliver::{
-    DeliveryReport, DeliverySettings, Next, Outlets, Pacer, send_paced,
+    DeliveryReport, DeliverySettings, Next, Outlets, Pacer, send_paced, webhooks,
 };
 use rollcall_core::usecase::ingest::{
     InboundMessage, IngestSettings, ingest, recipient_of, reject_unaddressed,
@@ -142,26 +142,85 @@ impl std::fmt::Debug for OutboxSender {
 }
 
 impl OutboxSender {
-    /// Sends what the outbox holds, paced to the rate, until the server shuts down.
+    /// Sends what the outbox holds, paced to the rate, and posts webhook deliveries in a loop
+    /// of their own beside it (an endpoint that hangs holds up no mail), until the server
+    /// shuts down.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let mut pacer = ServePacer {
             wake: self.wake.clone(),
-            shutdown,
+            shutdown: shutdown.clone(),
         };
-        send_paced(
+        let outlets = Outlets::mail(self.composer.as_ref(), self.mailer.as_ref());
+        let mail = send_paced(
             self.store.as_ref(),
             &RandomIds,
-            &Outlets {
-                webhooks: Some(self.webhooks.as_ref()),
-                ..Outlets::mail(self.composer.as_ref(), self.mailer.as_ref())
-            },
+            &outlets,
             &self.settings,
             self.rate_per_second,
             &mut pacer,
-        )
-        .await;
+        );
+        tokio::join!(mail, self.post_webhooks(shutdown));
+    }
+
+    /// Claims due webhook deliveries and posts each as a task of its own, at most
+    /// [`WEBHOOKS_IN_FLIGHT`] at once: a delivery that hangs until the timeout holds up no
+    /// other, earlier or later.
+    async fn post_webhooks(&self, mut shutdown: watch::Receiver<bool>) {
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(WEBHOOKS_IN_FLIGHT));
+        loop {
+            let claimed =
+                webhooks::claim_due(self.store.as_ref(), &self.settings, Utc::now()).await;
+            let claimed = match claimed {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(%error, "webhook deliveries: the store failed; trying again");
+                    Vec::new()
+                }
+            };
+            let idle = claimed.is_empty();
+            for due in claimed {
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    return;
+                };
+                let (store, sender) = (self.store.clone(), self.webhooks.clone());
+                let jitter = self.settings.jitter;
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let posted = webhooks::post(
+                        &due,
+                        Some(sender.as_ref()),
+                        store.as_ref(),
+                        jitter,
+                        Utc::now(),
+                    )
+                    .await;
+                    match posted {
+                        Ok(posted) => {
+                            tracing::info!(delivery = %due.message.id, ?posted, "webhook")
+                        }
+                        Err(error) => {
+                            tracing::error!(delivery = %due.message.id, %error, "webhook")
+                        }
+                    }
+                });
+            }
+            if !idle {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(WEBHOOK_POLL) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
     }
 }
+
+/// Webhook deliveries posted at once, at most.
+const WEBHOOKS_IN_FLIGHT: usize = 32;
+
+/// How often the webhook loop looks for due deliveries when it has none: deliveries are
+/// queued by the mail loop's dispatches, which ring no bell of this loop's.
+const WEBHOOK_POLL: Duration = Duration::from_millis(500);
 
 /// The server's side of the send loop: it waits on the clock, the doorbell (a change queued
 /// mail) or the shutdown, never gives up on a store error, and says what each pass did in the

@@ -297,7 +297,7 @@ pub fn outbox(message: &OutboxMessage) -> Result<Item, StoreError> {
     item.insert(OUTBOX_STATE.into(), s(PENDING));
     item.insert(ATTEMPTS.into(), n(0));
     item.insert(NEXT_ATTEMPT_AT.into(), timestamp(due));
-    item.insert(GSI1PK.into(), s(keys::OUTBOX_PENDING));
+    item.insert(GSI1PK.into(), s(keys::pending_partition(&message.id)));
     item.insert(GSI1SK.into(), s(keys::due_sort(due, &message.id)));
     Ok(item)
 }
@@ -369,7 +369,7 @@ pub fn outbox_requeue(id: &str, now: DateTime<Utc>) -> Update {
             (":pending".into(), s(PENDING)),
             (":zero".into(), n(0)),
             (":now".into(), timestamp(now)),
-            (":pending_pk".into(), s(keys::OUTBOX_PENDING)),
+            (":pending_pk".into(), s(keys::pending_partition(id))),
             (":due".into(), s(keys::due_sort(now, id))),
         ]),
     }

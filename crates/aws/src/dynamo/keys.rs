@@ -27,7 +27,8 @@
 //! | organizer → endpoint      | `ORGWEBHOOKS#<organizer>`  | `WEBHOOK#<created at, µs>#<id>`     |
 //! | delivery attempt          | `WEBHOOK#<endpoint id>`    | `ATTEMPT#<at, µs>#<stamp>`          |
 //!
-//! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` and
+//! `GSI1` (keys only, sparse): pending outbox messages carry `GSI1PK = OUTBOX#PENDING` (webhook
+//! deliveries `OUTBOX#PENDING#WEBHOOK`) and
 //! `GSI1SK = <next attempt, µs>#<outbox id>`; failed ones `GSI1PK = OUTBOX#FAILED` and
 //! `GSI1SK = <outbox id>` (what an operator re-queues, in id order); sent ones neither.
 //!
@@ -61,6 +62,18 @@ pub const GSI1SK: &str = "GSI1SK";
 
 /// The `GSI1` partition of outbox messages that are still to be sent.
 pub const OUTBOX_PENDING: &str = "OUTBOX#PENDING";
+/// `GSI1PK` of pending webhook deliveries: a lane of their own, so that neither they nor the
+/// rest of the outbox wait behind the other.
+pub const WEBHOOKS_PENDING: &str = "OUTBOX#PENDING#WEBHOOK";
+
+/// The due index partition of pending outbox item `id`: by its kind, told by its id.
+pub fn pending_partition(id: &str) -> &'static str {
+    if rollcall_core::usecase::deliver::webhooks::is_delivery(id) {
+        WEBHOOKS_PENDING
+    } else {
+        OUTBOX_PENDING
+    }
+}
 /// The `GSI1` partition of outbox messages that failed for good.
 pub const OUTBOX_FAILED: &str = "OUTBOX#FAILED";
 

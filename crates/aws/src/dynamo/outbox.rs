@@ -47,10 +47,11 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl OutboxStore for DynamoStore {
-    async fn due_outbox(
+impl DynamoStore {
+    /// Pending items due at `now` in one lane of the due index (`partition`).
+    async fn due_in(
         &self,
+        partition: &str,
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DueMessage>, StoreError> {
@@ -73,10 +74,7 @@ impl OutboxStore for DynamoStore {
                 .key_condition_expression("#pk = :pending AND #sk < :bound")
                 .expression_attribute_names("#pk", keys::GSI1PK)
                 .expression_attribute_names("#sk", keys::GSI1SK)
-                .expression_attribute_values(
-                    ":pending",
-                    AttributeValue::S(keys::OUTBOX_PENDING.to_string()),
-                )
+                .expression_attribute_values(":pending", AttributeValue::S(partition.to_string()))
                 .expression_attribute_values(
                     ":bound",
                     AttributeValue::S(keys::due_before_or_at(now)),
@@ -114,6 +112,25 @@ impl OutboxStore for DynamoStore {
                 since: entry.since,
             })
             .collect())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for DynamoStore {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.due_in(keys::OUTBOX_PENDING, now, limit).await
+    }
+
+    async fn due_webhooks(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.due_in(keys::WEBHOOKS_PENDING, now, limit).await
     }
 
     async fn claim(

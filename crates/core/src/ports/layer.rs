@@ -110,6 +110,13 @@ impl<T: StoreLayer> OutboxStore for T {
     ) -> Result<Vec<DueMessage>, StoreError> {
         self.inner().due_outbox(now, limit).await
     }
+    async fn due_webhooks(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.inner().due_webhooks(now, limit).await
+    }
     async fn claim(
         &self,
         id: &str,

@@ -30,7 +30,17 @@ pub struct OutboxPause {
 
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
+    /// Pending items due at `now`, oldest due first, at most `limit`: every kind but webhook
+    /// deliveries (ids starting with [`crate::usecase::deliver::webhooks::DELIVERY_PREFIX`]),
+    /// which [`OutboxStore::due_webhooks`] lists, so that neither kind waits behind the other.
     async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError>;
+    /// The webhook deliveries among the pending items due at `now`, as [`OutboxStore::due_outbox`]
+    /// lists the others.
+    async fn due_webhooks(
         &self,
         now: DateTime<Utc>,
         limit: usize,

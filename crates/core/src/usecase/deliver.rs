@@ -26,13 +26,13 @@ pub use requeue::{Requeue, requeue};
 pub use retry::{Jitter, parse_span};
 pub use signals::SUPPRESSED_PREFIX;
 use signals::*;
+pub use webhooks::deliver_webhooks_due;
 
 use crate::event::normalize_email;
 use crate::invitee::{Invitee, InviteeId};
 use crate::notice::{Notice, OutboxMessage};
 use crate::ports::{
     ChangeSink, Composer, DueMessage, IdSource, Mailer, OutboxPause, SendError, Store, StoreError,
-    WebhookSender,
 };
 use crate::quota::{self, QuotaSettings};
 use crate::retry::Attempt;
@@ -70,22 +70,20 @@ pub struct DeliverySettings {
     pub quotas: QuotaSettings,
 }
 
-/// Where the outbox's items leave through: mail (composed, then sent), the event stream that
-/// dispatches of change records are told to (none locally), and webhook deliveries.
+/// Where the outbox's items leave through: mail (composed, then sent), and the event stream
+/// that dispatches of change records are told to (none locally). Webhook deliveries leave
+/// through a loop of their own ([`deliver_webhooks_due`]).
 #[derive(Clone, Copy)]
 pub struct Outlets<'a> {
     pub composer: &'a dyn Composer,
     pub mailer: &'a dyn Mailer,
     pub stream: Option<&'a dyn ChangeSink>,
-    /// `None`: webhook deliveries wait (a runtime that cannot post them).
-    pub webhooks: Option<&'a dyn WebhookSender>,
 }
 
 impl std::fmt::Debug for Outlets<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outlets")
             .field("stream", &self.stream.is_some())
-            .field("webhooks", &self.webhooks.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -97,7 +95,6 @@ impl<'a> Outlets<'a> {
             composer,
             mailer,
             stream: None,
-            webhooks: None,
         }
     }
 }
@@ -202,7 +199,6 @@ pub async fn deliver_due(
         Some(pause) if pause.next_probe_at <= now => Gate::ProbeDue(pause),
         Some(pause) => Gate::Paused(pause),
     };
-    let mut webhooks = Vec::new();
     for due in store.due_outbox(now, settings.batch).await? {
         let message = &due.message;
         if !store.claim(&message.id, now, now + settings.lease).await? {
@@ -215,8 +211,7 @@ pub async fn deliver_due(
             continue;
         }
         if let Notice::Webhook { .. } = message.notice {
-            webhooks.push(due); // posted side by side after the rest of the pass
-            continue;
+            continue; // listed apart, by `due_webhooks`; only a store that breaks that gets here
         }
         let is_mail = !matches!(
             message.notice,
@@ -377,16 +372,6 @@ pub async fn deliver_due(
                 store.mark_failed(&message.id, &error.to_string()).await?;
                 report.failed += 1;
             }
-        }
-    }
-    let posts = webhooks
-        .iter()
-        .map(|due| webhooks::post(due, outlets.webhooks, store, settings.jitter, now));
-    for posted in futures_util::future::join_all(posts).await {
-        match posted? {
-            webhooks::Posted::Delivered => report.sent += 1,
-            webhooks::Posted::Retrying => report.retrying += 1,
-            webhooks::Posted::Failed => report.failed += 1,
         }
     }
     report.paused = match gate {

@@ -97,27 +97,32 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
-impl OutboxStore for SqliteStore {
-    async fn due_outbox(
+impl SqliteStore {
+    /// Pending items due at `now` of one lane: webhook deliveries (by their id's prefix) or
+    /// everything else.
+    fn due(
         &self,
         now: DateTime<Utc>,
         limit: usize,
+        webhooks: bool,
     ) -> Result<Vec<DueMessage>, StoreError> {
         Ok(self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT o.data, o.attempts, COALESCE(r.requeued_at, o.created_at)
                      FROM outbox o LEFT JOIN outbox_requeued r ON r.id = o.id
                      WHERE o.state = 'pending' AND o.next_attempt_at <= ?1
+                       AND (substr(o.id, 1, length(?4)) = ?4) = ?3
                      ORDER BY o.next_attempt_at, o.id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![to_db(now), limit as i64], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    from_db(&r.get::<_, String>(2)?)?,
-                ))
-            })?;
+            let prefix = rollcall_core::usecase::deliver::webhooks::DELIVERY_PREFIX;
+            let rows =
+                stmt.query_map(params![to_db(now), limit as i64, webhooks, prefix], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        from_db(&r.get::<_, String>(2)?)?,
+                    ))
+                })?;
             let mut due = Vec::new();
             for row in rows {
                 let (data, attempts, since) = row?;
@@ -129,6 +134,25 @@ impl OutboxStore for SqliteStore {
             }
             Ok(due)
         })?)
+    }
+}
+
+#[async_trait]
+impl OutboxStore for SqliteStore {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.due(now, limit, false)
+    }
+
+    async fn due_webhooks(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.due(now, limit, true)
     }
 
     async fn claim(

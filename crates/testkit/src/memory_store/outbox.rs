@@ -4,13 +4,15 @@ use super::{InMemoryStore, OutboxEntry, OutboxState, micros};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rollcall_core::ports::{DueMessage, OutboxControl, OutboxPause, OutboxStore, StoreError};
+use rollcall_core::usecase::deliver::webhooks::is_delivery;
 
-#[async_trait]
-impl OutboxStore for InMemoryStore {
-    async fn due_outbox(
+impl InMemoryStore {
+    /// Pending items due at `now` of one lane (webhook deliveries, or everything else).
+    fn due(
         &self,
         now: DateTime<Utc>,
         limit: usize,
+        webhooks: bool,
     ) -> Result<Vec<DueMessage>, StoreError> {
         let now = micros(now);
         let state = self.lock()?;
@@ -18,6 +20,7 @@ impl OutboxStore for InMemoryStore {
             .outbox
             .values()
             .filter(|e| e.state == OutboxState::Pending && e.next_attempt_at <= now)
+            .filter(|e| is_delivery(&e.message.id) == webhooks)
             .collect();
         due.sort_by(|a, b| {
             (a.next_attempt_at, &a.message.id).cmp(&(b.next_attempt_at, &b.message.id))
@@ -31,6 +34,25 @@ impl OutboxStore for InMemoryStore {
                 since: e.since,
             })
             .collect())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for InMemoryStore {
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.due(now, limit, false)
+    }
+
+    async fn due_webhooks(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueMessage>, StoreError> {
+        self.due(now, limit, true)
     }
 
     async fn claim(

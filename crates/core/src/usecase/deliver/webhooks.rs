@@ -2,9 +2,10 @@
 //! record and endpoint that wants it), then posted, signed, with the Standard Webhooks
 //! schedule of retries. Every attempt goes to the endpoint's delivery log.
 //!
-//! The deliveries one pass takes are posted side by side, so an endpoint that hangs until the
-//! timeout holds up no other endpoint's delivery, nor the mail of the next pass for longer
-//! than that one timeout.
+//! Deliveries are listed apart from the rest of the outbox ([`crate::ports::OutboxStore::due_webhooks`])
+//! and worked off by a loop of their own ([`deliver_webhooks_due`]), beside the mail's: an
+//! endpoint that hangs until the timeout holds up no mail. The deliveries one pass takes are
+//! posted side by side, so it holds up no other endpoint either.
 
 use crate::change::ChangeRecord;
 use crate::event::Event;
@@ -20,9 +21,19 @@ use chrono::{DateTime, Duration, Utc};
 /// Outbox items per commit when fanning out (DynamoDB takes 100 items per transaction).
 const PER_COMMIT: usize = 50;
 
+/// How the id of every webhook delivery, and of no other outbox item, begins: stores list
+/// the two kinds apart by it (other ids begin with a kind of their own, `inv-`, `dispatch-`,
+/// or an inbound message id, which is digits or hex).
+pub const DELIVERY_PREFIX: &str = "wh-";
+
 /// The delivery of `change` to endpoint `endpoint`: its id is the `webhook-id`.
 pub fn delivery_id(endpoint: &str, change: &str) -> String {
-    format!("wh-{endpoint}-{change}")
+    format!("{DELIVERY_PREFIX}{endpoint}-{change}")
+}
+
+/// Whether outbox item `id` is a webhook delivery.
+pub fn is_delivery(id: &str) -> bool {
+    id.starts_with(DELIVERY_PREFIX)
 }
 
 /// Queues one delivery per record and endpoint of its organizer that wants its type. Ids are
@@ -68,14 +79,14 @@ pub(super) async fn fan_out(
 
 /// How one delivery went, for the pass's report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Posted {
+pub enum Posted {
     Delivered,
     Retrying,
     Failed,
 }
 
-/// Posts one claimed delivery and records what came of it.
-pub(super) async fn post(
+/// Posts one claimed delivery ([`claim_due`]) and records what came of it.
+pub async fn post(
     due: &DueMessage,
     sender: Option<&dyn WebhookSender>,
     store: &dyn Store,
@@ -192,4 +203,46 @@ fn words(wait: Duration) -> String {
         s if s < 7200 => format!("{}m", s / 60),
         s => format!("{}h", s / 3600),
     }
+}
+
+/// Claims the webhook deliveries due at `now` (up to one batch) for longer than one post can
+/// take, so no other sender, and no later look of this one, takes them meanwhile. A runtime
+/// posts each ([`post`]) as a task of its own, so a delivery that hangs holds up no other.
+pub async fn claim_due(
+    store: &dyn Store,
+    settings: &super::DeliverySettings,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueMessage>, StoreError> {
+    let lease = Duration::from_std(attempts::TIMEOUT * 4).unwrap_or(Duration::minutes(1));
+    let until = now + settings.lease.max(lease);
+    let mut claimed = Vec::new();
+    for due in store.due_webhooks(now, settings.batch).await? {
+        if store.claim(&due.message.id, now, until).await? {
+            claimed.push(due);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Claims and posts every webhook delivery due at `now` (up to one batch), side by side, and
+/// waits for them all: one pass, for a runtime that runs passes (and for tests).
+pub async fn deliver_webhooks_due(
+    store: &dyn Store,
+    sender: Option<&dyn WebhookSender>,
+    settings: &super::DeliverySettings,
+    now: DateTime<Utc>,
+) -> Result<super::DeliveryReport, StoreError> {
+    let claimed = claim_due(store, settings, now).await?;
+    let posts = claimed
+        .iter()
+        .map(|due| post(due, sender, store, settings.jitter, now));
+    let mut report = super::DeliveryReport::default();
+    for posted in futures_util::future::join_all(posts).await {
+        match posted? {
+            Posted::Delivered => report.sent += 1,
+            Posted::Retrying => report.retrying += 1,
+            Posted::Failed => report.failed += 1,
+        }
+    }
+    Ok(report)
 }
