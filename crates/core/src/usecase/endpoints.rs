@@ -215,3 +215,41 @@ pub async fn resend(
     }
     Ok(store.requeue_failed(delivery, now).await?)
 }
+
+/// Failed deliveries one "resend everything failed" sends again, at most.
+pub const MAX_RESEND: usize = 1000;
+
+/// Sends every failed delivery of `organizer`'s endpoint `id` again (same ids, fresh
+/// schedules), at most [`MAX_RESEND`]; how many. Deliveries are found by their ids, which
+/// begin with the endpoint's, so the failed list is read from there and no further.
+pub async fn resend_failed(
+    store: &dyn Store,
+    organizer: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, EndpointError> {
+    let endpoint = owned(store, organizer, id).await?;
+    let prefix = format!(
+        "{}{}-",
+        crate::usecase::deliver::webhooks::DELIVERY_PREFIX,
+        endpoint.id
+    );
+    let mut after = prefix.clone();
+    let mut resent = 0;
+    'pages: while resent < MAX_RESEND {
+        let page = store.failed_outbox(Some(&after), 100).await?;
+        if page.is_empty() {
+            break;
+        }
+        for failed in &page {
+            if !failed.starts_with(&prefix) || resent >= MAX_RESEND {
+                break 'pages;
+            }
+            if store.requeue_failed(failed, now).await? {
+                resent += 1;
+            }
+        }
+        after = page.last().cloned().unwrap_or_default();
+    }
+    Ok(resent)
+}

@@ -81,6 +81,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend",
             axum::routing::post(webhooks::resend),
         )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/resend-failed",
+            axum::routing::post(webhooks::resend_failed),
+        )
         .route("/api/v1/delegates", get(delegates::list))
         .route(
             "/api/v1/delegates/{delegate}",

@@ -220,3 +220,17 @@ pub async fn resend(
         ))
     }
 }
+
+pub async fn resend_failed(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let organizer = &caller.viewer.organizer;
+    let resent = endpoints::resend_failed(state.store.as_ref(), organizer, &id, Utc::now()).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        private_json(json!({ "resent": resent })),
+    )
+        .into_response())
+}

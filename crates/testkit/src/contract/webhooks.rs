@@ -277,4 +277,40 @@ pub async fn a_dispatch_reaches_each_endpoint_that_wants_it_once_signed_and_retr
         0,
         "ep_all is off"
     );
+
+    // Fixed and enabled again, its failed delivery goes once more, with the same id; the
+    // other endpoint's deliveries are left alone.
+    let gone_id = header(hooks.posted().last().expect("the 410"), "webhook-id").to_string();
+    let enabled = Endpoint {
+        disabled: None,
+        ..stored
+    };
+    store.put_endpoint(&enabled).await.expect("enable");
+    let resend = rollcall_core::usecase::endpoints::resend_failed;
+    assert_eq!(
+        resend(store, OLGA, "ep_all", at(400))
+            .await
+            .expect("resend"),
+        1
+    );
+    assert!(
+        resend(store, PAT, "ep_all", at(400)).await.is_err(),
+        "another organizer's endpoint is not found"
+    );
+    assert_eq!(
+        resend(store, OLGA, "ep_answers", at(400))
+            .await
+            .expect("none"),
+        0
+    );
+    let again = pass(store, &hooks, 401).await;
+    assert_eq!(again.sent, 1, "{again:?}");
+    let last = hooks.posted().last().cloned().expect("posted");
+    assert_eq!(header(&last, "webhook-id"), gone_id);
+    assert_eq!(
+        resend(store, OLGA, "ep_all", at(402))
+            .await
+            .expect("resend"),
+        0
+    );
 }
