@@ -107,6 +107,13 @@ pub enum Notice {
         endpoint: String,
         change: Box<crate::change::ChangeRecord>,
     },
+    /// To the organizer: their webhook endpoint was disabled (`410 Gone`, or three days of
+    /// failures), why, and how to enable it and resend what failed.
+    WebhookDisabled {
+        endpoint: String,
+        url: String,
+        reason: String,
+    },
 }
 
 /// A dashboard sign-in link's secret, made as its mail is sent; the store keeps its hash.

@@ -75,6 +75,34 @@ struct ConfirmView {
     inbox_address: String,
 }
 
+/// The mail to an organizer whose webhook endpoint was disabled.
+#[derive(Debug)]
+struct EndpointOffView {
+    url: String,
+    reason: String,
+    endpoint_url: String,
+    changes_url: String,
+    organizer_email: String,
+}
+
+#[derive(Template)]
+#[template(path = "webhook_disabled/subject.txt")]
+struct EndpointOffSubject<'a> {
+    v: &'a EndpointOffView,
+}
+
+#[derive(Template)]
+#[template(path = "webhook_disabled/body.txt")]
+struct EndpointOffText<'a> {
+    v: &'a EndpointOffView,
+}
+
+#[derive(Template)]
+#[template(path = "webhook_disabled/body.html")]
+struct EndpointOffHtml<'a> {
+    v: &'a EndpointOffView,
+}
+
 #[derive(Debug)]
 struct ChangeView {
     /// Capitalized: `Create a new event`.
@@ -248,6 +276,26 @@ impl MailComposer {
                 ConfirmHtml { v }.render()?,
             ));
         }
+        if let Notice::WebhookDisabled {
+            endpoint,
+            url,
+            reason,
+        } = &message.notice
+        {
+            let base = &self.settings.base_url;
+            let v = &EndpointOffView {
+                url: url.clone(),
+                reason: reason.clone(),
+                endpoint_url: format!("{base}/api/v1/webhooks/{endpoint}"),
+                changes_url: format!("{base}/api/v1/changes"),
+                organizer_email: message.to.email.clone(),
+            };
+            return Ok((
+                EndpointOffSubject { v }.render()?,
+                EndpointOffText { v }.render()?,
+                EndpointOffHtml { v }.render()?,
+            ));
+        }
         let v = &self.view(message);
         Ok(match message.notice {
             Notice::EventCreated { .. } => (
@@ -284,6 +332,7 @@ impl MailComposer {
             | Notice::SignInRequest { .. }
             | Notice::Dispatch { .. }
             | Notice::Webhook { .. }
+            | Notice::WebhookDisabled { .. }
             | Notice::ConfirmSender { .. } => {
                 return Err(askama::Error::Custom("not an organizer notice".into()));
             }

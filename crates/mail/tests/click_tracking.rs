@@ -22,7 +22,7 @@ use std::path::Path;
 const TOKEN_PATHS: [&str; 4] = ["/r/", "/u/", "/o/", "/c/"];
 
 /// The mail templates (one folder per message with an HTML body) that `every_message` renders.
-const RENDERED: [&str; 7] = [
+const RENDERED: [&str; 8] = [
     "confirm_sender",
     "event_cancelled",
     "event_created",
@@ -30,6 +30,7 @@ const RENDERED: [&str; 7] = [
     "invitation",
     "own_link",
     "sign_in",
+    "webhook_disabled",
 ];
 
 fn event() -> Event {
@@ -112,6 +113,11 @@ fn every_message() -> Vec<(String, Vec<u8>)> {
         },
         Notice::OwnLink {
             invitee: Box::new(dana.clone()),
+        },
+        Notice::WebhookDisabled {
+            endpoint: "ep_0123456789abcdef".into(),
+            url: "https://hooks.example.com/rollcall".into(),
+            reason: "the endpoint answered 410 Gone on 2027-03-05 10:00 UTC".into(),
         },
     ];
     for method in [InvitationKind::Request, InvitationKind::Cancel] {

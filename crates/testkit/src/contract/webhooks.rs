@@ -4,6 +4,7 @@
 use super::{OLGA, at, event, insert, record};
 use crate::{PlainComposer, RecordingMailer, RecordingWebhooks, SequentialIds};
 use rollcall_core::change::{self, ChangeRecord, ChangeType};
+use rollcall_core::notice::Notice;
 use rollcall_core::outcome::Outcome;
 use rollcall_core::ports::{Commit, Committed, Store};
 use rollcall_core::usecase::deliver::{
@@ -261,6 +262,12 @@ pub async fn a_dispatch_reaches_each_endpoint_that_wants_it_once_signed_and_retr
             .is_some_and(|why| why.contains("410")),
         "{stored:?}"
     );
+    // Its organizer is mailed, once.
+    let mails: Vec<_> = (store.due_outbox(at(201), 100).await.expect("due").into_iter())
+        .filter(|d| matches!(&d.message.notice, Notice::WebhookDisabled { endpoint, .. } if endpoint == "ep_all"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].message.to.email, OLGA);
     let later = change::event_changed(ChangeType::EventUpdated, &planning, None, "m3", at(300));
     let commit = Commit {
         message: Some(record("m3", Outcome::rejected("test commit m3"))),

@@ -163,8 +163,7 @@ pub async fn post(
             // Three days of failures: the endpoint is not taking deliveries. It is disabled
             // so its other deliveries stop too, until the organizer enables it again.
             let why = format!("every attempt failed for three days; the last {what}");
-            endpoint.disabled = Some(why.clone());
-            store.put_endpoint(&endpoint).await?;
+            disable(&mut endpoint, &why, store, now).await?;
             store.mark_failed(&message.id, &why).await?;
             (Posted::Failed, why)
         }
@@ -173,8 +172,7 @@ pub async fn post(
                 "the endpoint answered 410 Gone on {}",
                 now.format("%Y-%m-%d %H:%M UTC")
             );
-            endpoint.disabled = Some(why.clone());
-            store.put_endpoint(&endpoint).await?;
+            disable(&mut endpoint, &why, store, now).await?;
             store.mark_failed(&message.id, &why).await?;
             (Posted::Failed, why)
         }
@@ -193,6 +191,46 @@ pub async fn post(
         })
         .await?;
     Ok(posted)
+}
+
+/// Disables `endpoint` for `why` and mails its organizer, once: deliveries posted side by side
+/// may all meet the end, and only the first to find it still enabled disables and mails (the
+/// mail's id, by endpoint and hour, keeps even a race to one mail).
+async fn disable(
+    endpoint: &mut crate::webhook::endpoint::Endpoint,
+    why: &str,
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let still_on = store
+        .endpoint(&endpoint.id)
+        .await?
+        .is_some_and(|e| e.disabled.is_none());
+    if !still_on {
+        return Ok(());
+    }
+    endpoint.disabled = Some(why.to_string());
+    store.put_endpoint(endpoint).await?;
+    let mail = OutboxMessage {
+        id: format!("webhook-off-{}-{}", endpoint.id, now.format("%Y%m%d%H")),
+        to: Mailbox {
+            email: endpoint.organizer.clone(),
+            name: None,
+        },
+        notice: Notice::WebhookDisabled {
+            endpoint: endpoint.id.clone(),
+            url: endpoint.url.clone(),
+            reason: why.to_string(),
+        },
+        event: Event::none(now),
+        created_at: now,
+    };
+    let commit = Commit {
+        outbox: vec![mail],
+        ..Commit::default()
+    };
+    store.commit(&commit).await?;
+    Ok(())
 }
 
 /// A wait in words: `5s`, `5m`, `2h`.
