@@ -11,7 +11,9 @@
 
 use crate::event::{Event, EventId};
 use crate::invitee::{Invitee, InviteeId};
-use crate::status::Channel;
+use crate::status::{
+    Applied, Channel, DELIVERY, Effect, REACHABILITY, RESPONSE, Signal, SignalKind,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -267,6 +269,83 @@ impl InviteeChange {
             },
         }
     }
+}
+
+/// The changes applying `signal` to `invitee` (as they were before it) made, by type: a
+/// moved track is one record each; a proposal and an occurrence's changed answer, which move
+/// no track, are one too. Weak and repeated signals that change nothing make none.
+pub(crate) fn of_signal(
+    invitee: &Invitee,
+    signal: &Signal,
+    applied: &Applied,
+) -> Vec<InviteeChange> {
+    let change =
+        |kind: ChangeType, track: Option<&'static str>, old: &str, new: &str| InviteeChange {
+            kind,
+            invitee: invitee.id.clone(),
+            email: invitee.email.clone(),
+            name: invitee.name.clone(),
+            cause: signal.dedupe_key.clone(),
+            track,
+            old: (!old.is_empty()).then(|| old.to_string()),
+            new: (!new.is_empty()).then(|| new.to_string()),
+            channel: signal.channel,
+            occurrence: None,
+            proposed_start: None,
+            proposed_end: None,
+            comment: signal.comment.clone(),
+            at: signal.received_at,
+        };
+    let mut changes: Vec<InviteeChange> = applied
+        .changes
+        .iter()
+        .filter_map(|moved| {
+            let kind = match (moved.track, moved.to, &signal.kind) {
+                (RESPONSE, _, SignalKind::Reconfirm) => ChangeType::InviteeAnswerReset,
+                (RESPONSE, _, _) => ChangeType::InviteeAnswered,
+                (DELIVERY, _, _) => ChangeType::InviteeDelivery,
+                (REACHABILITY, "bounced", _) => ChangeType::InviteeBounced,
+                (REACHABILITY, "complained", _) => ChangeType::InviteeComplained,
+                (REACHABILITY, "unsubscribed", _) => ChangeType::InviteeUnsubscribed,
+                (REACHABILITY, _, _) => ChangeType::InviteeResubscribed,
+                _ => return None,
+            };
+            Some(change(kind, Some(moved.track), moved.from, moved.to))
+        })
+        .collect();
+    match (&signal.kind, applied.effect) {
+        (
+            SignalKind::Counter {
+                proposed_start,
+                proposed_end,
+                ..
+            },
+            Effect::Changed,
+        ) => changes.push(InviteeChange {
+            proposed_start: proposed_start.clone(),
+            proposed_end: proposed_end.clone(),
+            ..change(ChangeType::InviteeProposed, None, "", "")
+        }),
+        (SignalKind::OccurrenceAnswer { occurrence, .. }, Effect::Changed) => {
+            let (from, to) = (
+                invitee.status.answer_for(occurrence).answer,
+                applied.status.answer_for(occurrence).answer,
+            );
+            if from != to {
+                changes.push(InviteeChange {
+                    occurrence: Some(occurrence.clone()),
+                    ..change(
+                        ChangeType::InviteeAnswered,
+                        Some(RESPONSE),
+                        from.as_str(),
+                        to.as_str(),
+                    )
+                });
+            }
+        }
+        _ => {}
+    }
+    changes
 }
 
 /// `invitee` is on `event`'s list now, having come through `channel`.

@@ -1,13 +1,13 @@
 //! Applying status signals to an invitee, with everything the store must record alongside:
 //! the history entries and the counter deltas, so one commit carries all of it.
 
-use crate::change::{ChangeType, InviteeChange};
+use crate::change::InviteeChange;
 use crate::event::Event;
 use crate::invitee::Invitee;
 use crate::ports::{Commit, CounterDelta, InviteeWrite, SignalRecord};
 use crate::status::{
-    Applied, DELIVERY, Effect, INVITEE_MODEL, InviteeStatus, MailKind, REACHABILITY, RESPONSE,
-    Signal, SignalKind, apply, counter_deltas,
+    Effect, INVITEE_MODEL, InviteeStatus, MailKind, RESPONSE, Signal, SignalKind, apply,
+    counter_deltas,
 };
 use crate::suppression::Suppression;
 use chrono::{DateTime, Utc};
@@ -104,79 +104,6 @@ impl Tracked {
         self.suppressions.extend(other.suppressions);
         self.changes.extend(other.changes);
     }
-}
-
-/// The changes applying `signal` to `invitee` (as they were before it) made, by type: a
-/// moved track is one record each; a proposal and an occurrence's changed answer, which move
-/// no track, are one too. Weak and repeated signals that change nothing make none.
-fn changes_of(invitee: &Invitee, signal: &Signal, applied: &Applied) -> Vec<InviteeChange> {
-    let change =
-        |kind: ChangeType, track: Option<&'static str>, old: &str, new: &str| InviteeChange {
-            kind,
-            invitee: invitee.id.clone(),
-            email: invitee.email.clone(),
-            name: invitee.name.clone(),
-            cause: signal.dedupe_key.clone(),
-            track,
-            old: (!old.is_empty()).then(|| old.to_string()),
-            new: (!new.is_empty()).then(|| new.to_string()),
-            channel: signal.channel,
-            occurrence: None,
-            proposed_start: None,
-            proposed_end: None,
-            comment: signal.comment.clone(),
-            at: signal.received_at,
-        };
-    let mut changes: Vec<InviteeChange> = applied
-        .changes
-        .iter()
-        .filter_map(|moved| {
-            let kind = match (moved.track, moved.to, &signal.kind) {
-                (RESPONSE, _, SignalKind::Reconfirm) => ChangeType::InviteeAnswerReset,
-                (RESPONSE, _, _) => ChangeType::InviteeAnswered,
-                (DELIVERY, _, _) => ChangeType::InviteeDelivery,
-                (REACHABILITY, "bounced", _) => ChangeType::InviteeBounced,
-                (REACHABILITY, "complained", _) => ChangeType::InviteeComplained,
-                (REACHABILITY, "unsubscribed", _) => ChangeType::InviteeUnsubscribed,
-                (REACHABILITY, _, _) => ChangeType::InviteeResubscribed,
-                _ => return None,
-            };
-            Some(change(kind, Some(moved.track), moved.from, moved.to))
-        })
-        .collect();
-    match (&signal.kind, applied.effect) {
-        (
-            SignalKind::Counter {
-                proposed_start,
-                proposed_end,
-                ..
-            },
-            Effect::Changed,
-        ) => changes.push(InviteeChange {
-            proposed_start: proposed_start.clone(),
-            proposed_end: proposed_end.clone(),
-            ..change(ChangeType::InviteeProposed, None, "", "")
-        }),
-        (SignalKind::OccurrenceAnswer { occurrence, .. }, Effect::Changed) => {
-            let (from, to) = (
-                invitee.status.answer_for(occurrence).answer,
-                applied.status.answer_for(occurrence).answer,
-            );
-            if from != to {
-                changes.push(InviteeChange {
-                    occurrence: Some(occurrence.clone()),
-                    ..change(
-                        ChangeType::InviteeAnswered,
-                        Some(RESPONSE),
-                        from.as_str(),
-                        to.as_str(),
-                    )
-                });
-            }
-        }
-        _ => {}
-    }
-    changes
 }
 
 /// Counters beside the model's tracks, for reports. The `answers-*` ones are activity: every
@@ -292,7 +219,7 @@ pub fn track(invitee: &mut Invitee, signals: Vec<Signal>) -> Tracked {
         let applied = apply(&INVITEE_MODEL, &invitee.status, &signal);
         tracked
             .changes
-            .extend(changes_of(invitee, &signal, &applied));
+            .extend(crate::change::of_signal(invitee, &signal, &applied));
         let domain = email_domain(&invitee.email);
         let occurrences = adjustment_deltas(
             occurrence_adjustments(&invitee.status, domain),
