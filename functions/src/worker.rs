@@ -167,13 +167,17 @@ impl Worker {
             self.rate,
             &mut pacer,
         );
-        let (run, posted) = tokio::join!(mail, self.post_webhooks(started));
+        let (run, beside) = tokio::join!(mail, self.post_webhooks(started));
+        // The mail loop's dispatches may have queued deliveries after the webhook loop found
+        // none due: post those too before the run ends, not at the next sweep.
+        let after = self.post_webhooks(started).await;
         let mut total = run.total;
         // Counts only: the mail loop's report says whether the outbox is paused.
-        let posted = posted?;
-        total.sent += posted.sent;
-        total.retrying += posted.retrying;
-        total.failed += posted.failed;
+        for posted in [beside?, after?] {
+            total.sent += posted.sent;
+            total.retrying += posted.retrying;
+            total.failed += posted.failed;
+        }
         match run.stop {
             Stop::Failed(error) => return Err(Failure::Retry(error.to_string())),
             Stop::WorkLeft => {

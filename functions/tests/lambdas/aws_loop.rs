@@ -9,7 +9,8 @@ use rollcall_core::Limits;
 use rollcall_core::imip::read_message;
 use rollcall_core::invitee::InviteeId;
 use rollcall_core::outcome::OutcomeStatus;
-use rollcall_core::ports::{EventStore, InviteeStore};
+use rollcall_core::ports::{EventStore, InviteeStore, WebhookStore};
+use std::collections::HashMap;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_functions() {
@@ -55,6 +56,21 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
         .expect("store")
         .expect("the event is in DynamoDB");
     assert_eq!(event.title(), "Compiler team planning");
+
+    // The organizer's system listens on loopback for answers, through a webhook endpoint.
+    let (hook_url, hooks) = receiver().await;
+    let endpoint = rollcall_core::webhook::endpoint::Endpoint {
+        id: "ep_00000000000000aa".into(),
+        organizer: "grace@example.com".into(),
+        url: hook_url,
+        types: vec![rollcall_core::change::ChangeType::InviteeAnswered],
+        description: "the AWS loop".into(),
+        secret: rollcall_core::webhook::signature::Secret::generate(),
+        previous: None,
+        disabled: None,
+        created_at: chrono::Utc::now(),
+    };
+    store.put_endpoint(&endpoint).await.expect("endpoint");
 
     // 2. The acknowledgement: the commit rang the doorbell; `worker` sends it through SES.
     let worker = std::sync::Arc::new(world.worker().await);
@@ -241,6 +257,35 @@ async fn an_invitation_an_rsvp_a_reply_and_delivery_events_go_round_the_aws_func
         about_ann("invitee.answered", "declined") && about_ann("invitee.complained", "complained"),
         "her reply and her complaint told: {records:#?}"
     );
+
+    // The worker posted every answer to the endpoint, signed with its secret, beside the mail.
+    let posted = hooks.lock().expect("lock").clone();
+    let answers: Vec<serde_json::Value> = posted
+        .iter()
+        .map(|(headers, body)| {
+            let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
+            let timestamp: i64 = header("webhook-timestamp").parse().expect("seconds");
+            let signed = endpoint
+                .secret
+                .sign(&header("webhook-id"), timestamp, body.as_bytes());
+            assert_eq!(
+                header("webhook-signature"),
+                signed,
+                "signed with the secret"
+            );
+            serde_json::from_str(body).expect("json")
+        })
+        .filter(|b: &serde_json::Value| b["data"]["invitee_id"] == ann.id.as_str())
+        .collect();
+    let news: Vec<&serde_json::Value> = answers.iter().map(|a| &a["data"]["new"]).collect();
+    assert!(
+        news.contains(&&serde_json::json!("declined")),
+        "her calendar's answer reached the endpoint: {answers:#?}"
+    );
+    assert!(
+        answers.iter().all(|a| a["type"] == "invitee.answered"),
+        "{answers:#?}"
+    );
 }
 
 async fn invitee(
@@ -263,4 +308,33 @@ fn message_id_of(raw: &str) -> String {
                 .then(|| value.trim().trim_matches(['<', '>']).to_string())
         })
         .expect("a Message-ID header")
+}
+
+/// Requests a receiver got: headers by lowercase name, and the body.
+type Posted = std::sync::Arc<std::sync::Mutex<Vec<(HashMap<String, String>, String)>>>;
+
+/// A webhook receiver on loopback that answers 204 and keeps what it got.
+async fn receiver() -> (String, Posted) {
+    use axum::http::{HeaderMap, StatusCode};
+    let posted: Posted = Default::default();
+    let keep = posted.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let keep = keep.clone();
+            async move {
+                let headers = (headers.iter())
+                    .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                keep.lock().expect("lock").push((headers, body));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/hook"), posted)
 }

@@ -41,6 +41,9 @@ impl World {
             (config::CONFIGURATION_SET, bed.configuration_set.clone()),
             (config::SECRET_PARAMETER, bed.secret_parameter.clone()),
             (config::SEND_RATE, "50".to_string()),
+            // The tests' webhook receivers listen on loopback, over plain http.
+            (config::WEBHOOK_ALLOW_PRIVATE, "true".to_string()),
+            (config::WEBHOOK_ALLOW_HTTP, "true".to_string()),
         ]);
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
         World { bed, config }
